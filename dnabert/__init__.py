@@ -1,0 +1,1 @@
+"""DNABERT: k-mer tokenizer, checkpoints, training and inference for DNA language models."""

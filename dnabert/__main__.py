@@ -1,0 +1,5 @@
+import sys
+
+from dnabert.cli import main
+
+sys.exit(main())

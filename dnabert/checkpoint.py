@@ -1,0 +1,192 @@
+"""Loading and saving DNABERT checkpoint folders, offline.
+
+A checkpoint folder holds ``config.json``, ``vocab.txt`` and the weights, either
+``model.safetensors`` (folders this project saves) or ``pytorch_model.bin``
+(the original DNABERT-3/4/5/6 releases, saved by old transformers). ``.bin``
+files are read with ``torch.load(weights_only=True)`` only: no arbitrary
+unpickling. ``trust_remote_code`` is never used.
+
+k is inferred from the vocabulary size (69, 261, 1029, 4101 -> k = 3..6) and
+the vocabulary must be the DNABERT one line by line. A ``do_lower_case: true``
+in an original ``tokenizer_config.json`` is ignored (lower-casing would turn
+every k-mer into [UNK]).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import torch
+from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification
+from transformers.utils import logging as hf_logging
+
+from dnabert.errors import InputError
+from dnabert.kmer import read_vocab_k, save_tokenizer
+from dnabert.outputs import atomic_path
+
+DEMO_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "demo"
+hf_logging.disable_progress_bar()
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+class CheckpointError(InputError):
+    """A model folder that cannot be loaded: the message names the file and the problem."""
+
+
+@dataclass
+class LoadedModel:
+    """A DNABERT model ready for inference.
+
+    Attributes
+    ----------
+    model : BertForSequenceClassification or BertForMaskedLM
+        In eval mode, eager attention (so attention weights can be read).
+    k : int
+        k-mer size of the vocabulary.
+    labels : list[str]
+        Class names, index = class id (``["0", "1"]`` when the config has none).
+    path : Path
+        The folder it was loaded from.
+    pretrained_only : bool
+        True when the folder holds a pre-trained (MLM) model and the
+        classification head is freshly initialised: its predictions are meaningless.
+    notes : list[str]
+        Warnings for the user (fresh head, ignored tokenizer settings, ...).
+    """
+
+    model: torch.nn.Module
+    k: int
+    labels: list[str]
+    path: Path
+    pretrained_only: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def window(self) -> int:
+        """Most k-mer tokens one forward pass takes (position embeddings minus [CLS], [SEP])."""
+        return self.model.config.max_position_embeddings - 2
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+
+def resolve_model_path(path: str | Path) -> Path:
+    """``"demo"`` -> the embedded demo model folder; anything else -> that folder."""
+    return DEMO_MODEL_DIR if str(path) == "demo" else Path(path)
+
+
+def read_config(path: str | Path) -> tuple[BertConfig, int]:
+    """Validate a checkpoint folder and return its BERT config and k.
+
+    Raises
+    ------
+    CheckpointError
+        Missing folder, config, vocab or weights; an unreadable config; a
+        vocabulary that is not DNABERT's; a config whose vocab_size disagrees.
+    """
+    d = resolve_model_path(path)
+    if not d.is_dir():
+        hint = " (the demo model has not been built: run `python -m dnabert demo-model`)" if str(path) == "demo" else ""
+        raise CheckpointError(f"model folder {d} does not exist{hint}")
+    cfg_path = d / "config.json"
+    if not cfg_path.is_file():
+        raise CheckpointError(f"{cfg_path}: missing; a DNABERT model folder needs config.json")
+    try:
+        raw = json.loads(cfg_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{cfg_path}: not valid JSON ({e})") from None
+    if raw.get("model_type", "bert") != "bert":
+        raise CheckpointError(f"{cfg_path}: model_type is {raw['model_type']!r}; only BERT (DNABERT) checkpoints are supported")
+    try:
+        k = read_vocab_k(d)
+    except ValueError as e:
+        raise CheckpointError(str(e)) from None
+    config = BertConfig.from_dict(raw)
+    if config.vocab_size != 4**k + 5:
+        raise CheckpointError(
+            f"{cfg_path}: vocab_size is {config.vocab_size} but vocab.txt has {4**k + 5} tokens (k={k}); "
+            "the config and the vocabulary belong to different models"
+        )
+    if not any((d / f).is_file() for f in WEIGHT_FILES):
+        raise CheckpointError(f"{d}: no weights; expected one of {', '.join(WEIGHT_FILES)}")
+    return config, k
+
+
+def load_model(path: str | Path = "demo", device: str | torch.device = "cpu", task: str = "classification") -> LoadedModel:
+    """Load a DNABERT checkpoint folder (original release or saved by this project).
+
+    Parameters
+    ----------
+    path : str or Path
+        A checkpoint folder, or ``"demo"`` for the embedded demo model.
+    device : str or torch.device
+    task : {"classification", "mlm"}
+        Which head to load.
+
+    Returns
+    -------
+    LoadedModel
+        Eval mode, eager attention.
+    """
+    d = resolve_model_path(path)
+    config, k = read_config(d)
+    config._attn_implementation = "eager"
+    notes: list[str] = []
+    archs = config.architectures or []
+    pretrained_only = task == "classification" and not any("SequenceClassification" in a for a in archs)
+    if pretrained_only:
+        notes.append(
+            f"{d} holds a pre-trained model without a classification head: a fresh, untrained head was added, "
+            "so its class probabilities are meaningless until it is fine-tuned (attention is still the model's)"
+        )
+    tok_cfg = d / "tokenizer_config.json"
+    if tok_cfg.is_file() and '"do_lower_case": true' in tok_cfg.read_text().replace("True", "true"):
+        notes.append("tokenizer_config.json says do_lower_case: true; ignored (k-mers are upper case)")
+    cls = BertForSequenceClassification if task == "classification" else BertForMaskedLM
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = cls.from_pretrained(d, config=config, local_files_only=True, attn_implementation="eager")
+    except (OSError, RuntimeError, ValueError, KeyError) as e:
+        raise CheckpointError(f"{d}: the weights could not be loaded into a BERT with this config.json ({str(e)[:300]})") from None
+    model.to(device).eval()
+    n = config.num_labels
+    id2label = config.id2label or {}
+    labels = [str(id2label.get(i, id2label.get(str(i), i))) for i in range(n)]
+    if all(lab.startswith("LABEL_") for lab in labels):
+        labels = [str(i) for i in range(n)]
+    return LoadedModel(model=model, k=k, labels=labels, path=d, pretrained_only=pretrained_only, notes=notes)
+
+
+def save_model(model: torch.nn.Module, k: int, out_dir: str | Path, labels: list[str] | None = None, overwrite: bool = False) -> Path:
+    """Save a model as a self-contained DNABERT folder (safetensors + vocab.txt + configs).
+
+    The folder is written under a temporary name and renamed when complete.
+
+    Parameters
+    ----------
+    model : BertForSequenceClassification or BertForMaskedLM
+    k : int
+    out_dir : str or Path
+    labels : list of str, optional
+        Class names (index = class id), stored as ``id2label`` in config.json.
+    overwrite : bool
+        Replace an existing folder; otherwise an existing folder is an error.
+    """
+    out = Path(out_dir)
+    if out.exists() and not overwrite:
+        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    if labels is not None:
+        model.config.id2label = dict(enumerate(labels))
+        model.config.label2id = {lab: i for i, lab in enumerate(labels)}
+    with atomic_path(out) as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        save_tokenizer(tmp, k, model.config.max_position_embeddings)
+    return out

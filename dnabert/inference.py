@@ -1,0 +1,271 @@
+"""Batched prediction with per-nucleotide attention scores, for sequences of any length.
+
+Per-nucleotide attention (DNABERT-viz)
+--------------------------------------
+``"last"`` (default): in the last layer, the attention that [CLS] pays to each
+k-mer token, summed over heads -> one score per k-mer. Nucleotide j gets the
+mean over the k-mers covering it (tokens max(0, j-k+1) .. min(j, n-1)). The
+track is L2-normalised per sequence. [SEP] and [PAD] never enter a real
+position (the original DNABERT leaked them into the last k-1 bases of padded
+sequences).
+
+``"mean"``: the same [CLS] row summed over heads, averaged over all layers.
+``"rollout"``: attention rollout (Abnar & Zuidema 2020): per layer the
+head-averaged attention A is mixed with the identity, 0.5 A + 0.5 I, rows
+renormalised, and the layers multiplied in order; the [CLS] row of the
+product gives the token scores.
+
+Edge nucleotides are covered by fewer k-mers (the first and last base by one
+only) so their scores are noisier; :func:`mask_edges` blanks the first and last
+k-1 bases when that matters.
+
+Long sequences
+--------------
+A sequence of n > W k-mers (W = the model window, 510 for BERT) is split into
+m = ceil(n / W) windows of exactly W k-mers, spread evenly from the first to
+the last k-mer (so neighbouring windows overlap a little). Class probabilities
+are the softmax of the mean of the window logits; the attention track of each
+window is made per nucleotide (un-normalised), overlapping nucleotides are
+averaged, then the whole track is L2-normalised. The windows are returned in
+nucleotide coordinates so plots can mark the seams.
+
+Only the [CLS] rows (or, for rollout, one running T x T product per batch) are
+kept: all layers x heads x T x T is never materialised for the input set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from dnabert.checkpoint import LoadedModel
+from dnabert.kmer import build_vocab, encode_batch, kmer_ids
+from dnabert.sequences import SequenceError
+
+ATTENTION_MODES = ("last", "mean", "rollout")
+
+
+@dataclass
+class Prediction:
+    """Model outputs for n sequences.
+
+    Attributes
+    ----------
+    logits : np.ndarray, shape (n, C), float32
+    probs : np.ndarray, shape (n, C), float32
+        Class probabilities (softmax of ``logits``).
+    scores : list of np.ndarray or None
+        Per-nucleotide attention, one float32 array of length L_i per
+        sequence, L2-normalised; None when attention was not requested.
+    windows : list of np.ndarray
+        Per sequence, shape (m_i, 2) int64: the nucleotide intervals
+        [start, end) of the model windows it was scored in (one row for a
+        sequence that fits the model window).
+    """
+
+    logits: np.ndarray
+    probs: np.ndarray
+    scores: list[np.ndarray] | None
+    windows: list[np.ndarray]
+
+
+def window_starts(n_kmers: int, window: int) -> np.ndarray:
+    """Start k-mer of each window for a sequence of ``n_kmers`` k-mers.
+
+    Returns
+    -------
+    np.ndarray, shape (m,), int64
+        m = ceil(n_kmers / window); windows have exactly ``window`` k-mers
+        (or all k-mers when the sequence fits) and cover every k-mer.
+    """
+    if n_kmers <= window:
+        return np.zeros(1, dtype=np.int64)
+    m = -(-n_kmers // window)
+    return np.round(np.linspace(0, n_kmers - window, m)).astype(np.int64)
+
+
+def kmer_to_nucleotide(kmer_scores: np.ndarray, k: int) -> np.ndarray:
+    """Per-nucleotide scores: each base gets the mean of the k-mer scores covering it.
+
+    Parameters
+    ----------
+    kmer_scores : np.ndarray, shape (n,)
+        Score of k-mer i, which covers nucleotides [i, i + k).
+    k : int
+
+    Returns
+    -------
+    np.ndarray, shape (n + k - 1,)
+    """
+    ones = np.ones(k)
+    return np.convolve(kmer_scores, ones) / np.convolve(np.ones(len(kmer_scores)), ones)
+
+
+def l2_normalize(track: np.ndarray) -> np.ndarray:
+    """``track / ||track||_2`` (an all-zero track is returned unchanged)."""
+    norm = np.linalg.norm(track)
+    return track / norm if norm > 0 else track
+
+
+def mask_edges(track: np.ndarray, k: int, value: float = np.nan) -> np.ndarray:
+    """Copy of a per-nucleotide track with the first and last k - 1 bases set to ``value``."""
+    out = np.array(track, dtype=np.float64 if np.isnan(value) else track.dtype)
+    out[: k - 1] = value
+    out[max(len(out) - (k - 1), 0) :] = value
+    return out
+
+
+def _self_attention_modules(model: torch.nn.Module) -> list[torch.nn.Module]:
+    return [layer.attention.self for layer in model.bert.encoder.layer]
+
+
+@torch.inference_mode()
+def _forward(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, mode: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """One batch: logits (B, C) and [CLS]->token scores (B, T) for ``mode`` (None: no attention)."""
+    modules = _self_attention_modules(lm.model)
+    captured: list[torch.Tensor] = []
+    rollout: list[torch.Tensor] = []
+
+    def keep_cls_row(_module, _inputs, output):
+        captured.append(output[1][:, :, 0, :].sum(dim=1))  # (B, H, T, T) -> (B, T)
+
+    def accumulate_rollout(_module, _inputs, output):
+        a = 0.5 * output[1].mean(dim=1) + 0.5 * torch.eye(output[1].shape[-1], device=output[1].device)  # (B, T, T)
+        a = a / a.sum(dim=-1, keepdim=True)
+        rollout[:] = [a if not rollout else a @ rollout[0]]
+
+    hooked = {None: [], "last": modules[-1:], "mean": modules, "rollout": modules}[mode]
+    hook = accumulate_rollout if mode == "rollout" else keep_cls_row
+    handles = [m.register_forward_hook(hook) for m in hooked]
+    try:
+        t_ids = torch.as_tensor(ids, device=lm.device)
+        t_mask = torch.as_tensor(mask, device=lm.device)
+        logits = lm.model(input_ids=t_ids, attention_mask=t_mask).logits
+    finally:
+        for h in handles:
+            h.remove()
+    if mode is None:
+        return logits.float().cpu().numpy(), None
+    cls = rollout[0][:, 0, :] if mode == "rollout" else torch.stack(captured).mean(dim=0)
+    return logits.float().cpu().numpy(), cls.float().cpu().numpy()
+
+
+def predict(
+    lm: LoadedModel,
+    seqs: list[str],
+    batch_size: int = 32,
+    attention: str | None = "last",
+    progress: bool | Callable[[int, int], None] = False,
+) -> Prediction:
+    """Class probabilities and per-nucleotide attention for sequences of any length.
+
+    Parameters
+    ----------
+    lm : LoadedModel
+    seqs : list of str
+        n sequences (validated upper-case IUPAC, see :mod:`dnabert.sequences`),
+        each at least k long; longer than the model window is fine.
+    batch_size : int
+        Windows per forward pass (windows are sorted by length to limit padding).
+    attention : {"last", "mean", "rollout"} or None
+        How to aggregate attention into scores (module docstring); None skips it.
+    progress : bool or callable
+        True shows a tqdm bar on stderr; a callable is called as
+        ``progress(done_windows, total_windows)`` after each batch.
+
+    Returns
+    -------
+    Prediction
+    """
+    if attention not in (None, *ATTENTION_MODES):
+        raise ValueError(f"attention must be one of {ATTENTION_MODES} or None, got {attention!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    k, w = lm.k, lm.window
+    for i, s in enumerate(seqs):
+        if len(s) < k:
+            raise SequenceError(f"sequence {i + 1} has length {len(s)}, shorter than k={k}: it has no {k}-mer to score")
+    # one segment per model window: (sequence index, first k-mer, number of k-mers)
+    segments = [(i, int(st), min(w, len(s) - k + 1)) for i, s in enumerate(seqs) for st in window_starts(len(s) - k + 1, w)]
+    order = sorted(range(len(segments)), key=lambda j: segments[j][2])
+    n_classes = lm.model.config.num_labels
+    seg_logits = np.zeros((len(segments), n_classes), dtype=np.float32)
+    seg_scores: list[np.ndarray | None] = [None] * len(segments)
+    bar = tqdm(total=len(segments), desc="windows", unit="win", disable=progress is not True)
+    for b in range(0, len(order), batch_size):
+        batch = order[b : b + batch_size]
+        texts = [seqs[segments[j][0]][segments[j][1] : segments[j][1] + segments[j][2] + k - 1] for j in batch]
+        ids, mask = encode_batch(texts, k, w + 2)
+        logits, cls = _forward(lm, ids, mask, attention)
+        seg_logits[batch] = logits
+        if cls is not None:
+            for row, j in enumerate(batch):
+                n = segments[j][2]
+                seg_scores[j] = kmer_to_nucleotide(cls[row, 1 : n + 1].astype(np.float64), k)
+        bar.update(len(batch))
+        if callable(progress):
+            progress(min(b + batch_size, len(order)), len(order))
+    bar.close()
+    return _combine(seqs, segments, seg_logits, seg_scores if attention else None, k)
+
+
+def _combine(seqs, segments, seg_logits, seg_scores, k) -> Prediction:
+    """Merge per-window outputs into per-sequence outputs (mean logits, averaged tracks)."""
+    n = len(seqs)
+    logits = np.zeros((n, seg_logits.shape[1]), dtype=np.float64)
+    counts = np.zeros(n)
+    sums = [np.zeros(len(s)) for s in seqs]
+    cover = [np.zeros(len(s)) for s in seqs]
+    windows: list[list[tuple[int, int]]] = [[] for _ in seqs]
+    for j, (i, start, n_kmers) in enumerate(segments):
+        logits[i] += seg_logits[j]
+        counts[i] += 1
+        end = start + n_kmers + k - 1
+        windows[i].append((start, end))
+        if seg_scores is not None:
+            sums[i][start:end] += seg_scores[j]
+            cover[i][start:end] += 1
+    logits /= np.maximum(counts, 1)[:, None]
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = shifted / shifted.sum(axis=1, keepdims=True)
+    scores = None
+    if seg_scores is not None:
+        scores = [l2_normalize(s / c).astype(np.float32) for s, c in zip(sums, cover)]
+    return Prediction(
+        logits=logits.astype(np.float32),
+        probs=probs.astype(np.float32),
+        scores=scores,
+        windows=[np.array(wi, dtype=np.int64).reshape(-1, 2) for wi in windows],
+    )
+
+
+@torch.inference_mode()
+def attention_matrices(lm: LoadedModel, seq: str) -> tuple[list[str], np.ndarray]:
+    """Every layer's and head's attention for one sequence (for head and context views).
+
+    Parameters
+    ----------
+    lm : LoadedModel
+    seq : str
+        At most ``lm.window`` k-mers (use a slice of a longer sequence).
+
+    Returns
+    -------
+    tokens : list of str
+        ``["[CLS]", kmer_0, ..., kmer_{n-1}, "[SEP]"]``, T = n + 2 tokens.
+    attn : np.ndarray, shape (layers, heads, T, T), float32
+        attn[l, h, i, j]: attention of token i to token j.
+    """
+    ids, mask = encode_batch([seq], lm.k, lm.window + 2)
+    out = lm.model(
+        input_ids=torch.as_tensor(ids, device=lm.device),
+        attention_mask=torch.as_tensor(mask, device=lm.device),
+        output_attentions=True,
+    )
+    vocab = build_vocab(lm.k)
+    tokens = ["[CLS]"] + [vocab[i] for i in kmer_ids(seq, lm.k)] + ["[SEP]"]
+    return tokens, torch.stack(out.attentions)[:, 0].float().cpu().numpy()

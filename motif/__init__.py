@@ -1,0 +1,1 @@
+"""Motif discovery from attention scores: regions, enrichment, assembly, PWMs, JASPAR, MEME."""

@@ -1,0 +1,47 @@
+"""Shared fixtures: tiny random DNABERT models saved as real checkpoint folders."""
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np
+import pytest
+import torch
+from transformers import BertConfig, BertForSequenceClassification
+
+from dnabert.checkpoint import save_model
+
+torch.set_num_threads(1)
+
+
+def tiny_config(k: int = 6, num_labels: int = 2, max_position_embeddings: int = 512, layers: int = 2) -> BertConfig:
+    """A 2-layer, 32-hidden BERT over the k-mer vocabulary (seconds to run)."""
+    return BertConfig(
+        vocab_size=4**k + 5,
+        hidden_size=32,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=max_position_embeddings,
+        num_labels=num_labels,
+        architectures=["BertForSequenceClassification"],
+    )
+
+
+def make_tiny_model(path, k: int = 6, seed: int = 0, **config_kwargs):
+    """Save a random tiny classifier at ``path`` and return the path."""
+    torch.manual_seed(seed)
+    model = BertForSequenceClassification(tiny_config(k, **config_kwargs))
+    save_model(model, k, path, labels=[f"class{i}" for i in range(model.config.num_labels)])
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    return make_tiny_model(tmp_path_factory.mktemp("models") / "tiny6")
+
+
+def random_seqs(n: int, lo: int, hi: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return ["".join(rng.choice(list("ACGT"), size=rng.integers(lo, hi + 1))) for _ in range(n)]

@@ -1,0 +1,1 @@
+"""Visualization: plotly figures from attention, motif and variant arrays."""
