@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Attention")
+st.info("Coming soon")

@@ -1,0 +1,94 @@
+"""Data page: what the app does, input sequences (upload, paste, example), negatives, summary."""
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dnabert.checkpoint import DEMO_MODEL_DIR
+from dnabert.errors import InputError
+from dnabert.sequences import read_sequences
+from viz.app_state import MAX_SEQUENCES, MAX_UPLOAD_MB, gc_fraction, negatives, parse_upload, positives, show_error
+
+st.title("DNABERT Explorer")
+st.markdown(
+    "Upload DNA sequences and see what a DNABERT model predicts for them. "
+    "Explore its attention at nucleotide resolution, over single sequences and whole sets. "
+    "Discover the motifs it attends to, match them to JASPAR and export them as MEME PWMs."
+)
+
+EXAMPLES = {"positives": DEMO_MODEL_DIR / "example_positives.fa", "negatives": DEMO_MODEL_DIR / "example_negatives.fa"}
+
+
+def load(kind: str, source: str) -> None:
+    """Read the chosen input into session state, showing any error in the page."""
+    try:
+        if source == "Upload a file":
+            up = st.session_state.get(f"{kind}_file")
+            data = parse_upload(up.getvalue(), up.name) if up is not None else None
+        elif source == "Paste":
+            text = st.session_state.get(f"{kind}_text", "")
+            data = parse_upload(text.encode(), f"pasted {kind}") if text.strip() else None
+        else:
+            data = read_sequences(EXAMPLES[kind])
+    except InputError as e:
+        st.session_state.pop(kind, None)
+        show_error(e)
+        return
+    if data is None:
+        st.session_state.pop(kind, None)
+    else:
+        st.session_state[kind] = data
+        st.session_state.pop("_results", None)
+
+
+col_pos, col_neg = st.columns(2)
+with col_pos:
+    st.subheader("Sequences")
+    source = st.radio("Input", ["Upload a file", "Paste", "Example data"], key="pos_source", horizontal=True)
+    if source == "Upload a file":
+        st.file_uploader(
+            f"FASTA, multi-FASTA, .gz, or one sequence per line (at most {MAX_UPLOAD_MB:g} MB, {MAX_SEQUENCES} sequences)",
+            key="positives_file",
+        )
+    elif source == "Paste":
+        st.text_area("Sequences (FASTA or one per line)", key="positives_text", height=150)
+    elif not EXAMPLES["positives"].is_file():
+        st.warning("The example data ships with the demo model, which is missing: run `python -m dnabert demo-model --out models/demo`.")
+    if st.button("Load sequences", type="primary"):
+        load("positives", source)
+
+with col_neg:
+    st.subheader("Negatives (optional)")
+    st.caption("Background sequences for motif enrichment. Without them, dinucleotide-shuffled copies of the sequences are used.")
+    neg_source = st.radio("Negatives", ["Shuffled sequences", "Upload a file", "Paste", "Example data"], key="neg_source", horizontal=True)
+    if neg_source == "Upload a file":
+        st.file_uploader("FASTA, .gz, or one sequence per line", key="negatives_file")
+    elif neg_source == "Paste":
+        st.text_area("Negative sequences", key="negatives_text", height=150)
+    if neg_source == "Shuffled sequences":
+        st.session_state.pop("negatives", None)
+    elif st.button("Load negatives"):
+        load("negatives", neg_source)
+
+pos = positives()
+if pos is not None:
+    st.divider()
+    st.subheader("Input summary")
+    lengths = np.array([len(s) for s in pos.seqs])
+    gc = gc_fraction(pos.seqs)
+    n_ambiguous = sum(1 for s in pos.seqs if any(c not in "ACGT" for c in s))
+    neg, shuffled = negatives()
+    c = st.columns(5)
+    c[0].metric("Sequences", len(pos))
+    c[1].metric("Length (median)", f"{int(np.median(lengths))} bp")
+    c[2].metric("Length range", f"{lengths.min()}-{lengths.max()} bp")
+    c[3].metric("GC (mean)", f"{np.nanmean(gc):.1%}" if np.isfinite(gc).any() else "n/a")
+    c[4].metric("Negatives", f"{len(neg)}" + (" (shuffled)" if shuffled else ""))
+    for note in pos.notes:
+        st.info(note)
+    if n_ambiguous:
+        st.info(f"{n_ambiguous} sequence(s) contain N or IUPAC codes: k-mers covering them are read as [UNK].")
+    st.plotly_chart(px.histogram(pd.DataFrame({"length (bp)": lengths}), x="length (bp)", nbins=40, height=250), use_container_width=True)
+    with st.expander("Sequences"):
+        st.dataframe(pd.DataFrame({"id": pos.ids, "length": lengths, "GC": gc}), hide_index=True)

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Landscape")
+st.info("Coming soon")

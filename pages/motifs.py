@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Motifs")
+st.info("Coming soon")

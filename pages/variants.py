@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Variants")
+st.info("Coming soon")

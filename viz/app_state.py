@@ -1,0 +1,184 @@
+"""The app's one Streamlit helper: model choice, session data, cached results, limits.
+
+Everything a page shares lives here so pages stay thin. The model is cached
+with ``st.cache_resource`` (one copy shared by all sessions, never mutated:
+inference only reads it); results are cached with ``st.cache_data`` keyed by
+the model and a hash of the input, so a result is only ever returned for the
+same content. Uploaded data lives in ``st.session_state`` (private to a
+browser session).
+
+Limits come from environment variables:
+``DNABERT_MAX_UPLOAD_MB`` (default 50), ``DNABERT_MAX_SEQUENCES`` (20000),
+``DNABERT_MAX_LENGTH`` (100000 bp per sequence). Model folders offered in the
+picker are the demo model plus every checkpoint folder directly inside the
+directories listed in ``DNABERT_MODEL_DIRS`` (``os.pathsep``-separated,
+default ``models/``): no path can be typed in, so no other server folder can
+be opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
+from dnabert.errors import InputError
+from dnabert.inference import Prediction, predict
+from dnabert.sequences import SequenceError, SequenceSet, parse_sequences, shuffled_negatives
+
+REPO = Path(__file__).resolve().parent.parent
+MAX_UPLOAD_MB = float(os.environ.get("DNABERT_MAX_UPLOAD_MB", 50))
+MAX_SEQUENCES = int(os.environ.get("DNABERT_MAX_SEQUENCES", 20000))
+MAX_LENGTH = int(os.environ.get("DNABERT_MAX_LENGTH", 100000))
+
+
+def model_dirs() -> list[Path]:
+    """Configured directories whose sub-folders may be offered as models."""
+    raw = os.environ.get("DNABERT_MODEL_DIRS", str(REPO / "models"))
+    return [Path(p).resolve() for p in raw.split(os.pathsep) if p]
+
+
+def available_models() -> dict[str, Path]:
+    """Display name -> folder: ``demo`` first, then checkpoint folders in the configured directories."""
+    models = {"demo": DEMO_MODEL_DIR.resolve()}
+    for root in model_dirs():
+        if not root.is_dir():
+            continue
+        for sub in sorted(root.iterdir()):
+            resolved = sub.resolve()
+            if (resolved / "config.json").is_file() and resolved != models["demo"] and resolved.parent == root:
+                models[f"{root.name}/{sub.name}"] = resolved
+    return models
+
+
+def model_path(name: str) -> Path:
+    """Folder of a model offered in the picker; anything else is refused."""
+    models = available_models()
+    if name not in models:
+        raise InputError(f"model {name!r} is not one of the configured models ({', '.join(models)})")
+    return models[name]
+
+
+@st.cache_resource(show_spinner="Loading model...")
+def _load(path: str) -> LoadedModel:
+    lm = load_model(path)
+    for p in lm.model.parameters():
+        p.requires_grad_(False)
+    return lm
+
+
+def current_model() -> LoadedModel:
+    """The model chosen in the sidebar (cached, shared, read-only)."""
+    return _load(str(model_path(st.session_state.get("model_name", "demo"))))
+
+
+def content_hash(*parts) -> str:
+    """Stable hash of sequences / parameters, used as a cache key."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(repr(p).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def parse_upload(data: bytes, name: str) -> SequenceSet:
+    """Parse uploaded or pasted sequences and enforce the app's limits."""
+    if len(data) > MAX_UPLOAD_MB * 2**20:
+        raise InputError(f"{name}: {len(data) / 2**20:.1f} MB is over the app's limit of {MAX_UPLOAD_MB:g} MB; use the CLI for large inputs")
+    seqs = parse_sequences(data, name)
+    if len(seqs) > MAX_SEQUENCES:
+        raise InputError(f"{name}: {len(seqs)} sequences is over the app's limit of {MAX_SEQUENCES}; use the CLI (command shown on each page) for large inputs")
+    longest = max(range(len(seqs)), key=lambda i: len(seqs.seqs[i]))
+    if len(seqs.seqs[longest]) > MAX_LENGTH:
+        raise InputError(
+            f"{name}: sequence '{seqs.ids[longest]}' is {len(seqs.seqs[longest])} bp, over the app's limit of {MAX_LENGTH} bp; "
+            "use the CLI for long sequences"
+        )
+    return seqs
+
+
+def positives() -> SequenceSet | None:
+    return st.session_state.get("positives")
+
+
+def negatives() -> tuple[SequenceSet, bool] | None:
+    """The negatives and whether they were made by shuffling (None without positives)."""
+    pos = positives()
+    if pos is None:
+        return None
+    neg = st.session_state.get("negatives")
+    if neg is not None:
+        return neg, False
+    return SequenceSet(ids=[f"{i}_shuffled" for i in pos.ids], seqs=_shuffled(tuple(pos.seqs))), True
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _shuffled(seqs: tuple[str, ...]) -> list[str]:
+    return shuffled_negatives(list(seqs), seed=0)
+
+
+def require_data() -> SequenceSet:
+    """The positives, or stop the page with a pointer to the data page."""
+    pos = positives()
+    if pos is None:
+        st.info("No sequences loaded yet: open **Data** to upload sequences or load the example data.")
+        st.stop()
+    return pos
+
+
+def run_prediction(seqs: SequenceSet, attention: str | None) -> Prediction:
+    """Predictions (and attention) for a sequence set, with a progress bar.
+
+    Cached per browser session by content hash (model, sequences, attention
+    mode); the last few results are kept.
+    """
+    model_name = st.session_state.get("model_name", "demo")
+    return session_cached(("predict", model_name, seqs.seqs, attention), lambda: _predict_with_bar(seqs.seqs, attention))
+
+
+def _predict_with_bar(seqs: list[str], attention: str | None) -> Prediction:
+    bar = st.progress(0.0, text="Scoring sequences...")
+    try:
+        return predict(current_model(), seqs, batch_size=32, attention=attention, progress=lambda d, t: bar.progress(d / t, text=f"Scoring windows {d}/{t}"))
+    finally:
+        bar.empty()
+
+
+def session_cached(key_parts: tuple, compute, keep: int = 6):
+    """Return ``compute()`` cached in this session under a hash of ``key_parts``."""
+    cache: dict = st.session_state.setdefault("_results", {})
+    key = content_hash(*key_parts)
+    if key not in cache:
+        while len(cache) >= keep:
+            cache.pop(next(iter(cache)))
+        cache[key] = compute()
+    return cache[key]
+
+
+def show_error(e: Exception) -> None:
+    """A readable error box (never a traceback)."""
+    st.error(str(e), icon="⚠️")
+
+
+def cli_command(*args: str) -> None:
+    """Show the equivalent command line for batch work."""
+    model_name = st.session_state.get("model_name", "demo")
+    model = "demo" if model_name == "demo" else str(model_path(model_name))
+    st.caption("Same run from the command line, for large inputs:")
+    st.code("python -m dnabert " + " ".join(shlex.quote(a) for a in (*args[:1], "--model", model, *args[1:])), language="bash")
+
+
+def gc_fraction(seqs: list[str]) -> np.ndarray:
+    """GC fraction per sequence over A/C/G/T letters (NaN when a sequence has none)."""
+    out = np.full(len(seqs), np.nan)
+    for i, s in enumerate(seqs):
+        acgt = sum(s.count(b) for b in "ACGT")
+        if acgt:
+            out[i] = (s.count("G") + s.count("C")) / acgt
+    return out
+
