@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from dnabert.errors import InputError
-from dnabert.outputs import atomic_path
+from dnabert.outputs import atomic_path, attention_long_table, write_attention_npz
 
 # modules with a `register(subparsers)` adding their subcommands
 REGISTRARS = [
     "dnabert.cli",
+    "dnabert.cli_training",
+    "dnabert.cli_variants",
 ]
 
 CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
@@ -95,37 +97,14 @@ def run_attention(args: argparse.Namespace) -> int:
     scores: list[np.ndarray] = []
     for s in _chunks(len(data)):
         scores.extend(predict(lm, data.seqs[s], args.batch_size, attention=args.attention, progress=True).scores)
-    lengths = np.array([len(s) for s in data.seqs], dtype=np.int64)
     with atomic_path(args.out) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez_compressed(
-                fh,
-                ids=np.array(data.ids),
-                lengths=lengths,
-                scores=np.concatenate(scores).astype(np.float32),
-                attention=np.array(args.attention),
-                k=np.array(lm.k),
-            )
+            write_attention_npz(fh, data.ids, data.seqs, scores, args.attention, lm.k)
     if args.tsv:
         with atomic_path(args.tsv) as tmp:
-            pd.DataFrame(
-                {
-                    "id": np.repeat(data.ids, lengths),
-                    "position": np.concatenate([np.arange(n) for n in lengths]),
-                    "base": list("".join(data.seqs)),
-                    "score": np.concatenate(scores),
-                }
-            ).to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+            attention_long_table(data.ids, data.seqs, scores).to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     print(f"wrote attention of {len(data)} sequences to {args.out}", file=sys.stderr)
     return 0
-
-
-def load_attention_npz(path: str | Path) -> tuple[list[str], list[np.ndarray]]:
-    """Read an ``attention`` output: ids and one per-nucleotide track per sequence."""
-    with np.load(path, allow_pickle=False) as z:
-        ids = [str(i) for i in z["ids"]]
-        tracks = np.split(z["scores"], np.cumsum(z["lengths"])[:-1])
-    return ids, tracks
 
 
 def run_scan(args: argparse.Namespace) -> int:

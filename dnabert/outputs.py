@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from dnabert.errors import InputError
 
 
@@ -45,3 +48,39 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
         elif tmp.exists():
             tmp.unlink()
+
+
+def write_attention_npz(target, ids: list[str], seqs: list[str], scores: list[np.ndarray], attention: str, k: int) -> None:
+    """Save per-nucleotide scores as NPZ: ``ids`` (n,), ``lengths`` (n,), ``scores`` (sum L,) concatenated, ``attention``, ``k``.
+
+    ``target`` is a path or a binary file object. Read back with :func:`load_attention_npz`.
+    """
+    np.savez_compressed(
+        target,
+        ids=np.array(ids),
+        lengths=np.array([len(s) for s in seqs], dtype=np.int64),
+        scores=np.concatenate(scores).astype(np.float32),
+        attention=np.array(attention),
+        k=np.array(k),
+    )
+
+
+def load_attention_npz(path) -> tuple[list[str], list[np.ndarray]]:
+    """Read :func:`write_attention_npz` output: ids and one per-nucleotide track per sequence."""
+    with np.load(path, allow_pickle=False) as z:
+        ids = [str(i) for i in z["ids"]]
+        tracks = np.split(z["scores"], np.cumsum(z["lengths"])[:-1])
+    return ids, tracks
+
+
+def attention_long_table(ids: list[str], seqs: list[str], scores: list[np.ndarray]) -> pd.DataFrame:
+    """One row per nucleotide: ``id``, ``position`` (0-based), ``base``, ``score``."""
+    lengths = [len(s) for s in seqs]
+    return pd.DataFrame(
+        {
+            "id": np.repeat(ids, lengths),
+            "position": np.concatenate([np.arange(n) for n in lengths]),
+            "base": list("".join(seqs)),
+            "score": np.concatenate(scores),
+        }
+    )

@@ -1,4 +1,38 @@
+"""Landscape page: the attention of every sequence at once (sequences x positions)."""
+
 import streamlit as st
 
-st.title("Landscape")
-st.info("Coming soon")
+from dnabert.errors import InputError
+from viz.app_state import current_model, require_data, run_prediction, show_error
+from viz.landscape import attention_landscape
+
+st.title("Attention landscape")
+pos = require_data()
+lm = current_model()
+if len(pos) < 2:
+    st.info("The landscape needs at least two sequences; the Attention page shows a single one.")
+    st.stop()
+
+c1, c2, c3 = st.columns(3)
+mode = c1.radio("Aggregation", ["last", "mean", "rollout"], key="landscape_mode", horizontal=True)
+sort = c2.selectbox(
+    "Sort rows by",
+    ["probability", "class", "peak", "none"],
+    key="landscape_sort",
+    format_func={"probability": "predicted probability", "class": "predicted class", "peak": "position of the maximum", "none": "input order"}.get,
+)
+target = c3.selectbox("Probability of class", lm.labels, index=len(lm.labels) - 1, key="landscape_class")
+
+try:
+    pred = run_prediction(pos, attention=mode)
+except InputError as e:
+    show_error(e)
+    st.stop()
+
+c = lm.labels.index(target)
+predicted = [lm.labels[i] for i in pred.probs.argmax(axis=1)]
+fig = attention_landscape(
+    pred.scores, probs=pred.probs[:, c], classes=predicted, ids=pos.ids, sort=sort, title=f"{mode} attention, {len(pos)} sequences"
+)
+st.plotly_chart(fig, use_container_width=True, key="landscape_chart")
+st.caption("Mean profiles (with a band of one standard deviation) are per predicted class. Sequences of different lengths are padded on the right.")

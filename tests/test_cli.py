@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dnabert.cli import load_attention_npz, main
+from dnabert.cli import main
+from dnabert.outputs import load_attention_npz
 from dnabert.sequences import read_sequences
 
 FASTA = ">a\nACGTACGTACGTAGCTAGCTAGCTAGCATCGATCGATCGATCGAT\n>b\nacgtnnnnACGATCGATCGATCGACTAGCTACGATCGA\n>a\nACGATCGACTAGCTAGCTAGCTAGCATCGACTAGCA\n"

@@ -1,0 +1,184 @@
+"""Training subcommands: ``pretrain``, ``finetune``, ``synth``, ``demo-model``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from dnabert.errors import InputError
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _threads(n: int | None) -> None:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if n:
+        import torch
+
+        torch.set_num_threads(n)
+
+
+def _check_out(out: str, overwrite: bool) -> None:
+    if Path(out).exists() and not overwrite:
+        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+
+
+def run_demo_model(args: argparse.Namespace) -> int:
+    from dnabert.demo_model import DemoRecipe, build_demo_model
+
+    _check_out(args.out, args.overwrite)
+    recipe = DemoRecipe.quick() if args.quick else DemoRecipe()
+    for name in ("epochs", "seed", "threads", "n_train"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(recipe, name, value)
+    _threads(recipe.threads)
+    build_demo_model(args.out, recipe, overwrite=args.overwrite, device=args.device, log=_log)
+    _log(f"wrote the demo model to {args.out}")
+    return 0
+
+
+def run_synth(args: argparse.Namespace) -> int:
+    from dnabert.synthetic import JASPAR_COUNTS, make_planted_dataset, split_indices, write_planted
+
+    _check_out(args.out, args.overwrite)
+    motifs = tuple(args.motifs.split(","))
+    for m in motifs:
+        if m not in JASPAR_COUNTS:
+            raise InputError(f"--motifs: unknown motif {m!r}; embedded motifs: {', '.join(JASPAR_COUNTS)}")
+    if args.n_pos < 1 or args.n_neg < 0:
+        raise InputError("--n-pos must be at least 1 and --n-neg at least 0")
+    if not 0 <= args.shuffled_fraction <= 1:
+        raise InputError("--shuffled-fraction must be between 0 and 1")
+    try:
+        data = make_planted_dataset(args.n_pos, args.n_neg, length=args.length, motifs=motifs, min_rel_score=args.min_score,
+                                    shuffled_fraction=args.shuffled_fraction, seed=args.seed)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    splits = None
+    if args.split:
+        fr = tuple(float(x) for x in args.split.split(","))
+        if len(fr) != 3 or min(fr) < 0 or sum(fr) <= 0:
+            raise InputError("--split takes three non-negative fractions, e.g. 0.8,0.1,0.1")
+        splits = dict(zip(("train", "dev", "test"), split_indices(len(data), fr, args.seed)))
+    from dnabert.outputs import atomic_path
+
+    with atomic_path(args.out) as tmp:
+        written = write_planted(tmp, data, splits)
+        (tmp / "params.json").write_text(json.dumps(data.params, indent=2) + "\n")
+    _log(f"wrote {len(data)} sequences ({args.n_pos} positives) to {args.out}: {', '.join(p.name for p in written)}")
+    return 0
+
+
+def run_finetune(args: argparse.Namespace) -> int:
+    from dnabert.finetune import FinetuneSettings, ModelShape, finetune, read_labeled
+
+    _check_out(args.out, args.overwrite)
+    if args.model is None and args.k is None:
+        raise InputError("give --model (a pre-trained checkpoint folder) or --k to train a new model from scratch")
+    _threads(args.threads)
+    train = read_labeled(args.train)
+    dev = read_labeled(args.dev) if args.dev else None
+    test = read_labeled(args.test) if args.test else None
+    settings = FinetuneSettings(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, warmup=args.warmup,
+                                weight_decay=args.weight_decay, head_dropout=args.dropout, seed=args.seed,
+                                threads=args.threads, device=args.device)
+    shape = ModelShape(layers=args.layers, hidden=args.hidden, heads=args.heads, intermediate=args.hidden * 4)
+    res = finetune(train, args.out, dev=dev, test=test, model=args.model, k=args.k, shape=shape, settings=settings,
+                   overwrite=args.overwrite)
+    for name, m in (("dev", res.dev_metrics), ("test", res.test_metrics)):
+        if m:
+            _log(f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()))
+    _log(f"wrote the fine-tuned model to {res.path} (classes: {', '.join(res.labels)})")
+    return 0
+
+
+def run_pretrain(args: argparse.Namespace) -> int:
+    from dnabert.finetune import ModelShape
+    from dnabert.pretrain import PretrainSettings, pretrain, read_pretrain_sequences
+
+    _check_out(args.out, args.overwrite)
+    if args.model is None and args.k is None:
+        raise InputError("give --k for a new model, or --model to continue pre-training a checkpoint")
+    _threads(args.threads)
+    seqs = read_pretrain_sequences(args.input)
+    settings = PretrainSettings(epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, learning_rate=args.lr,
+                                warmup=args.warmup, mlm_probability=args.mlm_probability,
+                                late_mlm_probability=args.late_mlm_probability, late_fraction=args.late_fraction,
+                                chunk_length=args.chunk_length, seed=args.seed, threads=args.threads, device=args.device)
+    shape = ModelShape(layers=args.layers, hidden=args.hidden, heads=args.heads, intermediate=args.hidden * 4)
+    res = pretrain(seqs, args.out, k=args.k, model=args.model, shape=shape, settings=settings, overwrite=args.overwrite)
+    _log(f"MLM loss {res.first_loss:.4f} -> {res.last_loss:.4f}; wrote the pre-trained model to {res.path}")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="output folder (written under a temporary name, renamed when complete)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+
+
+def _train_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="checkpoint folder to start from ('demo' allowed); omit with --k for a new model")
+    p.add_argument("--k", type=int, choices=[3, 4, 5, 6], help="k-mer size of a new model (without --model)")
+    p.add_argument("--layers", type=int, default=2, help="new model: layers (default 2)")
+    p.add_argument("--hidden", type=int, default=128, help="new model: hidden size (default 128; intermediate = 4x)")
+    p.add_argument("--heads", type=int, default=4, help="new model: attention heads (default 4)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--warmup", type=float, default=0.1, help="warm-up as a fraction of the steps (default 0.1)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU when present); use torchrun for many GPUs")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pretrain", help="masked-language-model pre-training with contiguous k-mer span masking")
+    _common(p)
+    _train_common(p)
+    p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line; long sequences are cut into chunks")
+    p.add_argument("--chunk-length", type=int, default=512, help="bp per training chunk (default 512)")
+    p.add_argument("--epochs", type=float, default=1.0)
+    p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (overrides --epochs)")
+    p.add_argument("--lr", type=float, default=4e-4)
+    p.add_argument("--mlm-probability", type=float, default=0.15, help="fraction of k-mer tokens masked (default 0.15)")
+    p.add_argument("--late-mlm-probability", type=float, default=0.2, help="masked fraction late in training (default 0.2)")
+    p.add_argument("--late-fraction", type=float, default=0.15, help="last fraction of steps using the late rate (default 0.15)")
+    p.set_defaults(func=run_pretrain)
+
+    p = sub.add_parser("finetune", help="fine-tune a classifier on a labelled TSV/CSV (columns sequence, label)")
+    _common(p)
+    _train_common(p)
+    p.add_argument("--train", required=True, help="TSV/CSV with columns sequence, label (and optionally id)")
+    p.add_argument("--dev", help="dev table: picks the best epoch")
+    p.add_argument("--test", help="test table: scored once at the end (metrics.json)")
+    p.add_argument("--epochs", type=float, default=3.0)
+    p.add_argument("--lr", type=float, default=5e-5, help="learning rate (default 5e-5; ~3e-4 for a small new model)")
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--dropout", type=float, default=0.1, help="dropout on the classification head (default 0.1)")
+    p.set_defaults(func=run_finetune)
+
+    p = sub.add_parser("synth", help="planted-motif synthetic data (TSV splits, FASTA, ground-truth sites)")
+    _common(p)
+    p.add_argument("--n-pos", type=int, default=1000)
+    p.add_argument("--n-neg", type=int, default=1000)
+    p.add_argument("--length", type=int, default=100)
+    p.add_argument("--motifs", default="NRF1,REST", help="comma-separated embedded motifs (default NRF1,REST)")
+    p.add_argument("--min-score", type=float, default=0.8, help="minimum relative PWM score of a planted site (default 0.8)")
+    p.add_argument("--shuffled-fraction", type=float, default=0.5, help="negatives that are shuffled positives (default 0.5)")
+    p.add_argument("--split", default="0.8,0.1,0.1", help="train,dev,test fractions (default 0.8,0.1,0.1; '' for one all.tsv)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run_synth)
+
+    p = sub.add_parser("demo-model", help="rebuild the embedded demo model (seeded)")
+    _common(p)
+    p.add_argument("--epochs", type=float, default=None)
+    p.add_argument("--n-train", type=int, default=None, help="training sequences (default 16000)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 2)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--quick", action="store_true", help="a tiny model in seconds (for tests; not a useful model)")
+    p.set_defaults(func=run_demo_model)

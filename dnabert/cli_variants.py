@@ -1,0 +1,159 @@
+"""``python -m dnabert mutate``: variant effects as a TSV, one row per variant, sorted by |diff|.
+
+Three inputs:
+
+* ``--input seqs.fa``: saturation mutagenesis of every sequence (``--maps``
+  also writes the (L x 4) matrices as NPZ);
+* ``--input seqs.fa --variants list.tsv``: the listed edits (sequence id,
+  start, end, alt; 0-based, half-open);
+* ``--vcf calls.vcf --genome ref.fa``: each ALT in a reference window centred
+  on it, streamed in chunks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from dnabert.cli import add_model_args, load_for_cli, read_input
+from dnabert.errors import InputError
+from dnabert.outputs import atomic_path
+from dnabert.variants import (
+    mutation_map,
+    mutation_map_table,
+    read_variant_list,
+    resolve_class,
+    saturation_edits,
+    save_mutation_maps,
+    score_edits,
+    sort_by_effect,
+    variant_table,
+)
+
+
+def _advance(bar: tqdm) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback for one scoring call that moves ``bar`` on by the newly done items."""
+    seen = 0
+
+    def update(done: int, _total: int) -> None:
+        nonlocal seen
+        bar.update(done - seen)
+        seen = done
+
+    return update
+
+
+def _saturation(args: argparse.Namespace, lm, class_index: int) -> pd.DataFrame:
+    data = read_input(args.input)
+    bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
+    maps = []
+    for rid, seq in zip(data.ids, data.seqs):
+        maps.append(
+            mutation_map(lm, seq, rid, class_index, args.attention_change, args.both_strands, args.batch_size, _advance(bar))
+        )
+    bar.close()
+    if args.maps:
+        save_mutation_maps(args.maps, maps)
+        print(f"wrote {len(maps)} mutation map(s) to {args.maps}", file=sys.stderr)
+    return sort_by_effect(pd.concat([mutation_map_table(m) for m in maps], ignore_index=True))
+
+
+def _variant_list(args: argparse.Namespace, lm, class_index: int) -> pd.DataFrame:
+    data = read_input(args.input)
+    edits = read_variant_list(args.variants, data.ids, data.seqs)
+    bar = tqdm(total=len(edits), unit="variant", desc="mutate")
+    scores = score_edits(
+        lm,
+        data.seqs,
+        edits,
+        class_index,
+        args.attention_change,
+        args.both_strands,
+        batch_size=args.batch_size,
+        progress=_advance(bar),
+    )
+    bar.close()
+    refs = [data.seqs[e.seq][e.start : e.end] for e in edits]
+    return variant_table([data.ids[e.seq] for e in edits], [e.start for e in edits], refs, [e.alt for e in edits], scores)
+
+
+def _vcf(args: argparse.Namespace, lm, class_index: int) -> pd.DataFrame:
+    from dnabert.vcf import vcf_chunks
+
+    longest = lm.window + lm.k - 1
+    width = args.width or longest
+    if not lm.k <= width <= longest:
+        raise InputError(f"--width {width} must be between k={lm.k} and the model's input length, {longest} bp.")
+    tables, padded = [], []
+    bar = tqdm(unit="variant", desc="mutate")
+    for chunk in vcf_chunks(args.vcf, args.genome, width):
+        scores = score_edits(
+            lm, chunk.contexts, chunk.edits, class_index, args.attention_change, args.both_strands, width, args.batch_size
+        )
+        tables.append(variant_table(chunk.ids, chunk.positions, chunk.refs, chunk.alts, scores, chroms=chunk.chroms))
+        padded.extend(chunk.padded)
+        bar.update(len(chunk.edits))
+    bar.close()
+    if padded:
+        print(
+            f"note: {len(padded)} variant(s) lie within {width // 2} bp of a contig end; their windows were padded "
+            f"with N ([UNK] k-mers): {', '.join(padded[:10])}{', ...' if len(padded) > 10 else ''}",
+            file=sys.stderr,
+        )
+    return sort_by_effect(pd.concat(tables, ignore_index=True))
+
+
+def run_mutate(args: argparse.Namespace) -> int:
+    if args.vcf:
+        if args.input or args.variants or not args.genome:
+            raise InputError("--vcf needs --genome (the reference FASTA) and takes no --input or --variants.")
+    elif not args.input:
+        raise InputError("give --input (sequences; with --variants for a variant list) or --vcf with --genome.")
+    if args.maps and (args.vcf or args.variants):
+        raise InputError("--maps is for saturation mutagenesis only (--input without --variants).")
+    lm = load_for_cli(args)
+    class_index = resolve_class(lm.labels, args.class_name)
+    print(f"note: scoring class '{lm.labels[class_index]}' (index {class_index})", file=sys.stderr)
+    run = _vcf if args.vcf else _variant_list if args.variants else _saturation
+    table = run(args, lm, class_index)
+    with atomic_path(args.out) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    print(f"wrote {len(table)} variant(s) to {args.out}", file=sys.stderr)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("mutate", help="variant effects: saturation mutagenesis, a variant list or a VCF (TSV)")
+    add_model_args(p)
+    p.add_argument(
+        "--input",
+        help="FASTA / FASTA.gz / one sequence per line: every sequence is mutated at every position (or "
+        "the sequences --variants refers to)",
+    )
+    p.add_argument(
+        "--variants",
+        help="TSV of sequence id, start, end, alt (0-based, half-open; start == end: insertion; alt '-' or empty: deletion)",
+    )
+    p.add_argument("--vcf", help="VCF (plain or gzip): every ALT scored in a reference window centred on it; needs --genome")
+    p.add_argument("--genome", help="reference FASTA for --vcf (pyfaidx writes a .fai index next to it)")
+    p.add_argument("--width", type=int, help="--vcf window in bp (default: the model's input length)")
+    p.add_argument("--class", dest="class_name", help="class to score, by name or index (default: the last class)")
+    p.add_argument(
+        "--both-strands", action="store_true", help="average every probability over the sequence and its reverse complement"
+    )
+    p.add_argument(
+        "--attention-change",
+        action="store_true",
+        help="add attn_change: distance between wild-type and mutant last-layer attention tracks",
+    )
+    p.add_argument("--maps", help="saturation mutagenesis: also write every sequence's (L x 4) maps as NPZ")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output TSV: id, [chrom,] position (0-based), ref, alt, p_wt, p_mut, diff, logOR[, attn_change]",
+    )
+    p.set_defaults(func=run_mutate)

@@ -1,0 +1,421 @@
+"""The embedded demo model: a small DNABERT-6 classifier trained on planted-motif data.
+
+``python -m dnabert demo-model --out models/demo`` rebuilds it (seeded, CPU):
+
+1. Data (:func:`demo_data`): 100-bp sequences; positives carry one planted
+   JASPAR site (NRF1 MA0506.3 or REST MA0138.3, relative PWM score >= 0.8,
+   random strand and position); negatives are half background-only and half
+   dinucleotide shuffles of positives. Train / dev / test are generated with
+   separate seeds, so the held-out test set is regenerated exactly, not stored.
+2. Model: BERT with 2 layers, hidden 128, 4 heads, k = 6, trained from random
+   initialisation with :func:`dnabert.finetune.finetune` (two layers: the
+   last layer's [CLS] attention then points at the site; with four layers it
+   did not, in earlier runs).
+3. Evaluation on the test set (:func:`evaluate_demo`): AUROC etc.; the PWM
+   ceiling (AUROC of the best log-odds scan score of the true PWMs, both
+   strands); and localisation: for each correctly classified positive, whether
+   the maximum of the default per-nucleotide attention track ("last") lies
+   within 3 bp of the planted site.
+4. The folder gets the weights, vocab, configs, ``metrics.json``,
+   ``MODEL_CARD.md`` and example data for the app (``example_positives.fa``,
+   ``example_negatives.fa``, ``example_sites.tsv``: 200 + 200 test sequences).
+
+Everything is written to a temporary folder and renamed to ``--out`` only
+when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dnabert.errors import InputError
+from dnabert.outputs import atomic_path
+from dnabert.synthetic import DEFAULT_MOTIFS, PlantedData, log_odds, make_planted_dataset, motif_ppm, scan_best, write_fasta
+
+LABELS = ["negative", "positive"]
+
+
+@dataclass
+class DemoRecipe:
+    """Everything that defines the demo model (stored in metrics.json)."""
+
+    k: int = 6
+    length: int = 100
+    n_train: int = 120000  # half positives, half negatives; fresh data beats more epochs here (see MODEL_CARD)
+    n_dev: int = 1000
+    n_test: int = 2000
+    min_rel_score: float = 0.8
+    shuffled_fraction: float = 0.5
+    motifs: tuple[str, ...] = DEFAULT_MOTIFS
+    layers: int = 2
+    hidden: int = 128
+    heads: int = 4
+    intermediate: int = 512
+    max_tokens: int = 512
+    epochs: float = 1.0
+    batch_size: int = 32
+    learning_rate: float = 3e-4
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    seed: int = 20240601
+    threads: int = 2
+    n_examples: int = 200
+    site_tolerance: int = 3
+    eval_every: int | None = 750  # steps between dev evaluations / kept checkpoints (None: every epoch)
+
+    @classmethod
+    def quick(cls, **kw) -> DemoRecipe:
+        """A seconds-long recipe for tests (tiny data, tiny model)."""
+        base = dict(n_train=400, n_dev=100, n_test=100, layers=1, hidden=32, heads=2, intermediate=64, epochs=1.0,
+                    n_examples=20, learning_rate=1e-3, eval_every=None)
+        base.update(kw)
+        return cls(**base)
+
+
+def demo_data(recipe: DemoRecipe) -> dict[str, PlantedData]:
+    """Seeded train / dev / test planted data sets of the recipe (each half positives)."""
+    out = {}
+    for i, (name, n) in enumerate((("train", recipe.n_train), ("dev", recipe.n_dev), ("test", recipe.n_test))):
+        out[name] = make_planted_dataset(
+            n_pos=n // 2,
+            n_neg=n - n // 2,
+            length=recipe.length,
+            motifs=tuple(recipe.motifs),
+            min_rel_score=recipe.min_rel_score,
+            shuffled_fraction=recipe.shuffled_fraction,
+            seed=recipe.seed + 1000 * (i + 1),
+            prefix=f"{name}_",
+        )
+    return out
+
+
+def _labeled(data: PlantedData, name: str):
+    from dnabert.finetune import LabeledData
+
+    return LabeledData(seqs=data.seqs, labels=[LABELS[v] for v in data.labels], ids=data.ids, name=name)
+
+
+def site_hits(scores: list[np.ndarray], data: PlantedData, tolerance: int = 3) -> pd.DataFrame:
+    """Where each planted positive's attention track peaks, relative to its site.
+
+    Returns one row per planted site: id, motif, start, end, peak (argmax
+    position), distance (0 inside the site, else bp to its nearest base) and
+    hit (distance <= ``tolerance``).
+    """
+    index = {sid: i for i, sid in enumerate(data.ids)}
+    rows = []
+    for r in data.sites.itertuples(index=False):
+        track = scores[index[r.id]]
+        peak = int(np.argmax(track))
+        dist = max(r.start - peak, peak - (r.end - 1), 0)
+        rows.append({"id": r.id, "motif": r.motif, "start": r.start, "end": r.end, "peak": peak, "distance": dist,
+                     "hit": dist <= tolerance})
+    return pd.DataFrame(rows)
+
+
+def evaluate_demo(model_dir: str | Path, test: PlantedData, motifs: tuple[str, ...] = DEFAULT_MOTIFS,
+                  tolerance: int = 3, batch_size: int = 64) -> dict:
+    """Test-set metrics of a saved demo-like model: classification, PWM ceiling, attention localisation."""
+    from sklearn.metrics import roc_auc_score
+
+    from dnabert.checkpoint import load_model
+    from dnabert.finetune import classification_metrics
+    from dnabert.inference import predict
+
+    lm = load_model(model_dir)
+    pred = predict(lm, test.seqs, batch_size=batch_size, attention="last")
+    pos_class = lm.labels.index("positive") if "positive" in lm.labels else 1
+    probs = pred.probs if pos_class == 1 else pred.probs[:, ::-1]
+    metrics = classification_metrics(test.labels, probs)
+    pwms = [log_odds(motif_ppm(m)) for m in motifs]
+    ceiling = float(roc_auc_score(test.labels, scan_best(test.seqs, pwms)))
+    hits = site_hits(pred.scores, test, tolerance)
+    called = probs[:, 1] >= 0.5
+    correct_pos = {sid for sid, c, y in zip(test.ids, called, test.labels) if c and y == 1}
+    hits_ok = hits[hits["id"].isin(correct_pos)]
+    per_motif = {
+        m: {
+            "n": int((hits_ok["motif"] == m).sum()),
+            "hit_rate": float(hits_ok.loc[hits_ok["motif"] == m, "hit"].mean()) if (hits_ok["motif"] == m).any() else None,
+            "recall": float(np.mean([sid in correct_pos for sid in test.sites.loc[test.sites["motif"] == m, "id"]])),
+        }
+        for m in motifs
+    }
+    return {
+        "test": metrics,
+        "pwm_ceiling_auroc": ceiling,
+        "gap_to_ceiling": ceiling - metrics["auroc"],
+        "attention_last": {
+            "tolerance_bp": tolerance,
+            "n_correct_positives": int(len(hits_ok)),
+            "hit_rate": float(hits_ok["hit"].mean()) if len(hits_ok) else None,
+            "median_distance": float(hits_ok["distance"].median()) if len(hits_ok) else None,
+            "per_motif": per_motif,
+        },
+    }
+
+
+def motif_check(model_dir: str | Path, test: PlantedData, motifs: tuple[str, ...] = DEFAULT_MOTIFS, batch_size: int = 64) -> dict:
+    """Run the motif pipeline (:func:`motif.pipeline.find_motifs`, default parameters, JASPAR 2024 CORE
+    vertebrates) on the model's default attention over the test positives, with the test negatives,
+    and say whether each planted motif is recovered (a discovered motif whose TOMTOM matches include
+    the planted JASPAR matrix with q < 0.05).
+
+    Returns a JSON-ready dict; ``{"status": "unavailable", ...}`` when the motif package is missing.
+    """
+    try:
+        from motif.jaspar import load_jaspar
+        from motif.pipeline import MotifParams, find_motifs
+    except ImportError as e:
+        return {"status": "unavailable", "reason": f"motif pipeline not importable ({e})"}
+    from dnabert.checkpoint import load_model
+    from dnabert.inference import predict
+    from dnabert.synthetic import JASPAR_COUNTS
+
+    lm = load_model(model_dir)
+    pos = [i for i in range(len(test)) if test.labels[i] == 1]
+    neg = [i for i in range(len(test)) if test.labels[i] == 0]
+    pos_seqs = [test.seqs[i] for i in pos]
+    t0 = time.time()
+    scores = predict(lm, pos_seqs, batch_size=batch_size, attention="last").scores
+    result = find_motifs(pos_seqs, scores, [test.seqs[i] for i in neg], MotifParams(), load_jaspar(),
+                         pos_ids=[test.ids[i] for i in pos])
+    matches = result.matches
+    found = {}
+    for m in motifs:
+        base = JASPAR_COUNTS[m][0].split(".")[0]
+        hit = matches[matches["target_id"].astype(str).str.startswith(base) & (matches["q"] < 0.05)] if len(matches) else matches
+        found[m] = {
+            "recovered": bool(len(hit)),
+            "motif": str(hit.iloc[0]["motif"]) if len(hit) else None,
+            "match": str(hit.iloc[0]["target_id"]) if len(hit) else None,
+            "rank": int(hit.iloc[0]["rank"]) if len(hit) else None,
+            "q": float(hit.iloc[0]["q"]) if len(hit) else None,
+        }
+    top = {}
+    if len(matches):
+        for mid, g in matches.sort_values("rank").groupby("motif"):
+            top[mid] = f"{g.iloc[0]['target_id']} {g.iloc[0]['target_name']} (q={g.iloc[0]['q']:.2g})"
+    return {
+        "status": "ok",
+        "n_pos": len(pos),
+        "n_neg": len(neg),
+        "n_motifs": len(result.motifs),
+        "motifs": [
+            {"id": m.id, "consensus": m.consensus, "n_instances": int(len(m.instances)), "n_pos": m.n_pos, "n_neg": m.n_neg,
+             "log10_p": float(m.log10_p), "best_match": top.get(m.id)}
+            for m in result.motifs
+        ],
+        "planted": found,
+        "notes": list(result.notes),
+        "seconds": round(time.time() - t0, 1),
+    }
+
+
+def motif_summary(mc: dict) -> str:
+    """Markdown paragraph for the model card from :func:`motif_check`'s result."""
+    if mc.get("status") != "ok":
+        return f"Not run: {mc.get('reason', 'the motif pipeline was not available when this model was built')}."
+    lines = [
+        f"`motif.pipeline.find_motifs` (default parameters, JASPAR 2024 CORE vertebrates) on the \"last\" attention of "
+        f"the {mc['n_pos']} test positives, with the {mc['n_neg']} test negatives: {mc['n_motifs']} motif(s).",
+        "",
+    ]
+    for name, f in mc["planted"].items():
+        if f["recovered"]:
+            lines.append(f"- {name}: **recovered** as {f['motif']} (TOMTOM match {f['match']}, rank {f['rank']}, q = {f['q']:.2g})")
+        else:
+            lines.append(f"- {name}: **not recovered** (no discovered motif matched it with q < 0.05)")
+    if mc["motifs"]:
+        lines += ["", "| motif | consensus | instances | pos / neg with site | best JASPAR match |", "|---|---|---|---|---|"]
+        lines += [f"| {m['id']} | {m['consensus']} | {m['n_instances']} | {m['n_pos']} / {m['n_neg']} | {m['best_match'] or '-'} |"
+                  for m in mc["motifs"]]
+    return "\n".join(lines)
+
+
+def targets_met(ev: dict) -> dict[str, bool]:
+    """The demo model's acceptance targets."""
+    return {
+        "auroc>=0.93": ev["test"]["auroc"] >= 0.93,
+        "gap_to_ceiling<=0.03": ev["gap_to_ceiling"] <= 0.03,
+        "attention_hit_rate>=0.85": (ev["attention_last"]["hit_rate"] or 0) >= 0.85,
+    }
+
+
+def build_demo_model(out: str | Path, recipe: DemoRecipe | None = None, overwrite: bool = False, card: bool = True,
+                     device: str = "cpu", log=print) -> dict:
+    """Generate the data, train, evaluate and write the demo model folder to ``out``.
+
+    Returns the metrics record (also written as ``metrics.json``).
+    """
+    import torch
+
+    from dnabert.finetune import FinetuneSettings, ModelShape, finetune
+
+    recipe = recipe or DemoRecipe()
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    torch.set_num_threads(recipe.threads)
+    t0 = time.time()
+    data = demo_data(recipe)
+    log(f"data: {', '.join(f'{k} {len(v)}' for k, v in data.items())} sequences of {recipe.length} bp ({time.time() - t0:.1f} s)")
+    shape = ModelShape(layers=recipe.layers, hidden=recipe.hidden, heads=recipe.heads, intermediate=recipe.intermediate,
+                       max_tokens=recipe.max_tokens, dropout=recipe.dropout)
+    settings = FinetuneSettings(epochs=recipe.epochs, batch_size=recipe.batch_size, learning_rate=recipe.learning_rate,
+                                warmup=recipe.warmup, weight_decay=recipe.weight_decay, head_dropout=recipe.dropout,
+                                seed=recipe.seed, threads=recipe.threads, device=device, log_every=100,
+                                eval_every=recipe.eval_every)
+    with atomic_path(out) as tmp:
+        result = finetune(_labeled(data["train"], "train"), tmp, dev=_labeled(data["dev"], "dev"), model=None, k=recipe.k,
+                          shape=shape, settings=settings, overwrite=True)
+        log(f"trained in {result.train_seconds:.0f} s; dev {json.dumps({k: round(v, 4) for k, v in result.dev_metrics.items()})}")
+        ev = evaluate_demo(tmp, data["test"], tuple(recipe.motifs), recipe.site_tolerance)
+        record = {
+            "model": "DNABERT-6 demo (planted NRF1 / REST sites)",
+            "labels": LABELS,
+            "recipe": asdict(recipe),
+            "dev": result.dev_metrics,
+            **ev,
+            "targets_met": targets_met(ev),
+            "train_seconds": round(result.train_seconds, 1),
+            "total_seconds": round(time.time() - t0, 1),
+            "built_with": {"python": platform.python_version(), "torch": torch.__version__,
+                           "transformers": __import__("transformers").__version__},
+            "history": [h for h in result.history if "eval_auroc" in h or "train_runtime" in h],
+        }
+        from dnabert.finetune import _clean
+
+        (tmp / "metrics.json").write_text(json.dumps(_clean(record), indent=2) + "\n")
+        write_examples(tmp, data["test"], recipe.n_examples)
+        if card:
+            (tmp / "MODEL_CARD.md").write_text(model_card(record))
+        for f in tmp.iterdir():
+            f.chmod(0o644)  # safetensors writes 0600; the folder is shipped and read by every user
+    log(f"test AUROC {ev['test']['auroc']:.4f} (PWM ceiling {ev['pwm_ceiling_auroc']:.4f}); "
+        f"attention peak within {recipe.site_tolerance} bp: {ev['attention_last']['hit_rate']}; targets {record['targets_met']}")
+    return record
+
+
+def write_examples(folder: Path, test: PlantedData, n: int) -> None:
+    """``example_positives.fa``, ``example_negatives.fa`` (n each, from the test set) and ``example_sites.tsv``."""
+    pos = [i for i in range(len(test)) if test.labels[i] == 1][:n]
+    neg = [i for i in range(len(test)) if test.labels[i] == 0][:n]
+    write_fasta(folder / "example_positives.fa", [test.ids[i] for i in pos], [test.seqs[i] for i in pos])
+    write_fasta(folder / "example_negatives.fa", [test.ids[i] for i in neg], [test.seqs[i] for i in neg])
+    keep = {test.ids[i] for i in pos}
+    test.sites[test.sites["id"].isin(keep)].to_csv(folder / "example_sites.tsv", sep="\t", index=False)
+
+
+def _fmt(x, spec: str) -> str:
+    return "n/a" if x is None else format(x, spec)
+
+
+def model_card(record: dict) -> str:
+    """MODEL_CARD.md text from a metrics record."""
+    r, t, a = record["recipe"], record["test"], record["attention_last"]
+    per = "\n".join(
+        f"| {m} | {v['recall']:.3f} | {v['n']} | {v['hit_rate']:.3f} |" if v["hit_rate"] is not None else f"| {m} | {v['recall']:.3f} | 0 | - |"
+        for m, v in a["per_motif"].items()
+    )
+    motif_note = motif_summary(record["motif_pipeline"]) if "motif_pipeline" in record else "Not run for this build."
+    return f"""# DNABERT-6 demo model (planted NRF1 / REST sites)
+
+A small DNABERT-style classifier embedded in DNABERT Explorer so that the app and
+the command line work offline, in seconds, on data whose truth is known. It is a
+**teaching and testing model, not a biological predictor**: it was trained on
+synthetic sequences only.
+
+## What it does
+Input: a DNA sequence (trained on 100 bp; any length works, longer ones are split
+into 510-k-mer windows). Output: P(negative), P(positive), where *positive* means
+"contains a binding site of NRF1 (JASPAR MA0506.3) or REST (MA0138.3)".
+The last layer's [CLS] attention (the app's default track) peaks on the site.
+
+## Architecture
+BERT, {r['layers']} layers, hidden {r['hidden']}, {r['heads']} heads, intermediate {r['intermediate']},
+{r['max_tokens']} positions, k = {r['k']} (vocabulary = the original DNABERT 6-mer vocab.txt, 4101 tokens).
+Trained from random initialisation directly on the classification task (no
+masked-language-model pre-training: the task does not need it, and it keeps the
+rebuild to minutes on a CPU). Two layers on purpose: with two, the last layer's
+attention localises the site; a four-layer model classified as well but its last
+layer's attention did not point at the site.
+
+## Training data (synthetic, regenerated from the seed)
+- 100-bp sequences, uniform i.i.d. background (A = C = G = T = 0.25).
+- Positives: one planted site each, NRF1 (12 bp) or REST (20 bp) with equal
+  probability, random strand, random position at least 5 bp from either end;
+  sites sampled from the JASPAR 2024 count matrices and kept only when their
+  relative PWM score (s - min) / (max - min) is >= {r['min_rel_score']}.
+- Negatives: {r['shuffled_fraction']:.0%} dinucleotide shuffles of positives (same composition,
+  site destroyed), the rest background only. Composition therefore does not
+  separate the classes; only the site does.
+- Train {r['n_train']}, dev {r['n_dev']}, test {r['n_test']} sequences (half positives), generated with
+  separate seeds from seed {r['seed']} (`dnabert.demo_model.demo_data`).
+- Optimisation: AdamW, lr {r['learning_rate']}, linear warm-up ({r['warmup']:.0%}) then linear decay,
+  {r['epochs']:g} epochs, batch {r['batch_size']}, weight decay {r['weight_decay']}, dropout {r['dropout']};
+  best epoch by dev AUROC. {record['train_seconds']:.0f} s of training on {r['threads']} CPU threads.
+
+## Results on the held-out test set ({r['n_test']} sequences)
+| metric | value |
+|---|---|
+| AUROC | {t['auroc']:.4f} |
+| AUPRC | {t['auprc']:.4f} |
+| accuracy | {t['accuracy']:.4f} |
+| F1 | {t['f1']:.4f} |
+| MCC | {t['mcc']:.4f} |
+| PWM-scan ceiling AUROC | {record['pwm_ceiling_auroc']:.4f} |
+| gap to ceiling | {record['gap_to_ceiling']:.4f} |
+
+The ceiling is the AUROC of the best relative log-odds score of the two true
+PWMs over both strands of each sequence: what a scanner that knows the answer
+achieves (not 1.0, since shuffles and background occasionally contain a site-like
+match and a few planted sites are weak).
+
+**Attention localisation** (default "last" track): among the {a['n_correct_positives']} correctly
+classified positives, the track's maximum lies within {a['tolerance_bp']} bp of the planted site in
+**{_fmt(a['hit_rate'], '.1%')}** (median distance {_fmt(a['median_distance'], 'g')} bp).
+
+| motif | recall (P >= 0.5) | correct positives | attention peak within {a['tolerance_bp']} bp |
+|---|---|---|---|
+{per}
+
+Targets: {', '.join(f"{k}: {'met' if v else 'NOT met'}" for k, v in record['targets_met'].items())}.
+
+## Motif discovery on its attention
+{motif_note}
+
+## Files
+- `model.safetensors`, `config.json`: the BertForSequenceClassification weights and config
+  (labels in `id2label`); `vocab.txt`, `tokenizer_config.json`, `special_tokens_map.json`:
+  the original DNABERT 6-mer vocabulary, so the folder also loads with the original tools.
+- `metrics.json`: everything above, machine-readable, with the full recipe.
+- `example_positives.fa`, `example_negatives.fa` ({r['n_examples']} sequences each, from the
+  test set) and `example_sites.tsv` (ground truth: id, motif, jaspar_id, start, end
+  (0-based, half-open), strand, site, rel_score): the app's "load example data".
+
+## Rebuild
+`python -m dnabert demo-model --out models/demo --overwrite` (seeded; CPU, a few tens of
+minutes on 2 threads). Built with Python {record['built_with']['python']}, torch
+{record['built_with']['torch']}, transformers {record['built_with']['transformers']}; other versions or
+thread counts may give slightly different weights.
+
+## Limitations
+Synthetic data with a uniform background: it knows two motifs and nothing about
+real genomes; its probabilities on real sequences mean only "contains something
+NRF1- or REST-like". Edge bases (first and last 5) are covered by fewer k-mers, and
+no site was planted there.
+"""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    build_demo_model(os.environ.get("DEMO_OUT", "models/demo"))

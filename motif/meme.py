@@ -1,0 +1,124 @@
+"""Motif files: MEME minimal format (written here, read with memelite), JASPAR and TRANSFAC (Biopython).
+
+MEME minimal format as written by :func:`format_meme`::
+
+    MEME version 4
+
+    ALPHABET= ACGT
+
+    strands: + -
+
+    Background letter frequencies
+    A 0.2500 C 0.2500 G 0.2500 T 0.2500
+
+    MOTIF motif_1 GGGCGCATGCGC
+    letter-probability matrix: alength= 4 w= 12 nsites= 143 E= 1.2e-40
+     0.010417  0.010417  0.968750  0.010417
+     ...
+
+``nsites`` is an integer (the number of instances) and ``E`` the motif's
+enrichment q-value. Every file parses with Biopython (``Bio.motifs.parse(h,
+"minimal")``) and memelite (``memelite.io.read_meme``).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from Bio import motifs as bio_motifs
+from Bio.motifs import jaspar as bio_jaspar
+from Bio.motifs import transfac as bio_transfac
+from memelite.io import read_meme as memelite_read_meme
+
+from dnabert.errors import InputError
+from motif.encoding import BASES
+
+FORMATS = ("meme", "jaspar", "transfac")
+SUFFIX = {"meme": ".meme", "jaspar": ".jaspar", "transfac": ".transfac"}
+
+
+class MotifFileError(InputError):
+    """A motif file that cannot be read."""
+
+
+def format_meme(
+    names: list[str], ppms: list[np.ndarray], nsites: list[int], evalues: list[float], background: np.ndarray, descriptions: list[str] | None = None
+) -> str:
+    """MEME minimal format text (see the module docstring).
+
+    Parameters
+    ----------
+    names : list of str
+        m motif ids (no whitespace).
+    ppms : list of np.ndarray
+        m matrices, shape (4, W_i), rows ACGT, columns summing to 1.
+    nsites : list of int
+        Instances per motif.
+    evalues : list of float
+        Written as ``E=`` (the enrichment q-value here).
+    background : np.ndarray, shape (4,)
+        Base frequencies of the input (ACGT).
+    descriptions : list of str, optional
+        Second word of each ``MOTIF`` line (e.g. the consensus).
+    """
+    out = io.StringIO()
+    out.write("MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\n")
+    out.write(" ".join(f"{b} {f:.4f}" for b, f in zip(BASES, background)) + "\n\n")
+    for i, (name, ppm, n, e) in enumerate(zip(names, ppms, nsites, evalues)):
+        desc = f" {descriptions[i]}" if descriptions else ""
+        out.write(f"MOTIF {name}{desc}\nletter-probability matrix: alength= 4 w= {ppm.shape[1]} nsites= {int(n)} E= {e:.3g}\n")
+        for column in ppm.T:
+            out.write(" " + "  ".join(f"{v:.6f}" for v in column) + "\n")
+        out.write("\n")
+    return out.getvalue()
+
+
+def format_counts(names: list[str], counts: list[np.ndarray], fmt: str, descriptions: list[str] | None = None) -> str:
+    """JASPAR (``>id name`` + count rows) or TRANSFAC text of count matrices (4, W_i), written by Biopython."""
+    descriptions = descriptions or names
+    records = []
+    for name, c, desc in zip(names, counts, descriptions):
+        rows = {b: c[i].tolist() for i, b in enumerate(BASES)}
+        if fmt == "jaspar":
+            records.append(bio_jaspar.Motif(name, desc, alphabet=BASES, counts=rows))
+        elif fmt == "transfac":
+            record = bio_transfac.Motif(alphabet=BASES, counts=rows)
+            record["ID"], record["DE"] = name, desc
+            records.append(record)
+        else:
+            raise ValueError(f"unknown count-matrix format {fmt!r}; choose jaspar or transfac")
+    return bio_motifs.write(records, fmt)
+
+
+def read_meme(path: str | Path) -> tuple[list[str], list[np.ndarray]]:
+    """Read the motifs of a MEME file (memelite's reader).
+
+    Returns
+    -------
+    names : list of str
+        The ``MOTIF`` line of each motif (id and name, one space apart).
+    ppms : list of np.ndarray
+        (4, W) float64 matrices, rows ACGT.
+
+    Raises
+    ------
+    MotifFileError
+        Missing or unreadable file, or no motif in it.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise MotifFileError(f"{p}: no such motif file")
+    try:
+        found = memelite_read_meme(str(p))
+    except (ValueError, IndexError, AttributeError, UnicodeDecodeError) as e:
+        raise MotifFileError(f"{p}: not a readable MEME motif file ({e})") from None
+    if not found:
+        raise MotifFileError(f"{p}: no MOTIF found; expected a MEME format file (e.g. from MEME or JASPAR)")
+    names = list(found)
+    ppms = [np.ascontiguousarray(found[n], dtype=np.float64) for n in names]
+    bad = [n for n, m in zip(names, ppms) if m.shape[0] != 4 or not np.all(np.isfinite(m))]
+    if bad:
+        raise MotifFileError(f"{p}: motif '{bad[0]}' is not a 4-letter DNA probability matrix")
+    return names, ppms

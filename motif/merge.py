@@ -1,0 +1,309 @@
+"""Grouping significant candidates into motifs.
+
+:func:`assemble` (``kmers`` mode, the default) builds one motif per binding
+site pattern from the significant k-mers, one motif at a time:
+
+1. Seed: the most significant k-mer not yet used (smallest p; the longer
+   k-mer wins ties) that still occurs in at least ``min_sites`` unclaimed
+   regions.
+2. Seed sites: in every unclaimed region, the best match of the seed on
+   either strand with at most ``max_mismatches`` mismatches (fewest
+   mismatches, then leftmost). Allowing one mismatch lets the seed collect
+   the degenerate sites of the motif, not only its exact copies.
+3. Seed matrix: windows of ``window_size`` bases centred on the seed sites,
+   oriented by strand -> PPM, flanks below ``trim_bits`` trimmed.
+4. Rescan: every unclaimed region (seed sites included) is scanned with that
+   matrix (log-odds, both strands); its best site is kept when its relative
+   score reaches ``min_score``. These sites are the motif's instances: the
+   rescan removes the random matches the loose seed picked up, and finds
+   sites whose best k-mer was a different (shifted, reverse-complement or
+   mismatched) fragment of the same motif.
+5. The motif claims the regions of its seed sites and rescan sites; a
+   k-mer with fewer unclaimed than claimed occurrences is dropped (it is a
+   fragment of a motif already built). Repeat until no k-mer is left.
+
+So shifted, overlapping, reverse-complement and mismatched fragments of one
+motif all end up in the motif of the first (most significant) of them, which
+is as long as its information content reaches, not as long as the fragment.
+Motifs that end up no longer than their seed after trimming are dropped by
+the pipeline (at large sample sizes Benjamini-Hochberg admits weak k-mers
+that cross a motif's boundary and would otherwise become junk motifs).
+
+:func:`greedy_merge` is the original DNABERT merge, kept for the ``regions``
+mode: candidates, shortest first, join the first existing group they align
+to best (ungapped pairwise alignment, score >= max(min_len - 1, half the
+shorter length)); it splits one degenerate motif into many fragments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from Bio import Align
+
+from dnabert.sequences import reverse_complement
+from motif.candidates import KmerOccurrences
+from motif.encoding import Encoded, revcomp_codes, string_codes
+from motif.pwm import count_matrix, information, log_odds, probabilities, scan, score_range, trim_bounds, windows
+from motif.regions import Regions, spans
+
+
+@dataclass(frozen=True)
+class Group:
+    """Instances of one motif, before windows are cut.
+
+    Attributes
+    ----------
+    key : str
+        The seed k-mer (``kmers`` mode) or the group's region string (``regions`` mode).
+    seq : np.ndarray, shape (m,), int64
+        Index of the positive sequence of each instance.
+    start, end : np.ndarray, shape (m,), int64
+        Instance [start, end) in that sequence (0-based, half-open).
+    strand : np.ndarray, shape (m,), int64
+        +1, or -1 for an instance of the motif's reverse complement.
+    """
+
+    key: str
+    seq: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    strand: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.seq)
+
+
+def greedy_merge(words: list[str], regions: Regions, region_word: np.ndarray, min_len: int = 5) -> list[Group]:
+    """The original DNABERT merge of region candidates (see the module docstring).
+
+    Parameters
+    ----------
+    words : list of str
+        Significant candidates in order of first appearance.
+    regions : Regions
+        All regions.
+    region_word : np.ndarray, shape (R,), int64
+        Index into ``words`` of each region's string, -1 for regions whose
+        string is not significant.
+    min_len : int
+        Minimum region length (sets the alignment threshold).
+
+    Returns
+    -------
+    list of Group
+        In order of creation; instances are the regions of the member
+        candidates shifted into the frame of the group's key, all on strand +1.
+    """
+    aligner = Align.PairwiseAligner()
+    aligner.internal_gap_score = -10000.0  # ungapped: only end gaps are free
+    groups: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+    for i in sorted(range(len(words)), key=lambda j: len(words[j])):
+        word = words[i]
+        members = np.flatnonzero(region_word == i)
+        seq, start, end = regions.seq[members], regions.start[members], regions.end[members]
+        best, best_key = None, None
+        for key in groups:
+            alignment = aligner.align(word, key)[0]
+            if alignment.score >= max(min_len - 1, 0.5 * min(len(word), len(key))) and (best is None or alignment.score > best.score):
+                best, best_key = alignment, key
+        if best is None:
+            groups[word] = [(seq, start, end)]
+            continue
+        (q_start, q_end), (k_start, k_end) = best.aligned[0][0], best.aligned[1][0]
+        left = q_start - k_start
+        right = k_end - len(best_key) if q_end == len(word) and k_end < len(best_key) else len(word) - q_end
+        groups[best_key].append((seq, start + left, end - right))
+    out = []
+    for key, parts in groups.items():
+        seq, start, end = (np.concatenate(a) for a in zip(*parts))
+        out.append(Group(key, seq, start, end, np.ones(len(seq), dtype=np.int64)))
+    return out
+
+
+def first_per_block(block: np.ndarray) -> np.ndarray:
+    """Indices of the first element of every run of equal values in ``block`` (m,) -> (b,)."""
+    return np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+
+
+def seed_sites(
+    codes: np.ndarray, occ: KmerOccurrences, free: np.ndarray, seed: np.ndarray, max_mismatches: int, both_strands: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best match of a seed k-mer in every free region.
+
+    Parameters
+    ----------
+    codes : np.ndarray, shape (T,), uint8
+        The positives' codes.
+    occ : KmerOccurrences
+        All k-mer positions inside regions, for k = len(seed).
+    free : np.ndarray, shape (R,), bool
+        Regions not claimed yet.
+    seed : np.ndarray, shape (k,), uint8
+        Codes of the seed.
+    max_mismatches : int
+    both_strands : bool
+        Also match the seed's reverse complement.
+
+    Returns
+    -------
+    position, strand, region : np.ndarray, shape (s,), int64
+        One site per region with a match: start in ``codes``, +1 / -1, region.
+    """
+    keep = free[occ.region]
+    position, region = occ.position[keep], occ.region[keep]
+    cut = codes[position[:, None] + np.arange(len(seed))]
+    mismatches = (cut != seed).sum(axis=1)
+    strand = np.ones(len(position), dtype=np.int64)
+    if both_strands:
+        reverse = (cut != revcomp_codes(seed)).sum(axis=1)
+        strand[reverse < mismatches] = -1
+        mismatches = np.minimum(mismatches, reverse)
+    ok = np.flatnonzero(mismatches <= max_mismatches)
+    ok = ok[np.lexsort((position[ok], strand[ok] < 0, mismatches[ok], region[ok]))]
+    best = ok[first_per_block(region[ok])]
+    return position[best], strand[best], region[best]
+
+
+def rescan_sites(
+    codes: np.ndarray, gstart: np.ndarray, gend: np.ndarray, free: np.ndarray, pwm: np.ndarray, min_score: float, both_strands: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best PWM site (centre inside the region) of every free region, if it scores at least ``min_score``.
+
+    Parameters
+    ----------
+    codes : np.ndarray, shape (T,), uint8
+    gstart, gend : np.ndarray, shape (R,), int64
+        Region bounds in ``codes``.
+    free : np.ndarray, shape (R,), bool
+    pwm : np.ndarray, shape (4, w)
+        Log-odds matrix.
+    min_score : float
+        Relative score threshold in [0, 1] (see :mod:`motif.pwm`).
+    both_strands : bool
+
+    Returns
+    -------
+    position, strand, region : np.ndarray, shape (s,), int64
+        Site start in ``codes``, +1 / -1, region.
+    """
+    w = pwm.shape[1]
+    region = np.flatnonzero(free)
+    lo = np.clip(gstart[region] - w // 2, 0, len(codes) - w)
+    hi = np.clip(gend[region] - w // 2, 0, len(codes) - w + 1)
+    region, lo, hi = region[hi > lo], lo[hi > lo], hi[hi > lo]
+    position = spans(lo, hi)
+    block = np.repeat(region, hi - lo)
+    forward, reverse = scan(codes, pwm, position)
+    score = np.maximum(forward, reverse) if both_strands else forward
+    strand = np.where(both_strands & (reverse > forward), -1, 1)
+    starts = np.concatenate([[0], np.cumsum(hi - lo)[:-1]])
+    top = np.repeat(np.maximum.reduceat(score, starts), hi - lo) if len(score) else score
+    low, high = score_range(pwm)
+    best = np.flatnonzero(score == top)
+    best = best[first_per_block(block[best])]
+    best = best[score[best] >= low + min_score * (high - low)]
+    return position[best], strand[best], block[best]
+
+
+def extend_seed(s: int, alive: np.ndarray, seed_k: np.ndarray, seed_words: list[str], both_strands: bool) -> int:
+    """Grow seed ``s`` into the most significant live (k + 1)-mer containing it, repeatedly.
+
+    Marks every k-mer of the chain as used (``alive`` is changed in place) and
+    returns the index of the longest one. Seeds are significance-ordered, so
+    the first containing k-mer found is the most significant.
+    """
+    alive[s] = False
+    while True:
+        word = seed_words[s]
+        forms = (word, reverse_complement(word)) if both_strands else (word,)
+        longer = (j for j in np.flatnonzero(alive & (seed_k == len(word) + 1)) if any(f in seed_words[j] for f in forms))
+        nxt = next(longer, None)
+        if nxt is None:
+            return s
+        s = int(nxt)
+        alive[s] = False
+
+
+def assemble(
+    pos: Encoded,
+    regions: Regions,
+    occurrences: dict[int, KmerOccurrences],
+    seed_k: np.ndarray,
+    seed_value: np.ndarray,
+    seed_words: list[str],
+    background: np.ndarray,
+    both_strands: bool = True,
+    max_mismatches: int = 1,
+    window_size: int = 24,
+    pseudocount: float = 1.0,
+    trim_bits: float = 0.3,
+    min_score: float = 0.8,
+    min_sites: int = 3,
+) -> list[Group]:
+    """Assemble significant k-mers into motifs (see the module docstring).
+
+    Parameters
+    ----------
+    pos : Encoded
+        The positive sequences.
+    regions : Regions
+        Their high-attention regions.
+    occurrences : dict of int to KmerOccurrences
+        For every k among the seeds, all k-mers inside regions.
+    seed_k, seed_value : np.ndarray, shape (C,), int64
+        Significant k-mers (length and base-4 value, canonical with
+        ``both_strands``), most significant first.
+    seed_words : list of str
+        The same k-mers as strings.
+    background : np.ndarray, shape (4,)
+        Base frequencies for the log-odds matrices.
+    both_strands, max_mismatches, window_size, pseudocount, trim_bits, min_score, min_sites
+        See the module docstring.
+
+    Returns
+    -------
+    list of Group
+        One per seed that gave a rescan site, in order of discovery; ``key``
+        is the seed.
+    """
+    n_regions = len(regions)
+    gstart, gend = regions.global_bounds(pos)
+    pair_cand, pair_region = [], []
+    for k, occ in occurrences.items():
+        lookup = np.full(4**k, -1, dtype=np.int64)
+        lookup[seed_value[seed_k == k]] = np.flatnonzero(seed_k == k)
+        cand = lookup[occ.value]
+        pair_cand.append(cand[cand >= 0])
+        pair_region.append(occ.region[cand >= 0])
+    keys = np.sort(np.concatenate(pair_cand) * n_regions + np.concatenate(pair_region)) if pair_cand else np.zeros(0, np.int64)
+    keys = keys[first_per_block(keys)] if len(keys) else keys
+    pair_cand, pair_region = keys // max(n_regions, 1), keys % max(n_regions, 1)
+    total = np.bincount(pair_cand, minlength=len(seed_k))
+    free = np.ones(n_regions, dtype=bool)
+    alive = np.ones(len(seed_k), dtype=bool)
+    groups = []
+    while True:
+        unclaimed = np.bincount(pair_cand[free[pair_region]], minlength=len(seed_k))
+        alive &= (unclaimed >= min_sites) & (2 * unclaimed >= total)
+        if not alive.any():
+            return groups
+        s = extend_seed(int(np.argmax(alive)), alive, seed_k, seed_words, both_strands)
+        k = int(seed_k[s])
+        position, strand, hit_regions = seed_sites(pos.codes, occurrences[k], free, string_codes(seed_words[s]), max_mismatches, both_strands)
+        seq = pos.seq_of(position)
+        start = position - pos.starts[seq]
+        cut, _, _ = windows(pos, seq, start, start + k, strand, window_size)
+        ppm = probabilities(count_matrix(cut), pseudocount, background)
+        a, b = trim_bounds(information(ppm), trim_bits)
+        if b > a:
+            site, site_strand, site_regions = rescan_sites(
+                pos.codes, gstart, gend, free, log_odds(ppm[:, a:b], background), min_score, both_strands
+            )
+            hit_regions = np.concatenate([hit_regions, site_regions])
+            if len(site):
+                seq = pos.seq_of(site)
+                start = site - pos.starts[seq]
+                groups.append(Group(seed_words[s], seq, start, start + (b - a), site_strand))
+        free[hit_regions] = False

@@ -1,0 +1,179 @@
+"""Windows around motif instances, count / probability / information matrices, and PWM scanning.
+
+Matrices are (4, W) with rows A, C, G, T (the JASPAR / MEME order).
+
+* Window: ``width`` bases centred on a site [start, end): ``left = (width -
+  (end - start)) // 2`` bases before the site on the site's strand (the
+  original DNABERT centring; an odd surplus goes to the right). Windows of
+  minus-strand sites are reverse-complemented, so all windows of a motif are
+  in the motif's orientation. Windows that would cross a sequence end are
+  dropped (and counted by the caller).
+* PPM: (counts + pseudocount x background) / (n + pseudocount) per column.
+* Information content: relative entropy to the uniform background, in bits
+  (``2 - H`` for DNA), the quantity logos show.
+* Trimming: flanks with less than ``min_bits`` (0.3 by default) are removed;
+  internal low-information columns stay.
+* Scanning: log2-odds of the PPM against the background; a site's relative
+  score is ``(s - min) / (max - min)`` over the matrix (1 = the best
+  possible site).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from motif.encoding import Encoded, revcomp_codes
+
+UNIFORM = np.full(4, 0.25)
+
+
+def window_starts(start: np.ndarray, end: np.ndarray, strand: np.ndarray, width: int) -> np.ndarray:
+    """Start of the ``width``-base window centred on each site (see the module docstring).
+
+    Parameters
+    ----------
+    start, end : np.ndarray, shape (m,), int64
+        Sites [start, end), in any coordinate frame.
+    strand : np.ndarray, shape (m,), int
+        +1 or -1.
+    width : int
+
+    Returns
+    -------
+    np.ndarray, shape (m,), int64
+    """
+    left = (width - (end - start)) // 2
+    return np.where(strand > 0, start - left, end + left - width)
+
+
+def windows(
+    enc: Encoded, seq: np.ndarray, start: np.ndarray, end: np.ndarray, strand: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut oriented windows centred on sites.
+
+    Parameters
+    ----------
+    enc : Encoded
+        The sequences the sites are on.
+    seq, start, end, strand : np.ndarray, shape (m,)
+        Sites: sequence index, [start, end) in that sequence, strand +1 / -1.
+    width : int
+
+    Returns
+    -------
+    codes : np.ndarray, shape (m', width), uint8
+        Windows that fit inside their sequence, in the site's orientation.
+    kept : np.ndarray, shape (m,), bool
+        Which sites gave a window (the others are too close to an end).
+    wstart : np.ndarray, shape (m,), int64
+        Window start in the sequence (0-based, half-open [wstart, wstart + width)).
+    """
+    wstart = window_starts(start, end, strand, width)
+    kept = (wstart >= 0) & (wstart + width <= enc.lengths[seq])
+    cut = enc.codes[(enc.starts[seq[kept]] + wstart[kept])[:, None] + np.arange(width)]
+    minus = strand[kept] < 0
+    cut[minus] = revcomp_codes(cut[minus])
+    return cut, kept, wstart
+
+
+def count_matrix(codes: np.ndarray) -> np.ndarray:
+    """Base counts per column of aligned windows (m, W) -> (4, W) float64 (non-ACGT ignored)."""
+    return np.stack([(codes == b).sum(axis=0) for b in range(4)]).astype(np.float64)
+
+
+def probabilities(counts: np.ndarray, pseudocount: float = 1.0, background: np.ndarray = UNIFORM) -> np.ndarray:
+    """PPM (4, W) from counts (4, W): (counts + pseudocount x background) / (n + pseudocount)."""
+    weighted = counts + pseudocount * np.asarray(background)[:, None]
+    return weighted / weighted.sum(axis=0, keepdims=True)
+
+
+def information(ppm: np.ndarray) -> np.ndarray:
+    """Information content per column in bits, shape (W,): 2 - entropy."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(ppm > 0, ppm * np.log2(ppm), 0.0)
+    return 2.0 + terms.sum(axis=0)
+
+
+def trim_bounds(ic: np.ndarray, min_bits: float = 0.3) -> tuple[int, int]:
+    """Columns [a, b) left after removing flanks below ``min_bits``; (0, 0) if no column reaches it."""
+    strong = np.flatnonzero(ic >= min_bits)
+    if len(strong) == 0:
+        return 0, 0
+    return int(strong[0]), int(strong[-1]) + 1
+
+
+def consensus(ppm: np.ndarray) -> str:
+    """Most probable base of every column of a (4, W) PPM."""
+    return "".join("ACGT"[i] for i in ppm.argmax(axis=0))
+
+
+def log_odds(ppm: np.ndarray, background: np.ndarray = UNIFORM) -> np.ndarray:
+    """log2(ppm / background), shape (4, W); the PPM must have no zero (use a pseudocount)."""
+    return np.log2(ppm / np.asarray(background)[:, None])
+
+
+def score_range(pwm: np.ndarray) -> tuple[float, float]:
+    """Lowest and highest possible site score of a (4, W) PWM."""
+    return float(pwm.min(axis=0).sum()), float(pwm.max(axis=0).sum())
+
+
+def scan(codes: np.ndarray, pwm: np.ndarray, positions: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of the sites starting at ``positions``, on both strands.
+
+    Parameters
+    ----------
+    codes : np.ndarray, shape (T,), uint8
+    pwm : np.ndarray, shape (4, W)
+        Log-odds matrix.
+    positions : np.ndarray, shape (m,), int64, or slice
+        Site starts (a slice ``lo:hi`` for a contiguous range, which is
+        faster); each site [p, p + W) must lie inside ``codes``.
+
+    Returns
+    -------
+    forward, reverse : np.ndarray, shape (m,), float64
+        Score of the site read on the given strand and on the reverse
+        complement; -inf for a site with a non-ACGT code (N, a sequence end).
+    """
+    w = pwm.shape[1]
+    blocked = np.full((1, w), -np.inf)
+    fwd_m = np.vstack([pwm, blocked])  # row 4 = code 4: N, IUPAC, sequence ends
+    rev_m = np.vstack([pwm[::-1, ::-1], blocked])
+    if isinstance(positions, slice):
+        columns = (codes[positions.start + j : positions.stop + j] for j in range(w))
+    else:
+        columns = (codes[positions + j] for j in range(w))
+    forward = reverse = 0.0
+    for j, c in enumerate(columns):
+        forward = forward + fwd_m[:, j].take(c)
+        reverse = reverse + rev_m[:, j].take(c)
+    return forward, reverse
+
+
+def sequences_with_site(enc: Encoded, pwm: np.ndarray, min_score: float, both_strands: bool = True, chunk: int = 1 << 22) -> np.ndarray:
+    """Which sequences contain a site scoring at least ``min_score``.
+
+    Parameters
+    ----------
+    enc : Encoded
+    pwm : np.ndarray, shape (4, W)
+        Log-odds matrix.
+    min_score : float
+        Absolute score threshold.
+    both_strands : bool
+        Also scan the reverse complement.
+    chunk : int
+        Positions scored at once (bounds memory).
+
+    Returns
+    -------
+    np.ndarray, shape (n,), bool
+    """
+    found = np.zeros(len(enc), dtype=bool)
+    last = len(enc.codes) - pwm.shape[1] + 1
+    for lo in range(0, max(last, 0), chunk):
+        forward, reverse = scan(enc.codes, pwm, slice(lo, min(lo + chunk, last)))
+        best = np.maximum(forward, reverse) if both_strands else forward
+        found[enc.seq_of(lo + np.flatnonzero(best >= min_score))] = True
+    return found
+

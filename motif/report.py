@@ -1,0 +1,74 @@
+"""Self-contained HTML report of a motif run: images inlined as base64 PNG, no scripts, no external fonts."""
+
+from __future__ import annotations
+
+import base64
+import html
+
+from motif.logos import aligned_logo, motif_logo
+from motif.pipeline import MotifResult
+
+REPORT_MATCHES = 3  # database matches shown per motif
+
+_STYLE = """
+body { font-family: sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; font-size: 13px; }
+th { background: #f2f2f2; }
+.note { background: #fff6d5; padding: 6px 10px; margin: 4px 0; border-left: 4px solid #e0b000; }
+.seq { font-family: monospace; }
+img { display: block; }
+"""
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+
+
+def _matches_cell(result: MotifResult, motif_index: int) -> str:
+    motif = result.motifs[motif_index]
+    rows = result.matches[result.matches["motif"] == motif.id].head(REPORT_MATCHES)
+    if rows.empty:
+        return "no database" if not result.database else "no match"
+    parts = []
+    for r in rows.itertuples(index=False):
+        label = f"{r.target_id} {r.target_name}"
+        logo = aligned_logo(motif.ppm, result.target_ppms[r.target_id], int(r.offset), r.orientation, motif.id, label)
+        parts.append(
+            f"<div><b>{html.escape(label)}</b> p = {r.p:.2g}, E = {r.E:.2g}, q = {r.q:.2g}, "
+            f"offset {int(r.offset)}, overlap {int(r.overlap)}, strand {html.escape(r.orientation)}{_img(logo, label)}</div>"
+        )
+    return "".join(parts)
+
+
+def render_report(result: MotifResult) -> str:
+    """The report as one HTML string: parameters, notes, and one row per motif with its
+    logo, counts, enrichment and top database matches (each logo aligned to the motif)."""
+    esc = html.escape
+    params = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in result.parameters().items())
+    notes = "".join(f'<div class="note">{esc(n)}</div>' for n in result.notes)
+    n_kept = int(result.candidates["kept"].sum()) if len(result.candidates) else 0
+    summary = (
+        f"{result.n_pos} positive and {result.n_neg} negative sequences; {result.n_regions} high-attention regions; "
+        f"{len(result.candidates)} candidates, {n_kept} with q &lt; {result.params.pval_cutoff}; {len(result.motifs)} motifs."
+    )
+    rows = []
+    for i, m in enumerate(result.motifs):
+        rows.append(
+            f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}</td>"
+            f"<td>{_img(motif_logo(m.ppm, m.id), m.id)}</td>"
+            f"<td>length {m.ppm.shape[1]}<br>instances {len(m.instances)}<br>dropped at ends {m.n_edge}<br>"
+            f"positives with a site {m.n_pos}<br>negatives with a site {m.n_neg}<br>p = {m.p:.2g}<br>q = {m.q:.2g}</td>"
+            f"<td>{_matches_cell(result, i)}</td></tr>"
+        )
+    table = (
+        "<table><tr><th>motif</th><th>logo (information, bits)</th><th>counts and enrichment</th>"
+        f"<th>top {REPORT_MATCHES} matches ({esc(result.database or 'none')})</th></tr>{''.join(rows)}</table>"
+        if rows
+        else "<p><b>No motif found.</b></p>"
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>DNABERT motifs</title>"
+        f"<style>{_STYLE}</style></head><body><h1>Motifs from attention</h1><p>{summary}</p>{notes}"
+        f"{table}<h2>Parameters</h2><table>{params}</table></body></html>"
+    )

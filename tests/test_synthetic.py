@@ -1,0 +1,128 @@
+"""Planted-motif synthetic data: ground truth, scores, reproducibility, CLI."""
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from dnabert.cli import main
+from dnabert.sequences import read_sequences, reverse_complement
+from dnabert.synthetic import (
+    DEFAULT_MOTIFS,
+    log_odds,
+    make_planted_dataset,
+    motif_ppm,
+    relative_score,
+    sample_site,
+    scan_best,
+    scan_scores,
+    split_indices,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_planted_dataset(150, 150, length=100, seed=3)
+
+
+def dinucs(s: str) -> Counter:
+    return Counter(a + b for a, b in zip(s[:-1], s[1:]))
+
+
+def test_shapes_labels_and_kinds(data):
+    assert len(data) == 300 and len(set(data.ids)) == 300
+    assert all(len(s) == 100 and set(s) <= set("ACGT") for s in data.seqs)
+    assert (data.labels == 1).sum() == 150
+    kinds = Counter(data.kind)
+    assert kinds == {"planted": 150, "shuffled": 75, "background": 75}
+    assert all((y == 1) == (kd == "planted") for y, kd in zip(data.labels, data.kind))
+    # one site per positive, none for negatives
+    pos_ids = {i for i, y in zip(data.ids, data.labels) if y == 1}
+    assert set(data.sites["id"]) == pos_ids and len(data.sites) == 150
+
+
+def test_planted_sites_are_where_the_table_says(data):
+    seqs = dict(zip(data.ids, data.seqs))
+    pwms = {m: log_odds(motif_ppm(m)) for m in DEFAULT_MOTIFS}
+    for r in data.sites.itertuples():
+        placed = seqs[r.id][r.start : r.end]
+        assert placed == r.site
+        assert r.end - r.start == motif_ppm(r.motif).shape[1]
+        assert 5 <= r.start and r.end <= 95  # margins
+        forward = placed if r.strand == "+" else reverse_complement(placed)
+        assert relative_score(forward, pwms[r.motif]) == pytest.approx(r.rel_score, abs=1e-3)
+        assert r.rel_score >= 0.8
+    assert set(data.sites["motif"]) == set(DEFAULT_MOTIFS)
+    assert set(data.sites["strand"]) == {"+", "-"}
+
+
+def test_shuffled_negatives_keep_a_positive_composition(data):
+    pos = [dinucs(s) for s, y in zip(data.seqs, data.labels) if y == 1]
+    for s, kd in zip(data.seqs, data.kind):
+        if kd == "shuffled":
+            assert dinucs(s) in pos
+
+
+def test_seeded_and_reproducible():
+    a = make_planted_dataset(20, 20, seed=7)
+    b = make_planted_dataset(20, 20, seed=7)
+    c = make_planted_dataset(20, 20, seed=8)
+    assert a.seqs == b.seqs and a.ids == b.ids and a.sites.equals(b.sites)
+    assert a.seqs != c.seqs
+
+
+def test_scan_scores_match_a_naive_loop():
+    pwm = log_odds(motif_ppm("NRF1"))
+    seqs = ["ACGTGCGCATGCGCAGTTACGNACG", "GCGCATGCGCAC"]
+    got = scan_scores(seqs, pwm)
+    w = pwm.shape[1]
+    idx = {b: i for i, b in enumerate("ACGT")}
+
+    def score(site):
+        return sum(pwm[idx[b], j] if b in idx else pwm[:, j].min() for j, b in enumerate(site))
+
+    for i, s in enumerate(seqs):
+        for p in range(len(s) - w + 1):
+            assert got[i, 0, p] == pytest.approx(score(s[p : p + w]))
+            assert got[i, 1, p] == pytest.approx(score(reverse_complement(s[p : p + w])))
+
+
+def test_sample_site_threshold_and_pwm_ceiling(data):
+    rng = np.random.default_rng(0)
+    ppm = motif_ppm("REST")
+    for _ in range(20):
+        site, rel = sample_site(ppm, rng, 0.9)
+        assert rel >= 0.9 and len(site) == 20
+    pwms = [log_odds(motif_ppm(m)) for m in DEFAULT_MOTIFS]
+    best = scan_best(data.seqs, pwms)
+    assert roc_auc_score(data.labels, best) > 0.95
+    with pytest.raises(ValueError, match="unknown motif"):
+        motif_ppm("NOPE")
+
+
+def test_split_indices_partition():
+    parts = split_indices(103, (0.8, 0.1, 0.1), seed=1)
+    allidx = np.concatenate(parts)
+    assert sorted(allidx.tolist()) == list(range(103))
+    assert [len(p) for p in parts] == [82, 11, 10]
+
+
+def test_synth_cli(tmp_path, capsys):
+    out = tmp_path / "syn"
+    assert main(["synth", "--out", str(out), "--n-pos", "40", "--n-neg", "40", "--seed", "2"]) == 0
+    for f in ("train.tsv", "dev.tsv", "test.tsv", "positives.fa", "negatives.fa", "sites.tsv", "params.json"):
+        assert (out / f).is_file(), f
+    train = pd.read_csv(out / "train.tsv", sep="\t")
+    assert list(train.columns[:3]) == ["id", "sequence", "label"]
+    assert set(train["label"]) == {"negative", "positive"}
+    assert len(read_sequences(out / "positives.fa")) == 40
+    # existing output is refused without --overwrite, and kept intact
+    assert main(["synth", "--out", str(out), "--n-pos", "5", "--n-neg", "5"]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert len(read_sequences(out / "positives.fa")) == 40
+    assert main(["synth", "--out", str(out), "--n-pos", "5", "--n-neg", "5", "--overwrite"]) == 0
+    assert len(read_sequences(out / "positives.fa")) == 5
+    assert main(["synth", "--out", str(tmp_path / "x"), "--motifs", "FOO"]) == 2
+    assert main(["synth", "--out", str(tmp_path / "y"), "--length", "20"]) == 2

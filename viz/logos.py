@@ -1,0 +1,172 @@
+"""Sequence logos (logomaker, information content) of motifs, alone or aligned with a JASPAR match.
+
+PPMs here are (W, 4) arrays (or DataFrames) with columns in A, C, G, T order,
+one row per motif position; rows are normalised to sum 1, so counts work too.
+A (4, W) matrix as memelite and :mod:`dnabert.synthetic` use is passed
+transposed (``ppm.T``).
+
+TOMTOM alignment (memelite's convention, checked on sub-motifs): with strand
+``"+"`` (or 0), query column i lies on target column ``i + offset``; with
+``"-"`` (or 1), on column ``i + offset`` of the target's reverse complement.
+So the aligned logo draws the query at x = 0 .. Wq-1 and the target (reverse
+complemented for "-") from x = -offset.
+
+Figures are matplotlib (logomaker draws glyphs with it): render them with
+:func:`figure_bytes` (PNG and / or SVG), which also closes them.
+"""
+
+from __future__ import annotations
+
+import io
+
+import logomaker
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from dnabert.errors import InputError  # noqa: E402
+
+BASES = list("ACGT")
+COLORS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff9f1c", "T": "#d62728"}
+
+
+def check_ppm(ppm: np.ndarray | pd.DataFrame, name: str = "PPM") -> np.ndarray:
+    """Validate a (W, 4) ACGT matrix and normalise its rows to sum 1.
+
+    Returns
+    -------
+    np.ndarray, shape (W, 4), float64
+    """
+    try:
+        a = np.asarray(ppm, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a numeric (W, 4) matrix") from None
+    if a.ndim != 2 or a.shape[1] != 4 or a.shape[0] == 0:
+        hint = " (a (4, W) memelite matrix: pass its transpose)" if a.ndim == 2 and a.shape[0] == 4 else ""
+        raise InputError(f"{name} must have shape (W, 4), one row per position with columns A, C, G, T; got {a.shape}{hint}")
+    if not np.isfinite(a).all() or (a < 0).any():
+        raise InputError(f"{name} must hold finite, non-negative probabilities or counts")
+    sums = a.sum(axis=1, keepdims=True)
+    if (sums == 0).any():
+        raise InputError(f"{name}: position {int(np.flatnonzero(sums[:, 0] == 0)[0]) + 1} has all-zero probabilities")
+    return a / sums
+
+
+def reverse_complement_ppm(ppm: np.ndarray) -> np.ndarray:
+    """Reverse complement of a (W, 4) ACGT matrix: positions reversed, A<->T and C<->G swapped."""
+    return np.asarray(ppm)[::-1, ::-1].copy()
+
+
+def information_matrix(ppm: np.ndarray) -> pd.DataFrame:
+    """Information content per base and position (bits; column heights sum to 2 - entropy).
+
+    Returns
+    -------
+    pd.DataFrame, shape (W, 4), columns A, C, G, T, index 0..W-1
+    """
+    df = pd.DataFrame(check_ppm(ppm), columns=BASES)
+    return logomaker.transform_matrix(df, from_type="probability", to_type="information")
+
+
+def _draw(ax: plt.Axes, ppm: np.ndarray, start: int, title: str) -> logomaker.Logo:
+    info = information_matrix(ppm)
+    info.index = info.index + start
+    logo = logomaker.Logo(info, ax=ax, color_scheme=COLORS, font_name="DejaVu Sans")
+    logo.style_spines(visible=False)
+    logo.style_spines(spines=["left", "bottom"], visible=True)
+    ax.set_ylim(0, 2)
+    ax.set_ylabel("bits")
+    ax.set_title(title, loc="left", fontsize=10)
+    return logo
+
+
+def motif_logo(ppm: np.ndarray | pd.DataFrame, title: str = "", reverse_complement: bool = False) -> Figure:
+    """Information-content logo of one motif (or of its reverse complement).
+
+    Parameters
+    ----------
+    ppm : array-like, shape (W, 4), columns A, C, G, T
+    title : str
+    reverse_complement : bool
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; x = motif position 0..W-1, y = bits (0..2).
+    """
+    a = check_ppm(ppm)
+    if reverse_complement:
+        a = reverse_complement_ppm(a)
+    fig, ax = plt.subplots(figsize=(max(2.5, 0.45 * len(a) + 1), 2))
+    _draw(ax, a, 0, title + (" (reverse complement)" if reverse_complement else ""))
+    ax.set_xlabel("position")
+    fig.tight_layout()
+    return fig
+
+
+def aligned_logos(
+    query: np.ndarray | pd.DataFrame,
+    target: np.ndarray | pd.DataFrame,
+    offset: int,
+    strand: str | int,
+    query_name: str = "motif",
+    target_name: str = "JASPAR match",
+) -> Figure:
+    """A motif logo above its JASPAR match, aligned at the TOMTOM offset and orientation.
+
+    Parameters
+    ----------
+    query, target : array-like, shape (Wq, 4) and (Wt, 4), columns A, C, G, T
+    offset : int
+        TOMTOM (memelite) offset of the best alignment (module docstring).
+    strand : {"+", "-"} or {0, 1}
+        Orientation of the target in the alignment; ``"-"`` draws its reverse complement.
+    query_name, target_name : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes sharing x: the query at x = 0..Wq-1 and the (oriented)
+        target at x = -offset .. -offset + Wt - 1.
+    """
+    q, t = check_ppm(query, query_name), check_ppm(target, target_name)
+    if strand not in ("+", "-", 0, 1):
+        raise InputError(f"strand must be '+' / '-' (or memelite's 0 / 1), got {strand!r}")
+    minus = strand in ("-", 1)
+    if minus:
+        t = reverse_complement_ppm(t)
+    offset = int(offset)
+    lo, hi = min(0, -offset), max(len(q), len(t) - offset)
+    fig, (ax_q, ax_t) = plt.subplots(2, 1, sharex=True, figsize=(max(3.0, 0.45 * (hi - lo) + 1), 3.8))
+    _draw(ax_q, q, 0, query_name)
+    _draw(ax_t, t, -offset, f"{target_name} ({'reverse complement' if minus else 'forward'}, offset {offset})")
+    ax_t.set_xlim(lo - 0.5, hi - 0.5)
+    ax_t.set_xlabel("position in the motif")
+    fig.tight_layout()
+    return fig
+
+
+def figure_bytes(fig: Figure, formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> dict[str, bytes]:
+    """Render a matplotlib figure in each of ``formats`` ("png", "svg") and close it.
+
+    Returns
+    -------
+    dict of str to bytes
+        Format -> file content (PNG at ``dpi``; SVG text, UTF-8).
+    """
+    bad = set(formats) - {"png", "svg"}
+    if bad:
+        raise ValueError(f"formats must be 'png' and/or 'svg', got {sorted(bad)}")
+    out = {}
+    try:
+        for fmt in formats:
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
+            out[fmt] = buf.getvalue()
+    finally:
+        plt.close(fig)
+    return out
