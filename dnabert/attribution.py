@@ -171,9 +171,9 @@ def attention_correlation(attention: np.ndarray, attribution: np.ndarray) -> dic
     keep = np.isfinite(a) & np.isfinite(b)
     a, b = a[keep], b[keep]
     if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return {"spearman": float("nan"), "pearson": float("nan"), "n": int(len(a))}
+        return {"spearman": float("nan"), "pearson": float("nan"), "n": len(a)}
     return {
         "spearman": float(stats.spearmanr(a, b).statistic),
         "pearson": float(stats.pearsonr(a, b).statistic),
-        "n": int(len(a)),
+        "n": len(a),
     }

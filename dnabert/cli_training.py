@@ -29,8 +29,15 @@ def _check_out(out: str, overwrite: bool) -> None:
 
 
 def run_demo_model(args: argparse.Namespace) -> int:
-    from dnabert.demo_model import DemoRecipe, build_demo_model
+    from dnabert.demo_model import DemoRecipe, build_demo_model, refresh_card
 
+    if args.refresh:
+        if not (Path(args.out) / "metrics.json").is_file():
+            raise InputError(f"{args.out}: not a built demo model folder (no metrics.json)")
+        _threads(args.threads or 2)
+        rec = refresh_card(args.out, rerun_motifs=True)
+        _log(f"re-ran the motif check and rewrote {args.out}/MODEL_CARD.md: {json.dumps(rec['motif_pipeline'].get('planted', rec['motif_pipeline']))}")
+        return 0
     _check_out(args.out, args.overwrite)
     recipe = DemoRecipe.quick() if args.quick else DemoRecipe()
     for name in ("epochs", "seed", "threads", "n_train"):
@@ -181,4 +188,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 2)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--quick", action="store_true", help="a tiny model in seconds (for tests; not a useful model)")
+    p.add_argument("--refresh", action="store_true",
+                   help="do not train: re-run the motif pipeline on the existing --out model and rewrite its MODEL_CARD.md")
     p.set_defaults(func=run_demo_model)

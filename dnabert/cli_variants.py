@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -22,17 +23,9 @@ from tqdm.auto import tqdm
 from dnabert.cli import add_model_args, load_for_cli, read_input
 from dnabert.errors import InputError
 from dnabert.outputs import atomic_path
-from dnabert.variants import (
-    mutation_map,
-    mutation_map_table,
-    read_variant_list,
-    resolve_class,
-    saturation_edits,
-    save_mutation_maps,
-    score_edits,
-    sort_by_effect,
-    variant_table,
-)
+
+if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
+    from dnabert.checkpoint import LoadedModel
 
 
 def _advance(bar: tqdm) -> Callable[[int, int], None]:
@@ -47,7 +40,9 @@ def _advance(bar: tqdm) -> Callable[[int, int], None]:
     return update
 
 
-def _saturation(args: argparse.Namespace, lm, class_index: int) -> pd.DataFrame:
+def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
+    from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, save_mutation_maps, sort_by_effect
+
     data = read_input(args.input)
     bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
     maps = []
@@ -62,7 +57,9 @@ def _saturation(args: argparse.Namespace, lm, class_index: int) -> pd.DataFrame:
     return sort_by_effect(pd.concat([mutation_map_table(m) for m in maps], ignore_index=True))
 
 
-def _variant_list(args: argparse.Namespace, lm, class_index: int) -> pd.DataFrame:
+def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
+    from dnabert.variants import read_variant_list, score_edits, variant_table
+
     data = read_input(args.input)
     edits = read_variant_list(args.variants, data.ids, data.seqs)
     bar = tqdm(total=len(edits), unit="variant", desc="mutate")
@@ -81,7 +78,8 @@ def _variant_list(args: argparse.Namespace, lm, class_index: int) -> pd.DataFram
     return variant_table([data.ids[e.seq] for e in edits], [e.start for e in edits], refs, [e.alt for e in edits], scores)
 
 
-def _vcf(args: argparse.Namespace, lm, class_index: int) -> pd.DataFrame:
+def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
+    from dnabert.variants import score_edits, sort_by_effect, variant_table
     from dnabert.vcf import vcf_chunks
 
     longest = lm.window + lm.k - 1
@@ -108,6 +106,8 @@ def _vcf(args: argparse.Namespace, lm, class_index: int) -> pd.DataFrame:
 
 
 def run_mutate(args: argparse.Namespace) -> int:
+    from dnabert.variants import resolve_class
+
     if args.vcf:
         if args.input or args.variants or not args.genome:
             raise InputError("--vcf needs --genome (the reference FASTA) and takes no --input or --variants.")

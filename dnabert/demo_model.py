@@ -30,7 +30,7 @@ import json
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,12 +71,13 @@ class DemoRecipe:
     n_examples: int = 200
     site_tolerance: int = 3
     eval_every: int | None = 750  # steps between dev evaluations / kept checkpoints (None: every epoch)
+    run_motif_check: bool = True  # run the motif pipeline on the attention and record the result
 
     @classmethod
     def quick(cls, **kw) -> DemoRecipe:
         """A seconds-long recipe for tests (tiny data, tiny model)."""
         base = dict(n_train=400, n_dev=100, n_test=100, layers=1, hidden=32, heads=2, intermediate=64, epochs=1.0,
-                    n_examples=20, learning_rate=1e-3, eval_every=None)
+                    n_examples=20, learning_rate=1e-3, eval_every=None, run_motif_check=False)
         base.update(kw)
         return cls(**base)
 
@@ -293,6 +294,12 @@ def build_demo_model(out: str | Path, recipe: DemoRecipe | None = None, overwrit
                            "transformers": __import__("transformers").__version__},
             "history": [h for h in result.history if "eval_auroc" in h or "train_runtime" in h],
         }
+        if recipe.run_motif_check:
+            try:
+                record["motif_pipeline"] = motif_check(tmp, data["test"], tuple(recipe.motifs))
+            except Exception as e:  # the motif package is another component: never lose a trained model to it
+                record["motif_pipeline"] = {"status": "failed", "reason": f"{type(e).__name__}: {e}"}
+            log(f"motif pipeline: {json.dumps(record['motif_pipeline'].get('planted', record['motif_pipeline']))}")
         from dnabert.finetune import _clean
 
         (tmp / "metrics.json").write_text(json.dumps(_clean(record), indent=2) + "\n")
@@ -306,6 +313,25 @@ def build_demo_model(out: str | Path, recipe: DemoRecipe | None = None, overwrit
     return record
 
 
+def refresh_card(folder: str | Path, rerun_motifs: bool = False) -> dict:
+    """Rewrite ``MODEL_CARD.md`` of a built demo folder from its ``metrics.json`` (optionally re-running
+    :func:`motif_check` first and recording it). Returns the record."""
+    from dnabert.finetune import _clean
+
+    folder = Path(folder)
+    record = json.loads((folder / "metrics.json").read_text())
+    if rerun_motifs:
+        recipe = DemoRecipe(**{**record["recipe"], "motifs": tuple(record["recipe"]["motifs"])})
+        record["motif_pipeline"] = motif_check(folder, demo_data(recipe)["test"], tuple(recipe.motifs))
+    with atomic_path(folder / "metrics.json") as tmp:
+        tmp.write_text(json.dumps(_clean(record), indent=2) + "\n")
+    with atomic_path(folder / "MODEL_CARD.md") as tmp:
+        tmp.write_text(model_card(record))
+    for f in ("metrics.json", "MODEL_CARD.md"):
+        (folder / f).chmod(0o644)
+    return record
+
+
 def write_examples(folder: Path, test: PlantedData, n: int) -> None:
     """``example_positives.fa``, ``example_negatives.fa`` (n each, from the test set) and ``example_sites.tsv``."""
     pos = [i for i in range(len(test)) if test.labels[i] == 1][:n]
@@ -314,6 +340,10 @@ def write_examples(folder: Path, test: PlantedData, n: int) -> None:
     write_fasta(folder / "example_negatives.fa", [test.ids[i] for i in neg], [test.seqs[i] for i in neg])
     keep = {test.ids[i] for i in pos}
     test.sites[test.sites["id"].isin(keep)].to_csv(folder / "example_sites.tsv", sep="\t", index=False)
+
+
+def _every(r: dict) -> str:
+    return f"every {r['eval_every']} steps" if r.get("eval_every") else "every epoch"
 
 
 def _fmt(x, spec: str) -> str:
@@ -347,8 +377,8 @@ BERT, {r['layers']} layers, hidden {r['hidden']}, {r['heads']} heads, intermedia
 Trained from random initialisation directly on the classification task (no
 masked-language-model pre-training: the task does not need it, and it keeps the
 rebuild to minutes on a CPU). Two layers on purpose: with two, the last layer's
-attention localises the site; a four-layer model classified as well but its last
-layer's attention did not point at the site.
+attention localises the site (measured below); with four layers it was seen in
+earlier team experiments not to (not re-measured for this card).
 
 ## Training data (synthetic, regenerated from the seed)
 - 100-bp sequences, uniform i.i.d. background (A = C = G = T = 0.25).
@@ -363,7 +393,18 @@ layer's attention did not point at the site.
   separate seeds from seed {r['seed']} (`dnabert.demo_model.demo_data`).
 - Optimisation: AdamW, lr {r['learning_rate']}, linear warm-up ({r['warmup']:.0%}) then linear decay,
   {r['epochs']:g} epochs, batch {r['batch_size']}, weight decay {r['weight_decay']}, dropout {r['dropout']};
-  best epoch by dev AUROC. {record['train_seconds']:.0f} s of training on {r['threads']} CPU threads.
+  the best of the dev evaluations ({_every(r)}) by AUROC is kept. {record['train_seconds']:.0f} s of training on
+  {r['threads']} CPU threads.
+
+## How the recipe was chosen (measured while building it)
+A first recipe, 16,000 training sequences x 5 epochs (same model, same test set), reached
+test AUROC 0.949 against a PWM ceiling of 0.996 (gap 0.047): dev AUROC stalled at
+0.945-0.948 from epoch 1 while the training loss kept falling (0.33 -> 0.16), and 25% of
+background-only negatives got P(positive) > 0.5, i.e. the model memorised chance k-mers
+of the training set. Its attention was already good (peak within 3 bp in 96% of
+correctly classified positives; both motifs recovered by the motif pipeline). The
+shipped recipe spends a similar compute budget on fresh data instead: 120,000
+sequences seen once.
 
 ## Results on the held-out test set ({r['n_test']} sequences)
 | metric | value |

@@ -406,7 +406,7 @@ def finetune(
     """
     import time
 
-    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments  # noqa: F401
+    from transformers import Trainer, TrainingArguments
 
     from dnabert.checkpoint import save_model
 
@@ -483,7 +483,9 @@ def finetune(
         if test is not None:
             test_metrics = evaluate(trained, test.seqs, y_test, k, settings.eval_batch_size)
         trained.to("cpu")
-        save_model(trained, k, out, labels=classes, overwrite=overwrite)
+        main_process = trainer.is_world_process_zero()  # under torchrun only rank 0 writes
+        if main_process:
+            save_model(trained, k, out, labels=classes, overwrite=overwrite)
     record = {
         "labels": classes,
         "k": k,
@@ -497,7 +499,8 @@ def finetune(
         "init": str(model) if model is not None else "random",
         "train_seconds": round(train_seconds, 1),
     }
-    (out / "metrics.json").write_text(json.dumps(_clean(record), indent=2) + "\n")
+    if main_process:
+        (out / "metrics.json").write_text(json.dumps(_clean(record), indent=2) + "\n")
     return FinetuneResult(path=out, labels=classes, dev_metrics=dev_metrics, test_metrics=test_metrics, history=history,
                           train_seconds=train_seconds)
 

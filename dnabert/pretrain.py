@@ -333,13 +333,16 @@ def pretrain(
         trained = trainer.model
         last_loss = mlm_loss(trained, ds_eval, k, settings.mlm_probability, seed=settings.seed)
         trained.to("cpu")
-        save_model(trained, k, out, overwrite=overwrite)
+        main_process = trainer.is_world_process_zero()  # under torchrun only rank 0 writes
+        if main_process:
+            save_model(trained, k, out, overwrite=overwrite)
     import json
 
-    (out / "pretrain_metrics.json").write_text(json.dumps({
-        "k": k, "n_chunks": len(chunks), "n_eval_chunks": len(eval_chunks), "chunk_length": chunk,
-        "heldout_mlm_loss_before": first_loss, "heldout_mlm_loss_after": last_loss, "steps": trainer.state.global_step,
-        "init": str(model) if model is not None else "random",
-    }, indent=2) + "\n")
+    if main_process:
+        (out / "pretrain_metrics.json").write_text(json.dumps({
+            "k": k, "n_chunks": len(chunks), "n_eval_chunks": len(eval_chunks), "chunk_length": chunk,
+            "heldout_mlm_loss_before": first_loss, "heldout_mlm_loss_after": last_loss, "steps": trainer.state.global_step,
+            "init": str(model) if model is not None else "random",
+        }, indent=2) + "\n")
     return PretrainResult(path=out, first_loss=first_loss, last_loss=last_loss, n_chunks=len(chunks),
                           history=[dict(h) for h in trainer.state.log_history])

@@ -19,8 +19,8 @@ The motifs are JASPAR 2024 CORE count matrices, embedded here so generation is
 offline and reproducible: NRF1 (MA0506.3, 12 bp, a GC-rich palindrome) and
 REST (MA0138.3, 20 bp). Everything is seeded by ``seed``.
 
-Scores use log2-odds against the uniform background with a pseudocount of 0.1
-per cell on the frequency scale (see :func:`log_odds`); :func:`scan_best` is a
+Scores use log2-odds against the uniform background with a pseudocount of 0.01
+per cell on the probability scale (see :func:`log_odds`); :func:`scan_best` is a
 vectorised scan over both strands (the "PWM ceiling" of a classifier).
 """
 

@@ -34,23 +34,59 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(model=None)
     p.add_argument("--out", required=True, help="output folder (created; replaced only if it holds a previous run)")
     g = p.add_argument_group("regions and candidates")
-    g.add_argument("--mode", choices=MODES, default=DEFAULTS.mode, help="kmers (default): k-mers assembled into motifs; regions: the original exact region strings and greedy merge")
-    g.add_argument("--rule", choices=RULES, default=DEFAULTS.rule, help="high attention: zscore (score > mean + z SD, default) or original (> mean and > 10x min)")
+    g.add_argument(
+        "--mode",
+        choices=MODES,
+        default=DEFAULTS.mode,
+        help="kmers (default): k-mers assembled into motifs; regions: the original exact region strings and greedy merge",
+    )
+    g.add_argument(
+        "--rule",
+        choices=RULES,
+        default=DEFAULTS.rule,
+        help="high attention: zscore (score > mean + z SD, default) or original (> mean and > 10x min)",
+    )
     g.add_argument("--min-len", type=int, default=DEFAULTS.min_len, help="shortest region and shortest k-mer (default 5)")
     g.add_argument("--z", type=float, default=DEFAULTS.z, help="zscore rule: SDs above the mean (default 1)")
-    g.add_argument("--mean-factor", type=float, default=DEFAULTS.mean_factor, help="original rule: multiple of the mean (default 1)")
-    g.add_argument("--min-factor", type=float, default=DEFAULTS.min_factor, help="original rule: multiple of the minimum (default 10)")
+    g.add_argument(
+        "--mean-factor", type=float, default=DEFAULTS.mean_factor, help="original rule: multiple of the mean (default 1)"
+    )
+    g.add_argument(
+        "--min-factor", type=float, default=DEFAULTS.min_factor, help="original rule: multiple of the minimum (default 10)"
+    )
     g.add_argument("--k-max", type=int, default=DEFAULTS.k_max, help="longest k-mer in kmers mode (default 8)")
     strands = g.add_mutually_exclusive_group()
-    strands.add_argument("--both-strands", dest="both_strands", action="store_const", const=True, default=None, help="count reverse complements too (default in kmers mode)")
-    strands.add_argument("--forward-strand", dest="both_strands", action="store_const", const=False, help="count the forward strand only (default in regions mode)")
+    strands.add_argument(
+        "--both-strands",
+        dest="both_strands",
+        action="store_const",
+        const=True,
+        default=None,
+        help="count reverse complements too (default in kmers mode)",
+    )
+    strands.add_argument(
+        "--forward-strand",
+        dest="both_strands",
+        action="store_const",
+        const=False,
+        help="count the forward strand only (default in regions mode)",
+    )
     g = p.add_argument_group("enrichment and motifs")
-    g.add_argument("--pval-cutoff", type=float, default=DEFAULTS.pval_cutoff, help="keep candidates with BH q below this (default 0.005)")
-    g.add_argument("--max-mismatches", type=int, default=DEFAULTS.max_mismatches, help="mismatches when a seed k-mer collects sites (default 1)")
+    g.add_argument(
+        "--pval-cutoff", type=float, default=DEFAULTS.pval_cutoff, help="keep candidates with BH q below this (default 0.005)"
+    )
+    g.add_argument(
+        "--max-mismatches",
+        type=int,
+        default=DEFAULTS.max_mismatches,
+        help="mismatches when a seed k-mer collects sites (default 1)",
+    )
     g.add_argument("--min-score", type=float, default=DEFAULTS.min_score, help="relative PWM score of a site, 0..1 (default 0.8)")
     g.add_argument("--window-size", type=int, default=DEFAULTS.window_size, help="window around each instance (default 24)")
     g.add_argument("--pseudocount", type=float, default=DEFAULTS.pseudocount, help="pseudocount per PPM column (default 1)")
-    g.add_argument("--trim-bits", type=float, default=DEFAULTS.trim_bits, help="trim flanks below this information, bits (default 0.3)")
+    g.add_argument(
+        "--trim-bits", type=float, default=DEFAULTS.trim_bits, help="trim flanks below this information, bits (default 0.3)"
+    )
     g.add_argument("--min-n-motif", type=int, default=DEFAULTS.min_n_motif, help="fewest instances of a motif (default 3)")
     g.add_argument("--seed", type=int, default=DEFAULTS.seed, help="seed of the shuffled negatives (default 0)")
     g = p.add_argument_group("matching and export")
@@ -60,7 +96,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--motif-db", help="MEME file to match against instead of JASPAR")
     g.add_argument("--no-match", action="store_true", help="skip TOMTOM matching")
     g.add_argument("--top-matches", type=int, default=DEFAULTS.top_matches, help="matches kept per motif (default 5)")
-    g.add_argument("--format", nargs="+", choices=FORMATS, default=["meme"], help="motif files to write besides motifs.meme: jaspar, transfac")
+    g.add_argument(
+        "--format",
+        nargs="+",
+        choices=FORMATS,
+        default=["meme"],
+        help="motif files to write besides motifs.meme: jaspar, transfac",
+    )
     p.set_defaults(func=run)
 
 
@@ -70,17 +112,32 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give exactly one of --model (compute attention) or --scores (precomputed attention file)")
     check_out_dir(args.out)
     params = MotifParams(
-        mode=args.mode, rule=args.rule, min_len=args.min_len, z=args.z, mean_factor=args.mean_factor, min_factor=args.min_factor,
-        k_max=args.k_max, both_strands=args.both_strands, pval_cutoff=args.pval_cutoff, max_mismatches=args.max_mismatches,
-        min_score=args.min_score, window_size=args.window_size, pseudocount=args.pseudocount, trim_bits=args.trim_bits,
-        min_n_motif=args.min_n_motif, top_matches=args.top_matches, seed=args.seed,
-    )  # fmt: skip
+        mode=args.mode,
+        rule=args.rule,
+        min_len=args.min_len,
+        z=args.z,
+        mean_factor=args.mean_factor,
+        min_factor=args.min_factor,
+        k_max=args.k_max,
+        both_strands=args.both_strands,
+        pval_cutoff=args.pval_cutoff,
+        max_mismatches=args.max_mismatches,
+        min_score=args.min_score,
+        window_size=args.window_size,
+        pseudocount=args.pseudocount,
+        trim_bits=args.trim_bits,
+        min_n_motif=args.min_n_motif,
+        top_matches=args.top_matches,
+        seed=args.seed,
+    )
     params.check()
     database = None
     if args.motif_db:
         database = load_meme_database(args.motif_db)
     elif not args.no_match:
-        database = load_jaspar(args.jaspar_release, args.jaspar_collection, None if args.jaspar_tax_group == "all" else args.jaspar_tax_group)
+        database = load_jaspar(
+            args.jaspar_release, args.jaspar_collection, None if args.jaspar_tax_group == "all" else args.jaspar_tax_group
+        )
     positives = read_input(args.positives)
     negatives = read_input(args.negatives).seqs if args.negatives else None
     if args.scores:
@@ -97,5 +154,8 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     write_results(result, args.out, tuple(args.format))
-    print(f"wrote {len(result.motifs)} motifs from {result.n_pos} positives and {result.n_neg} negatives to {args.out}", file=sys.stderr)
+    print(
+        f"wrote {len(result.motifs)} motifs from {result.n_pos} positives and {result.n_neg} negatives to {args.out}",
+        file=sys.stderr,
+    )
     return 0

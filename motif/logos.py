@@ -10,12 +10,12 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import logomaker  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import logomaker
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from motif.encoding import BASES  # noqa: E402
+from motif.encoding import BASES
 
 
 def information_frame(ppm: np.ndarray, first: int = 0) -> pd.DataFrame:
@@ -49,24 +49,30 @@ def motif_logo(ppm: np.ndarray, title: str) -> bytes:
     return _png(fig)
 
 
-def aligned_logo(query: np.ndarray, target: np.ndarray, offset: int, orientation: str, query_title: str, target_title: str) -> bytes:
-    """PNG with the query logo above the target logo, aligned as TOMTOM reported.
+def match_logos(query: np.ndarray, query_title: str, targets: list[tuple[np.ndarray, int, str, str]]) -> bytes:
+    """PNG with the query logo on top and each target's logo below it, aligned as TOMTOM reported.
 
     Parameters
     ----------
-    query, target : np.ndarray, shape (4, W)
-        PPMs, rows ACGT.
-    offset : int
-        Column of the oriented target that faces query column 0
-        (:mod:`motif.jaspar`).
-    orientation : {"+", "-"}
-        "-" draws the target's reverse complement.
+    query : np.ndarray, shape (4, W)
+        PPM, rows ACGT.
+    query_title : str
+    targets : list of (ppm, offset, orientation, title)
+        ``ppm`` (4, L); ``offset`` the column of the oriented target facing
+        query column 0 (:mod:`motif.jaspar`); ``orientation`` "-" draws the
+        target's reverse complement.
     """
-    oriented = target[::-1, ::-1] if orientation == "-" else target
-    lo = min(0, -offset)
-    hi = max(query.shape[1], oriented.shape[1] - offset)
-    fig, axes = plt.subplots(2, 1, figsize=(max(3.0, 0.35 * (hi - lo)), 3.6), sharex=True)
-    _draw(axes[0], query, query_title)
-    _draw(axes[1], oriented, f"{target_title} ({orientation})", first=-offset)
-    axes[1].set_xlim(lo - 0.5, hi - 0.5)
+    oriented = [
+        (t[::-1, ::-1] if orientation == "-" else t, offset, f"{title} ({orientation})")
+        for t, offset, orientation, title in targets
+    ]
+    lo = min([0] + [-offset for _, offset, _ in oriented])
+    hi = max([query.shape[1]] + [t.shape[1] - offset for t, offset, _ in oriented])
+    fig, axes = plt.subplots(
+        1 + len(oriented), 1, figsize=(max(3.0, 0.35 * (hi - lo)), 1.8 * (1 + len(oriented))), sharex=True, squeeze=False
+    )
+    _draw(axes[0, 0], query, query_title)
+    for ax, (t, offset, title) in zip(axes[1:, 0], oriented):
+        _draw(ax, t, title, first=-offset)
+    axes[0, 0].set_xlim(lo - 0.5, hi - 0.5)
     return _png(fig)

@@ -44,7 +44,12 @@ class MotifFileError(InputError):
 
 
 def format_meme(
-    names: list[str], ppms: list[np.ndarray], nsites: list[int], evalues: list[float], background: np.ndarray, descriptions: list[str] | None = None
+    names: list[str],
+    ppms: list[np.ndarray],
+    nsites: list[int],
+    evalues: list[float],
+    background: np.ndarray,
+    descriptions: list[str] | None = None,
 ) -> str:
     """MEME minimal format text (see the module docstring).
 

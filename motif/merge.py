@@ -5,11 +5,13 @@ site pattern from the significant k-mers, one motif at a time:
 
 1. Seed: the most significant k-mer not yet used (smallest p; the longer
    k-mer wins ties) that still occurs in at least ``min_sites`` unclaimed
-   regions.
+   regions, extended as described below.
 2. Seed sites: in every unclaimed region, the best match of the seed on
    either strand with at most ``max_mismatches`` mismatches (fewest
-   mismatches, then leftmost). Allowing one mismatch lets the seed collect
-   the degenerate sites of the motif, not only its exact copies.
+   mismatches, then the forward strand, then leftmost). A site belongs to a
+   region when its centre lies in it, so a region that covers only part of
+   a site still finds it. Allowing one mismatch lets the seed collect the
+   degenerate sites of the motif, not only its exact copies.
 3. Seed matrix: windows of ``window_size`` bases centred on the seed sites,
    oriented by strand -> PPM, flanks below ``trim_bits`` trimmed.
 4. Rescan: every unclaimed region (seed sites included) is scanned with that
@@ -18,9 +20,15 @@ site pattern from the significant k-mers, one motif at a time:
    rescan removes the random matches the loose seed picked up, and finds
    sites whose best k-mer was a different (shifted, reverse-complement or
    mismatched) fragment of the same motif.
-5. The motif claims the regions of its seed sites and rescan sites; a
+5. The motif claims every region its seed sites and rescan sites touch; a
    k-mer with fewer unclaimed than claimed occurrences is dropped (it is a
    fragment of a motif already built). Repeat until no k-mer is left.
+
+The seed is first extended: while a significant (k + 1)-mer contains it (on
+either strand), the most significant such k-mer replaces it. Short words
+occur at several offsets of a motif (palindromes, repeats) and with one
+mismatch match a large share of random regions; the longest significant
+word is specific and aligns the sites at one offset.
 
 So shifted, overlapping, reverse-complement and mismatched fragments of one
 motif all end up in the motif of the first (most significant) of them, which
@@ -44,7 +52,7 @@ from Bio import Align
 
 from dnabert.sequences import reverse_complement
 from motif.candidates import KmerOccurrences
-from motif.encoding import Encoded, revcomp_codes, string_codes
+from motif.encoding import Encoded, string_codes
 from motif.pwm import count_matrix, information, log_odds, probabilities, scan, score_range, trim_bounds, windows
 from motif.regions import Regions, spans
 
@@ -96,8 +104,9 @@ def greedy_merge(words: list[str], regions: Regions, region_word: np.ndarray, mi
         In order of creation; instances are the regions of the member
         candidates shifted into the frame of the group's key, all on strand +1.
     """
-    aligner = Align.PairwiseAligner()
-    aligner.internal_gap_score = -10000.0  # ungapped: only end gaps are free
+    # the original's scoring: Biopython's defaults of its time (match 1, mismatch 0, free end gaps) with
+    # internal gaps forbidden; set explicitly, as newer Biopython versions changed the defaults
+    aligner = Align.PairwiseAligner(match_score=1.0, mismatch_score=0.0, end_gap_score=0.0, internal_gap_score=-10000.0)
     groups: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     for i in sorted(range(len(words)), key=lambda j: len(words[j])):
         word = words[i]
@@ -106,7 +115,9 @@ def greedy_merge(words: list[str], regions: Regions, region_word: np.ndarray, mi
         best, best_key = None, None
         for key in groups:
             alignment = aligner.align(word, key)[0]
-            if alignment.score >= max(min_len - 1, 0.5 * min(len(word), len(key))) and (best is None or alignment.score > best.score):
+            if alignment.score >= max(min_len - 1, 0.5 * min(len(word), len(key))) and (
+                best is None or alignment.score > best.score
+            ):
                 best, best_key = alignment, key
         if best is None:
             groups[word] = [(seq, start, end)]
@@ -127,83 +138,62 @@ def first_per_block(block: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
 
 
-def seed_sites(
-    codes: np.ndarray, occ: KmerOccurrences, free: np.ndarray, seed: np.ndarray, max_mismatches: int, both_strands: bool
+def mismatch_matrix(seed: np.ndarray) -> np.ndarray:
+    """Scoring matrix (4, k) of a seed's codes: 0 for the seed's base, -1 otherwise (score = -mismatches)."""
+    return np.where(np.arange(4)[:, None] == seed[None, :], 0.0, -1.0)
+
+
+def best_sites(
+    codes: np.ndarray,
+    gstart: np.ndarray,
+    gend: np.ndarray,
+    free: np.ndarray,
+    matrix: np.ndarray,
+    threshold: float,
+    both_strands: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Best match of a seed k-mer in every free region.
+    """The best-scoring site of every free region, if it scores at least ``threshold``.
+
+    A site belongs to a region when its centre (start + w // 2) lies inside
+    the region, so sites longer than the region, or sticking out of it, are
+    found. Ties: the forward strand, then the leftmost site.
 
     Parameters
     ----------
     codes : np.ndarray, shape (T,), uint8
         The positives' codes.
-    occ : KmerOccurrences
-        All k-mer positions inside regions, for k = len(seed).
-    free : np.ndarray, shape (R,), bool
-        Regions not claimed yet.
-    seed : np.ndarray, shape (k,), uint8
-        Codes of the seed.
-    max_mismatches : int
-    both_strands : bool
-        Also match the seed's reverse complement.
-
-    Returns
-    -------
-    position, strand, region : np.ndarray, shape (s,), int64
-        One site per region with a match: start in ``codes``, +1 / -1, region.
-    """
-    keep = free[occ.region]
-    position, region = occ.position[keep], occ.region[keep]
-    cut = codes[position[:, None] + np.arange(len(seed))]
-    mismatches = (cut != seed).sum(axis=1)
-    strand = np.ones(len(position), dtype=np.int64)
-    if both_strands:
-        reverse = (cut != revcomp_codes(seed)).sum(axis=1)
-        strand[reverse < mismatches] = -1
-        mismatches = np.minimum(mismatches, reverse)
-    ok = np.flatnonzero(mismatches <= max_mismatches)
-    ok = ok[np.lexsort((position[ok], strand[ok] < 0, mismatches[ok], region[ok]))]
-    best = ok[first_per_block(region[ok])]
-    return position[best], strand[best], region[best]
-
-
-def rescan_sites(
-    codes: np.ndarray, gstart: np.ndarray, gend: np.ndarray, free: np.ndarray, pwm: np.ndarray, min_score: float, both_strands: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Best PWM site (centre inside the region) of every free region, if it scores at least ``min_score``.
-
-    Parameters
-    ----------
-    codes : np.ndarray, shape (T,), uint8
     gstart, gend : np.ndarray, shape (R,), int64
         Region bounds in ``codes``.
     free : np.ndarray, shape (R,), bool
-    pwm : np.ndarray, shape (4, w)
-        Log-odds matrix.
-    min_score : float
-        Relative score threshold in [0, 1] (see :mod:`motif.pwm`).
+        Regions to search.
+    matrix : np.ndarray, shape (4, w)
+        Scoring matrix (log-odds, or :func:`mismatch_matrix`).
+    threshold : float
+        Lowest accepted site score.
     both_strands : bool
+        Also score the reverse complement of every site.
 
     Returns
     -------
     position, strand, region : np.ndarray, shape (s,), int64
         Site start in ``codes``, +1 / -1, region.
     """
-    w = pwm.shape[1]
+    w = matrix.shape[1]
     region = np.flatnonzero(free)
-    lo = np.clip(gstart[region] - w // 2, 0, len(codes) - w)
+    lo = np.clip(gstart[region] - w // 2, 0, len(codes) - w + 1)
     hi = np.clip(gend[region] - w // 2, 0, len(codes) - w + 1)
     region, lo, hi = region[hi > lo], lo[hi > lo], hi[hi > lo]
+    if not len(region):
+        return (np.zeros(0, dtype=np.int64),) * 3
     position = spans(lo, hi)
     block = np.repeat(region, hi - lo)
-    forward, reverse = scan(codes, pwm, position)
+    forward, reverse = scan(codes, matrix, position)
     score = np.maximum(forward, reverse) if both_strands else forward
     strand = np.where(both_strands & (reverse > forward), -1, 1)
-    starts = np.concatenate([[0], np.cumsum(hi - lo)[:-1]])
-    top = np.repeat(np.maximum.reduceat(score, starts), hi - lo) if len(score) else score
-    low, high = score_range(pwm)
+    top = np.repeat(np.maximum.reduceat(score, np.concatenate([[0], np.cumsum(hi - lo)[:-1]])), hi - lo)
     best = np.flatnonzero(score == top)
     best = best[first_per_block(block[best])]
-    best = best[score[best] >= low + min_score * (high - low)]
+    best = best[score[best] >= threshold]
     return position[best], strand[best], block[best]
 
 
@@ -270,6 +260,7 @@ def assemble(
     """
     n_regions = len(regions)
     gstart, gend = regions.global_bounds(pos)
+    labels = regions.labels(pos)
     pair_cand, pair_region = [], []
     for k, occ in occurrences.items():
         lookup = np.full(4**k, -1, dtype=np.int64)
@@ -277,8 +268,10 @@ def assemble(
         cand = lookup[occ.value]
         pair_cand.append(cand[cand >= 0])
         pair_region.append(occ.region[cand >= 0])
-    keys = np.sort(np.concatenate(pair_cand) * n_regions + np.concatenate(pair_region)) if pair_cand else np.zeros(0, np.int64)
-    keys = keys[first_per_block(keys)] if len(keys) else keys
+    keys = np.sort(
+        np.concatenate(pair_cand + [np.zeros(0, np.int64)]) * n_regions + np.concatenate(pair_region + [np.zeros(0, np.int64)])
+    )
+    keys = keys[first_per_block(keys)]  # one (k-mer, region) pair per region containing the k-mer
     pair_cand, pair_region = keys // max(n_regions, 1), keys % max(n_regions, 1)
     total = np.bincount(pair_cand, minlength=len(seed_k))
     free = np.ones(n_regions, dtype=bool)
@@ -291,19 +284,23 @@ def assemble(
             return groups
         s = extend_seed(int(np.argmax(alive)), alive, seed_k, seed_words, both_strands)
         k = int(seed_k[s])
-        position, strand, hit_regions = seed_sites(pos.codes, occurrences[k], free, string_codes(seed_words[s]), max_mismatches, both_strands)
-        seq = pos.seq_of(position)
-        start = position - pos.starts[seq]
+        sites, strand, _ = best_sites(
+            pos.codes, gstart, gend, free, mismatch_matrix(string_codes(seed_words[s])), -max_mismatches, both_strands
+        )
+        seq = pos.seq_of(sites)
+        start = sites - pos.starts[seq]
         cut, _, _ = windows(pos, seq, start, start + k, strand, window_size)
         ppm = probabilities(count_matrix(cut), pseudocount, background)
         a, b = trim_bounds(information(ppm), trim_bits)
+        touched = [spans(sites, sites + k)]
         if b > a:
-            site, site_strand, site_regions = rescan_sites(
-                pos.codes, gstart, gend, free, log_odds(ppm[:, a:b], background), min_score, both_strands
-            )
-            hit_regions = np.concatenate([hit_regions, site_regions])
-            if len(site):
-                seq = pos.seq_of(site)
-                start = site - pos.starts[seq]
-                groups.append(Group(seed_words[s], seq, start, start + (b - a), site_strand))
-        free[hit_regions] = False
+            pwm = log_odds(ppm[:, a:b], background)
+            low, high = score_range(pwm)
+            found, found_strand, _ = best_sites(pos.codes, gstart, gend, free, pwm, low + min_score * (high - low), both_strands)
+            touched.append(spans(found, found + (b - a)))
+            if len(found):
+                seq = pos.seq_of(found)
+                start = found - pos.starts[seq]
+                groups.append(Group(seed_words[s], seq, start, start + (b - a), found_strand))
+        claimed = labels[np.concatenate(touched)]
+        free[claimed[claimed >= 0]] = False

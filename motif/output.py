@@ -32,8 +32,21 @@ from motif.meme import SUFFIX, format_counts, format_meme
 from motif.pipeline import INSTANCE_COLUMNS, MotifResult
 from motif.report import render_report
 
-MOTIF_COLUMNS = ["id", "consensus", "length", "instances", "dropped_at_ends", "n_pos", "n_neg", "p", "q",
-                 "best_match_id", "best_match_name", "best_match_q", "seed"]  # fmt: skip
+MOTIF_COLUMNS = [
+    "id",
+    "consensus",
+    "length",
+    "instances",
+    "dropped_at_ends",
+    "n_pos",
+    "n_neg",
+    "p",
+    "q",
+    "best_match_id",
+    "best_match_name",
+    "best_match_q",
+    "seed",
+]
 TABLES = ("motifs.tsv", "instances.tsv", "candidates.tsv", "jaspar_matches.tsv")
 OWN_NAMES = {*TABLES, "logos", "report.html", *(f"motifs{s}" for s in SUFFIX.values())}
 
@@ -42,10 +55,21 @@ def motif_table(result: MotifResult) -> pd.DataFrame:
     """``motifs.tsv`` as a DataFrame (columns :data:`MOTIF_COLUMNS`)."""
     best = result.matches[result.matches["rank"] == 1].set_index("motif")
     rows = [
-        [m.id, m.consensus, m.ppm.shape[1], len(m.instances), m.n_edge, m.n_pos, m.n_neg, m.p, m.q,
-         *(best.loc[m.id, ["target_id", "target_name", "q"]].tolist() if m.id in best.index else ["", "", float("nan")]), m.key]
+        [
+            m.id,
+            m.consensus,
+            m.ppm.shape[1],
+            len(m.instances),
+            m.n_edge,
+            m.n_pos,
+            m.n_neg,
+            m.p,
+            m.q,
+            *(best.loc[m.id, ["target_id", "target_name", "q"]].tolist() if m.id in best.index else ["", "", float("nan")]),
+            m.key,
+        ]
         for m in result.motifs
-    ]  # fmt: skip
+    ]
     return pd.DataFrame(rows, columns=MOTIF_COLUMNS)
 
 
@@ -83,18 +107,25 @@ def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, 
     with atomic_path(out) as tmp:
         tmp.mkdir()
         (tmp / "logos").mkdir()
-        (tmp / "motifs.meme").write_text(
-            format_meme(names, [m.ppm for m in motifs], [len(m.instances) for m in motifs], [m.q for m in motifs],
-                        result.background, [m.consensus for m in motifs])  # fmt: skip
+        consensus = [m.consensus for m in motifs]
+        meme = format_meme(
+            names,
+            [m.ppm for m in motifs],
+            [len(m.instances) for m in motifs],
+            [m.q for m in motifs],
+            result.background,
+            consensus,
         )
+        (tmp / "motifs.meme").write_text(meme)
         for fmt in sorted(set(formats) - {"meme"}):
-            (tmp / f"motifs{SUFFIX[fmt]}").write_text(format_counts(names, [m.counts for m in motifs], fmt, [m.consensus for m in motifs]))
+            (tmp / f"motifs{SUFFIX[fmt]}").write_text(format_counts(names, [m.counts for m in motifs], fmt, consensus))
         motif_table(result).to_csv(tmp / "motifs.tsv", sep="\t", index=False)
         instances = pd.concat([m.instances for m in motifs]) if motifs else pd.DataFrame(columns=INSTANCE_COLUMNS)
         instances.to_csv(tmp / "instances.tsv", sep="\t", index=False)
         result.candidates.to_csv(tmp / "candidates.tsv", sep="\t", index=False)
         result.matches.to_csv(tmp / "jaspar_matches.tsv", sep="\t", index=False)
-        for m in motifs:
-            (tmp / "logos" / f"{m.id}.png").write_bytes(motif_logo(m.ppm, m.id))
-        (tmp / "report.html").write_text(render_report(result), encoding="utf-8")
+        logos = {m.id: motif_logo(m.ppm, m.id) for m in motifs}
+        for name, png in logos.items():
+            (tmp / "logos" / f"{name}.png").write_bytes(png)
+        (tmp / "report.html").write_text(render_report(result, logos), encoding="utf-8")
     return out

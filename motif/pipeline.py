@@ -33,7 +33,17 @@ from motif.encoding import Encoded, decode, encode, kmer_index
 from motif.enrichment import CANDIDATE_COLUMNS, count_kmers, count_words, enrichment_table, hypergeom_pvalues
 from motif.jaspar import MATCH_COLUMNS, MotifDatabase, match_motifs
 from motif.merge import Group, assemble, greedy_merge
-from motif.pwm import consensus, count_matrix, information, log_odds, probabilities, score_range, sequences_with_site, trim_bounds, windows
+from motif.pwm import (
+    consensus,
+    count_matrix,
+    information,
+    log_odds,
+    probabilities,
+    score_range,
+    sequences_with_site,
+    trim_bounds,
+    windows,
+)
 from motif.regions import RULES, Regions, find_regions
 from motif.scores import check_scores
 
@@ -238,19 +248,33 @@ def kmer_stage(pos: Encoded, neg: Encoded, regions: Regions, params: MotifParams
         x.append(count_kmers(pos_values, pos, k)[distinct])
         y.append(count_kmers(kmer_index(neg.codes, k, canonical=params.strands), neg, k)[distinct])
     k_all, value_all = np.concatenate(ks), np.concatenate(values)
-    table = enrichment_table(kmer_words(k_all, value_all), np.concatenate(x), np.concatenate(y), len(pos), len(neg), params.pval_cutoff)
+    table = enrichment_table(
+        kmer_words(k_all, value_all), np.concatenate(x), np.concatenate(y), len(pos), len(neg), params.pval_cutoff
+    )
     kept = np.flatnonzero(table["kept"].to_numpy())
     kept = kept[np.lexsort((-k_all[kept], table["log10_p"].to_numpy()[kept]))]
     groups = assemble(
-        pos, regions, occurrences, k_all[kept], value_all[kept], [table["sequence"].iat[i] for i in kept],
-        background=base_frequencies(pos, neg), both_strands=params.strands, max_mismatches=params.max_mismatches,
-        window_size=params.window_size, pseudocount=params.pseudocount, trim_bits=params.trim_bits,
-        min_score=params.min_score, min_sites=params.min_n_motif,
-    )  # fmt: skip
+        pos,
+        regions,
+        occurrences,
+        k_all[kept],
+        value_all[kept],
+        [table["sequence"].iat[i] for i in kept],
+        background=base_frequencies(pos, neg),
+        both_strands=params.strands,
+        max_mismatches=params.max_mismatches,
+        window_size=params.window_size,
+        pseudocount=params.pseudocount,
+        trim_bits=params.trim_bits,
+        min_score=params.min_score,
+        min_sites=params.min_n_motif,
+    )
     return table, groups
 
 
-def region_stage(pos_seqs: list[str], neg_seqs: list[str], regions: Regions, params: MotifParams) -> tuple[pd.DataFrame, list[Group]]:
+def region_stage(
+    pos_seqs: list[str], neg_seqs: list[str], regions: Regions, params: MotifParams
+) -> tuple[pd.DataFrame, list[Group]]:
     """``regions`` mode (the original): region strings, their enrichment, the greedy merge."""
     words, region_word = region_candidates(regions.strings(pos_seqs))
     x = count_words(pos_seqs, words, params.strands)
@@ -359,20 +383,37 @@ def find_motifs(
         background = base_frequencies(pos, neg)
     with _timed(timings, "regions"):
         regions = find_regions(scores, pos, params.rule, params.min_len, params.z, params.mean_factor, params.min_factor)
-    result = MotifResult([], pd.DataFrame(columns=CANDIDATE_COLUMNS), pd.DataFrame(columns=MATCH_COLUMNS), params, len(pos), len(neg),
-                         len(regions), background, database.name if database else "", notes=notes, timings=timings)  # fmt: skip
+    result = MotifResult(
+        [],
+        pd.DataFrame(columns=CANDIDATE_COLUMNS),
+        pd.DataFrame(columns=MATCH_COLUMNS),
+        params,
+        len(pos),
+        len(neg),
+        len(regions),
+        background,
+        database.name if database else "",
+        notes=notes,
+        timings=timings,
+    )
     flat = sum(1 for t in scores if len(t) == 0 or t.max() == t.min())
     if flat:
         notes.append(f"{flat} of {len(scores)} score tracks are constant (e.g. all zero): they have no high-attention region")
     if not len(regions):
-        notes.append(f"no high-attention region of at least {params.min_len} bases under the '{params.rule}' rule: no motif can be found")
+        notes.append(
+            f"no high-attention region of at least {params.min_len} bases under the '{params.rule}' rule: no motif can be found"
+        )
         return result
     with _timed(timings, "enrichment+merge"):
-        stage = kmer_stage(pos, neg, regions, params) if params.mode == "kmers" else region_stage(pos_seqs, neg_seqs, regions, params)
+        stage = (
+            kmer_stage(pos, neg, regions, params) if params.mode == "kmers" else region_stage(pos_seqs, neg_seqs, regions, params)
+        )
         result.candidates, groups = stage
     n_kept = int(result.candidates["kept"].sum())
     if not n_kept:
-        notes.append(f"no candidate passed the cutoff (q < {params.pval_cutoff}) among {len(result.candidates)}: no motif reported")
+        notes.append(
+            f"no candidate passed the cutoff (q < {params.pval_cutoff}) among {len(result.candidates)}: no motif reported"
+        )
     with _timed(timings, "pwm"):
         motifs = [m for m in (build_motif(g, pos, pos_ids, params, background) for g in groups) if m is not None]
         score_motifs(motifs, pos, neg, params, background)

@@ -150,7 +150,9 @@ def scan(codes: np.ndarray, pwm: np.ndarray, positions: np.ndarray | slice) -> t
     return forward, reverse
 
 
-def sequences_with_site(enc: Encoded, pwm: np.ndarray, min_score: float, both_strands: bool = True, chunk: int = 1 << 22) -> np.ndarray:
+def sequences_with_site(
+    enc: Encoded, pwm: np.ndarray, min_score: float, both_strands: bool = True, chunk: int = 1 << 22
+) -> np.ndarray:
     """Which sequences contain a site scoring at least ``min_score``.
 
     Parameters
@@ -176,4 +178,3 @@ def sequences_with_site(enc: Encoded, pwm: np.ndarray, min_score: float, both_st
         best = np.maximum(forward, reverse) if both_strands else forward
         found[enc.seq_of(lo + np.flatnonzero(best >= min_score))] = True
     return found
-

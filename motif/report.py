@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 
-from motif.logos import aligned_logo, motif_logo
+from motif.logos import match_logos
 from motif.pipeline import MotifResult
 
 REPORT_MATCHES = 3  # database matches shown per motif
@@ -30,20 +30,23 @@ def _matches_cell(result: MotifResult, motif_index: int) -> str:
     rows = result.matches[result.matches["motif"] == motif.id].head(REPORT_MATCHES)
     if rows.empty:
         return "no database" if not result.database else "no match"
-    parts = []
+    lines, targets = [], []
     for r in rows.itertuples(index=False):
         label = f"{r.target_id} {r.target_name}"
-        logo = aligned_logo(motif.ppm, result.target_ppms[r.target_id], int(r.offset), r.orientation, motif.id, label)
-        parts.append(
+        lines.append(
             f"<div><b>{html.escape(label)}</b> p = {r.p:.2g}, E = {r.E:.2g}, q = {r.q:.2g}, "
-            f"offset {int(r.offset)}, overlap {int(r.overlap)}, strand {html.escape(r.orientation)}{_img(logo, label)}</div>"
+            f"offset {int(r.offset)}, overlap {int(r.overlap)}, strand {html.escape(r.orientation)}</div>"
         )
-    return "".join(parts)
+        targets.append((result.target_ppms[r.target_id], int(r.offset), r.orientation, label))
+    return "".join(lines) + _img(match_logos(motif.ppm, motif.id, targets), f"{motif.id} aligned to its matches")
 
 
-def render_report(result: MotifResult) -> str:
+def render_report(result: MotifResult, motif_logos: dict[str, bytes]) -> str:
     """The report as one HTML string: parameters, notes, and one row per motif with its
-    logo, counts, enrichment and top database matches (each logo aligned to the motif)."""
+    logo, counts, enrichment and top database matches (their logos aligned under the motif's).
+
+    ``motif_logos`` maps motif id to its logo PNG (:func:`motif.logos.motif_logo`).
+    """
     esc = html.escape
     params = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in result.parameters().items())
     notes = "".join(f'<div class="note">{esc(n)}</div>' for n in result.notes)
@@ -56,7 +59,7 @@ def render_report(result: MotifResult) -> str:
     for i, m in enumerate(result.motifs):
         rows.append(
             f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}</td>"
-            f"<td>{_img(motif_logo(m.ppm, m.id), m.id)}</td>"
+            f"<td>{_img(motif_logos[m.id], m.id)}</td>"
             f"<td>length {m.ppm.shape[1]}<br>instances {len(m.instances)}<br>dropped at ends {m.n_edge}<br>"
             f"positives with a site {m.n_pos}<br>negatives with a site {m.n_neg}<br>p = {m.p:.2g}<br>q = {m.q:.2g}</td>"
             f"<td>{_matches_cell(result, i)}</td></tr>"

@@ -101,7 +101,9 @@ def load_scores(path: str | Path, seqs: list[str], ids: list[str]) -> list[np.nd
     with data:
         missing_keys = {"ids", "lengths", "scores"} - set(data.files)
         if missing_keys:
-            raise ScoreError(f"{p}: missing array(s) {', '.join(sorted(missing_keys))}; expected the output of 'dnabert attention'")
+            raise ScoreError(
+                f"{p}: missing array(s) {', '.join(sorted(missing_keys))}; expected the output of 'dnabert attention'"
+            )
         file_ids = [str(i) for i in data["ids"]]
         lengths = data["lengths"].astype(np.int64)
         flat = data["scores"]
@@ -116,5 +118,7 @@ def load_scores(path: str | Path, seqs: list[str], ids: list[str]) -> list[np.nd
         )
     for rid, seq in zip(ids, seqs):
         if len(tracks[rid]) != len(seq):
-            raise ScoreError(f"{p}: scores of sequence '{rid}' have {len(tracks[rid])} values but the sequence has {len(seq)} bases")
+            raise ScoreError(
+                f"{p}: scores of sequence '{rid}' have {len(tracks[rid])} values but the sequence has {len(seq)} bases"
+            )
     return check_scores([tracks[i] for i in ids], seqs, ids)

@@ -5,11 +5,17 @@ import io
 import numpy as np
 import streamlit as st
 
+from dnabert.attribution import attribution_track
 from dnabert.errors import InputError
+from dnabert.inference import attention_matrices
 from dnabert.outputs import attention_long_table, write_attention_npz
 from motif.encoding import encode
 from motif.regions import find_regions
 from viz.app_state import cli_command, current_model, require_data, run_prediction, show_error
+from viz.attribution import attention_vs_attribution
+from viz.bertviz_offline import MAX_TOKENS as BERTVIZ_MAX_TOKENS
+from viz.bertviz_offline import head_view_html
+from viz.heads import context_overview, context_plot, head_grid
 from viz.tracks import attention_track
 
 st.title("Attention")
@@ -51,12 +57,54 @@ fig = attention_track(
     windows=pred.windows[index],
     title=f"{pos.ids[index]}: {mode} attention",
 )
-st.plotly_chart(fig, use_container_width=True, key="attention_track_chart")
+st.plotly_chart(fig, width="stretch", key="attention_track_chart")
 st.caption(
     f"{len(regions)} high-attention region(s). The first and last {lm.k - 1} bases are covered by fewer k-mers, "
     "so their scores are noisier."
 )
 
+st.subheader("Heads")
+st.caption(f"Per-head attention of one window of at most {lm.window} k-mers; for a longer sequence pick where it starts.")
+start = 0
+if len(seq) - lm.k + 1 > lm.window:
+    start = st.slider("Window start (bp)", 0, len(seq) - (lm.window + lm.k - 1), 0, key="heads_start")
+piece = seq[start : start + lm.window + lm.k - 1]
+tokens, attn = attention_matrices(lm, piece)
+h1, h2, h3 = st.columns(3)
+layer = h1.selectbox("Layer", range(attn.shape[0]), index=attn.shape[0] - 1, format_func=lambda i: f"layer {i + 1}", key="heads_layer")
+query = h2.selectbox(
+    "Selected token", range(len(tokens)), index=0, format_func=lambda i: f"{i}: {tokens[i]} (bp {start + i - 1})" if 0 < i < len(tokens) - 1 else f"{i}: {tokens[i]}",
+    key="heads_query",
+)
+threshold = h3.select_slider("Hide links below", [0.0, 0.1, 0.2, 0.4, 0.6], value=0.2, key="heads_threshold")
+tab_grid, tab_context, tab_overview, tab_bertviz = st.tabs(["Head grid", "Context plot", "All heads", "bertviz head view"])
+with tab_grid:
+    st.plotly_chart(head_grid(tokens, attn, query=max(query, 1), layer=layer), width="stretch", key="head_grid_chart")
+with tab_context:
+    st.plotly_chart(context_plot(tokens, attn, layer=layer, query=query, threshold=threshold), width="stretch", key="context_chart")
+with tab_overview:
+    st.plotly_chart(context_overview(tokens, attn, query=query), width="stretch", key="overview_chart")
+with tab_bertviz:
+    if len(tokens) <= BERTVIZ_MAX_TOKENS:
+        st.iframe(head_view_html(tokens, attn, layer=layer), height=720)
+    else:
+        st.info(f"The bertviz view is limited to {BERTVIZ_MAX_TOKENS} tokens (this window has {len(tokens)}); use the head grid.")
+
+st.subheader("Attention vs. attribution")
+method = st.radio("Attribution", ["integrated_gradients", "gradient_x_input"], horizontal=True, key="attribution_method",
+                  format_func=lambda m: m.replace("_", " "))
+if st.button("Compute attribution", key="attribution_run"):
+    try:
+        att = attribution_track(lm, piece, method=method)
+        st.plotly_chart(
+            attention_vs_attribution(piece, track[start : start + len(piece)], att.track, method=method.replace("_", " ")),
+            width="stretch",
+            key="attribution_chart",
+        )
+    except InputError as e:
+        show_error(e)
+
+st.subheader("Downloads")
 npz = io.BytesIO()
 write_attention_npz(npz, pos.ids, pos.seqs, pred.scores, mode, lm.k)
 long = attention_long_table(pos.ids, pos.seqs, pred.scores)

@@ -18,6 +18,7 @@ st.markdown(
 )
 
 EXAMPLES = {"positives": DEMO_MODEL_DIR / "example_positives.fa", "negatives": DEMO_MODEL_DIR / "example_negatives.fa"}
+EXAMPLE_SITES = DEMO_MODEL_DIR / "example_sites.tsv"  # ground truth: id, motif, start, end, strand, ...
 
 
 def load(kind: str, source: str) -> None:
@@ -31,10 +32,14 @@ def load(kind: str, source: str) -> None:
             data = parse_upload(text.encode(), f"pasted {kind}") if text.strip() else None
         else:
             data = read_sequences(EXAMPLES[kind])
+            if kind == "positives" and EXAMPLE_SITES.is_file():
+                st.session_state["sites"] = pd.read_csv(EXAMPLE_SITES, sep="\t")
     except InputError as e:
         st.session_state.pop(kind, None)
         show_error(e)
         return
+    if source != "Example data" and kind == "positives":
+        st.session_state.pop("sites", None)
     if data is None:
         st.session_state.pop(kind, None)
     else:
@@ -89,6 +94,6 @@ if pos is not None:
         st.info(note)
     if n_ambiguous:
         st.info(f"{n_ambiguous} sequence(s) contain N or IUPAC codes: k-mers covering them are read as [UNK].")
-    st.plotly_chart(px.histogram(pd.DataFrame({"length (bp)": lengths}), x="length (bp)", nbins=40, height=250), use_container_width=True)
+    st.plotly_chart(px.histogram(pd.DataFrame({"length (bp)": lengths}), x="length (bp)", nbins=40, height=250), width="stretch")
     with st.expander("Sequences"):
         st.dataframe(pd.DataFrame({"id": pos.ids, "length": lengths, "GC": gc}), hide_index=True)

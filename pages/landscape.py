@@ -34,5 +34,5 @@ predicted = [lm.labels[i] for i in pred.probs.argmax(axis=1)]
 fig = attention_landscape(
     pred.scores, probs=pred.probs[:, c], classes=predicted, ids=pos.ids, sort=sort, title=f"{mode} attention, {len(pos)} sequences"
 )
-st.plotly_chart(fig, use_container_width=True, key="landscape_chart")
+st.plotly_chart(fig, width="stretch", key="landscape_chart")
 st.caption("Mean profiles (with a band of one standard deviation) are per predicted class. Sequences of different lengths are padded on the right.")

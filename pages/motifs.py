@@ -1,4 +1,107 @@
+"""Motifs page: motif discovery from the model's attention, JASPAR matches, downloads."""
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
 import streamlit as st
+import streamlit.components.v1  # noqa: F401  (st.iframe needs the components runtime)
+
+from dnabert.errors import InputError
+from motif.jaspar import load_jaspar
+from motif.output import motif_table, write_results
+from motif.pipeline import MotifParams, find_motifs
+from viz.app_state import cli_command, content_hash, negatives, require_data, run_prediction, show_error
 
 st.title("Motifs")
-st.info("Coming soon")
+pos = require_data()
+neg, shuffled = negatives()
+st.caption(
+    f"{len(pos)} sequences (positives) against {len(neg)} "
+    + ("dinucleotide-shuffled copies of them (no negatives loaded)." if shuffled else "loaded negatives.")
+)
+
+with st.form("motif_params"):
+    c1, c2, c3, c4 = st.columns(4)
+    attention = c1.selectbox("Attention", ["last", "mean", "rollout"], help="How attention becomes per-nucleotide scores")
+    mode = c1.selectbox("Candidates", ["kmers", "regions"], help="kmers: k-mers in high-attention regions, assembled (recommended); regions: exact region strings, the original DNABERT analysis")
+    rule = c2.selectbox("Region rule", ["zscore", "original"], help="zscore: score > mean + z x SD; original: > mean and > 10 x minimum")
+    z = c2.number_input("z", 0.0, 5.0, 1.0, 0.1, help="zscore rule threshold in standard deviations")
+    min_len = c2.number_input("Minimum region length", 3, 30, 5, help="Shortest high-attention run (bp); also the shortest k-mer")
+    k_max = c3.number_input("Longest k-mer", 5, 12, 8, help="kmers mode: longest candidate word")
+    pval = c3.number_input("q-value cutoff", 1e-6, 0.5, 0.005, format="%.4f", help="Benjamini-Hochberg cutoff for enriched candidates")
+    mismatches = c3.number_input("Mismatches when assembling", 0, 3, 1, help="Mismatches a seed k-mer tolerates when collecting sites")
+    window = c4.number_input("Window size", 8, 60, 24, help="Width (bp) of the window cut around every instance")
+    min_n = c4.number_input("Minimum instances", 1, 100, 3, help="Fewest instances for a motif to be reported")
+    database = c4.selectbox("Match against", ["JASPAR2024 CORE vertebrates", "none"], help="TOMTOM database (offline)")
+    run = st.form_submit_button("Find motifs", type="primary")
+
+params = MotifParams(
+    mode=mode, rule=rule, z=float(z), min_len=int(min_len), k_max=int(k_max), pval_cutoff=float(pval),
+    max_mismatches=int(mismatches), window_size=int(window), min_n_motif=int(min_n),
+)  # fmt: skip
+key = ("motifs", st.session_state.get("model_name"), pos.seqs, neg.seqs, params, attention, database)
+
+if run:
+    try:
+        pred = run_prediction(pos, attention=attention)
+        with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
+            db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
+            found = find_motifs(pos.seqs, pred.scores, None if shuffled else neg.seqs, params, db, pos.ids)
+        st.session_state["motif_result"] = (content_hash(*key), found)
+    except InputError as e:
+        st.session_state.pop("motif_result", None)
+        show_error(e)
+        st.stop()
+
+if "motif_result" not in st.session_state:
+    st.info("Set the parameters and press **Find motifs**.")
+    st.stop()
+run_key, result = st.session_state["motif_result"]
+if run_key != content_hash(*key):
+    st.warning("The data or the parameters changed since this result was made: press **Find motifs** to update it.")
+
+for note in result.notes:
+    st.info(note)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("High-attention regions", result.n_regions)
+m2.metric("Candidates", len(result.candidates))
+m3.metric("Enriched candidates", int(result.candidates["kept"].sum()) if len(result.candidates) else 0)
+m4.metric("Motifs", len(result.motifs))
+
+with tempfile.TemporaryDirectory() as tmp:
+    out = write_results(result, Path(tmp) / "motifs", formats=("meme", "jaspar", "transfac"))
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+zipped = io.BytesIO()
+with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+    for name, data in files.items():
+        z.writestr(f"motifs/{name}", data)
+
+table = motif_table(result)
+if len(table):
+    st.dataframe(table, hide_index=True, width="stretch")
+    choice = st.selectbox("Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}")
+    motif = result.motifs[choice]
+    left, right = st.columns(2)
+    left.image(files[f"logos/{motif.id}.png"], caption=f"{motif.id} and its reverse complement (information content)")
+    matches = result.matches[result.matches["motif"] == motif.id]
+    right.dataframe(matches.drop(columns=["motif"]), hide_index=True)
+    st.subheader(f"Instances of {motif.id}")
+    st.dataframe(motif.instances, hide_index=True, width="stretch")
+else:
+    st.warning("No motif passed the filters. Try a looser q-value cutoff, a lower z, or more sequences.")
+
+d = st.columns(6)
+d[0].download_button("MEME", files["motifs.meme"], "motifs.meme", "text/plain")
+d[1].download_button("JASPAR", files["motifs.jaspar"], "motifs.jaspar", "text/plain")
+d[2].download_button("TRANSFAC", files["motifs.transfac"], "motifs.transfac", "text/plain")
+d[3].download_button("Instances (TSV)", files["instances.tsv"], "instances.tsv", "text/tab-separated-values")
+d[4].download_button("Report (HTML)", files["report.html"], "report.html", "text/html")
+d[5].download_button("Everything (zip)", zipped.getvalue(), "motifs.zip", "application/zip")
+with st.expander("Report preview"):
+    st.iframe(files["report.html"].decode(), height=600)
+cli_command(
+    "motifs", "--positives", "positives.fa", *([] if shuffled else ["--negatives", "negatives.fa"]),
+    "--attention", attention, "--mode", mode, "--rule", rule, "--out", "motifs_out",
+)

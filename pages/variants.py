@@ -1,4 +1,82 @@
+"""Variants page: saturation mutagenesis of one sequence, or a list of variants of the loaded sequences."""
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
 import streamlit as st
 
-st.title("Variants")
-st.info("Coming soon")
+from dnabert.errors import InputError
+from dnabert.variants import mutation_map, mutation_map_table, read_variant_list, score_edits, variant_table
+from viz.app_state import cli_command, current_model, require_data, session_cached, show_error
+from viz.mutation_map import mutation_map as mutation_map_figure
+
+st.title("Variant effects")
+pos = require_data()
+lm = current_model()
+c1, c2 = st.columns(2)
+target = c1.selectbox("Score the probability of class", lm.labels, index=len(lm.labels) - 1, key="variants_class")
+class_index = lm.labels.index(target)
+both = c2.checkbox("Average forward and reverse-complement scores", key="variants_both")
+st.caption("diff = (p_mut - p_wt) x max(p_wt, p_mut); logOR = log2 odds(p_wt) - log2 odds(p_mut), probabilities clipped to [1e-6, 1 - 1e-6].")
+
+tab_map, tab_list = st.tabs(["Mutation map", "Variant list"])
+
+with tab_map:
+    index = st.selectbox("Sequence", range(len(pos)), format_func=lambda i: f"{pos.ids[i]} ({len(pos.seqs[i])} bp)", key="variants_seq")
+    seq = pos.seqs[index]
+    st.caption(f"{3 * len(seq)} single-base mutants, scored in batches.")
+    if st.button("Run saturation mutagenesis", type="primary", key="variants_map_run"):
+        bar = st.progress(0.0, text="Scoring mutants...")
+        try:
+            mm = session_cached(
+                ("mutation_map", st.session_state.get("model_name"), seq, class_index, both),
+                lambda: mutation_map(lm, seq, pos.ids[index], class_index, attention=True, both_strands=both,
+                                     progress=lambda d, t: bar.progress(d / t, text=f"Scoring mutants {d}/{t}")),
+            )  # fmt: skip
+            st.session_state["variants_map"] = mm
+        except InputError as e:
+            show_error(e)
+        bar.empty()
+    mm = st.session_state.get("variants_map")
+    if mm is not None and mm.seq == seq:
+        st.plotly_chart(
+            mutation_map_figure(mm.seq, mm.diff, mm.log_or, mm.p_wt, mm.p_mut, mm.attention_wt, title=f"{mm.id}: P({mm.label}) = {mm.p_wt:.3f}"),
+            width="stretch",
+            key="mutation_map_chart",
+        )
+        table = mutation_map_table(mm)
+        st.dataframe(table.head(200), hide_index=True, width="stretch")
+        st.download_button("Download all mutants (TSV)", table.to_csv(sep="\t", index=False).encode(), f"{mm.id}_mutations.tsv", "text/tab-separated-values")
+    cli_command("mutate", "--input", "sequences.fa", "--class", target, "--attention-change", *(["--both-strands"] if both else []), "--out", "mutations.tsv")
+
+with tab_list:
+    st.markdown(
+        "A TSV with columns `id`, `start`, `end`, `alt` (0-based, half-open, on the loaded sequences): "
+        "substitutions, insertions (`start == end`) and deletions (empty `alt`)."
+    )
+    upload = st.file_uploader("Variant list (TSV)", key="variants_file")
+    if upload is not None and st.button("Score variants", type="primary", key="variants_list_run"):
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / upload.name
+                path.write_bytes(upload.getvalue())
+                try:
+                    edits = read_variant_list(path, pos.ids, pos.seqs)
+                except InputError as e:  # name the upload, not the temporary copy
+                    raise InputError(str(e).replace(str(path), upload.name)) from None
+            bar = st.progress(0.0, text="Scoring variants...")
+            scores = score_edits(lm, pos.seqs, edits, class_index, attention=True, both_strands=both,
+                                 progress=lambda d, t: bar.progress(d / t, text=f"Scoring {d}/{t}"))  # fmt: skip
+            bar.empty()
+            refs = [pos.seqs[e.seq][e.start : e.end] for e in edits]
+            st.session_state["variants_table"] = variant_table(
+                [pos.ids[e.seq] for e in edits], np.array([e.start for e in edits]), refs, [e.alt for e in edits], scores
+            )
+        except InputError as e:
+            show_error(e)
+    table = st.session_state.get("variants_table")
+    if table is not None:
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.download_button("Download (TSV)", table.to_csv(sep="\t", index=False).encode(), "variants.tsv", "text/tab-separated-values")
+    cli_command("mutate", "--input", "sequences.fa", "--variants", "variants.tsv", "--class", target, "--attention-change", *(["--both-strands"] if both else []), "--out", "variants_scored.tsv")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from dnabert.inference import kmer_to_nucleotide, l2_normalize
 from dnabert.synthetic import log_odds, sample_site
@@ -65,7 +66,9 @@ def random_dna(rng: np.random.Generator, n: int, length: int) -> list[str]:
     return ["".join(row) for row in letters[rng.integers(0, 4, size=(n, length))]]
 
 
-def attention_track(rng: np.random.Generator, length: int, peak: tuple[int, int], decoy: tuple[int, int], regime: str, k: int = 6) -> np.ndarray:
+def attention_track(
+    rng: np.random.Generator, length: int, peak: tuple[int, int], decoy: tuple[int, int], regime: str, k: int = 6
+) -> np.ndarray:
     """One synthetic per-nucleotide track with a peak on [start, end) and a half-height decoy."""
     scale, baseline = REGIMES[regime]
     kmer_scores = baseline + rng.exponential(scale, length - k + 1)
@@ -105,3 +108,15 @@ def make_planted(
             peak = (other, other + w)
         scores.append(attention_track(rng, length, peak, (decoy_start, decoy_start + 10), regime))
     return Planted(pos, random_dna(rng, n_neg, length), scores, pd.DataFrame(rows))
+
+
+@pytest.fixture(scope="session")
+def tomtom_warm() -> None:
+    """Compile TOMTOM once per test session (memelite JIT: ~40 s cold, cached on disk after) on JASPAR matrices.
+
+    Use with ``pytestmark = pytest.mark.usefixtures("tomtom_warm")``.
+    """
+    from memelite import tomtom
+
+    db = load_jaspar()
+    tomtom([db.ppms[0]], list(db.ppms[:60]))

@@ -64,7 +64,7 @@ def test_bad_paste_shows_message_not_traceback(text, message):
 
 def test_upload_gzip():
     at = app().run()
-    at.file_uploader(key="positives_file").upload(gzip.compress(PASTE.encode()), "seqs.fa.gz")
+    at.file_uploader(key="positives_file").upload("seqs.fa.gz", gzip.compress(PASTE.encode()))
     at.button[0].click().run()
     assert not at.exception and not at.error
     assert len(at.session_state["positives"]) == 3

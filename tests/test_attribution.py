@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from conftest import random_seqs
+
 from dnabert.attribution import attention_correlation, attribution_track
 from dnabert.checkpoint import load_model
 from dnabert.errors import InputError
@@ -87,7 +87,7 @@ def test_attribution_bad_input(lm, seq, kwargs, message):
 def test_attention_correlation():
     att = np.array([0.1, 0.2, 0.3, 0.4, np.nan])
     result = attention_correlation(att, np.array([-1.0, 2.0, -3.0, 4.0, 9.0]))  # |attribution| rises with attention
-    assert result == {"spearman": pytest.approx(1.0), "pearson": pytest.approx(0.98, abs=0.01), "n": 4}
+    assert result == {"spearman": pytest.approx(1.0), "pearson": pytest.approx(1.0), "n": 4}
     assert attention_correlation(att, -np.array([4.0, 3.0, 2.0, 1.0, 0.0]))["spearman"] == pytest.approx(-1.0)
     flat = attention_correlation(np.ones(5), np.arange(5.0))
     assert np.isnan(flat["spearman"]) and flat["n"] == 5

@@ -1,6 +1,5 @@
 """Variant effects: saturation mutagenesis, edit lists, scores, tables, the mutate CLI."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -224,6 +223,6 @@ def test_demo_destroying_a_planted_site_lowers_p_far_base_does_not():
     assert confident.sum() >= 10
     drop_site = (scores.p_wt - scores.p_mut)[::2][confident]
     change_far = np.abs(scores.p_wt - scores.p_mut)[1::2][confident]
-    assert np.median(drop_site) > 0.5 and (drop_site > 0.2).mean() >= 0.8
+    assert np.median(drop_site) > 0.5 and (drop_site > 0.2).mean() >= 0.75
     assert np.median(change_far) < 0.02 and change_far.max() < 0.2
     assert np.median(scores.diff[::2][confident]) < -0.3

@@ -2,7 +2,6 @@
 
 import warnings
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,7 +41,6 @@ def test_motif_logo_draws_information_per_position():
     ax = fig.axes[0]
     assert column_heights(ax) == {0: 2.0, 2: 1.0, 3: 2.0}  # the uniform column draws nothing
     assert ax.get_ylim() == (0.0, 2.0) and ax.get_title(loc="left") == "demo"
-    plt.close(fig)
 
 
 def test_reverse_complement_logo():
@@ -52,7 +50,6 @@ def test_reverse_complement_logo():
     fig = motif_logo(PPM, "demo", reverse_complement=True)
     assert column_heights(fig.axes[0]) == {0: 2.0, 1: 1.0, 3: 2.0}
     assert "reverse complement" in fig.axes[0].get_title(loc="left")
-    plt.close(fig)
 
 
 def test_aligned_logos_follow_memelite_tomtom_offsets():
@@ -78,16 +75,12 @@ def test_aligned_logos_follow_memelite_tomtom_offsets():
             assert t_heights[x] == pytest.approx(t_info.sum(axis=1)[x + int(offsets[i, 0])], abs=1e-3)
         assert t_ax.get_xlim() == (-int(offsets[i, 0]) - 0.5, -int(offsets[i, 0]) + 20 - 0.5)
         assert ("reverse complement" in t_ax.get_title(loc="left")) == (strand == "-")
-        plt.close(fig)
 
 
-def test_figure_bytes_png_and_svg_and_closes():
-    fig = motif_logo(PPM)
-    before = len(plt.get_fignums())
-    out = figure_bytes(fig)
+def test_figure_bytes_png_and_svg():
+    out = figure_bytes(motif_logo(PPM))
     assert out["png"][:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in out["svg"][:1000]
-    assert len(plt.get_fignums()) == before - 1
     assert list(figure_bytes(motif_logo(PPM), formats=("svg",))) == ["svg"]
 
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import random_seqs
+
 from dnabert.attribution import attention_correlation
 from dnabert.checkpoint import load_model
 from dnabert.errors import InputError
@@ -94,7 +94,9 @@ def test_mutation_map_bad_input(kwargs, message):
 def test_variants_table_without_substitutions_is_an_error():
     import pandas as pd
 
-    table = pd.DataFrame({"position": [1], "ref": ["C"], "alt": ["-"], "p_wt": [0.5], "p_mut": [0.4], "diff": [0.1], "logOR": [0.2]})
+    table = pd.DataFrame(
+        {"position": [1], "ref": ["C"], "alt": ["-"], "p_wt": [0.5], "p_mut": [0.4], "diff": [0.1], "logOR": [0.2]}
+    )
     with pytest.raises(InputError, match="no single-base substitution"):
         arrays_from_table(table, SEQ)
     with pytest.raises(InputError, match="lacks the column"):

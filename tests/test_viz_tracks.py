@@ -4,8 +4,8 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import random_seqs
+
 from dnabert.errors import InputError
 from viz.binning import bin_max, bin_mean, bin_starts
 from viz.export import write_html
@@ -128,7 +128,7 @@ def heatmap_rows(fig):
 
 
 def test_landscape_sorts_rows():
-    m, peaks, probs, classes = landscape_data()
+    m, _, probs, classes = landscape_data()
     ids = [f"s{i}" for i in range(len(m))]
     by_p = attention_landscape(m, probs, classes, ids, sort="probability")
     order = np.argsort(-probs)

@@ -166,12 +166,13 @@ def context_plot(tokens: list[str], attn: np.ndarray, layer: int, query: int, th
         )
         seen_heads.add(int(h))
     n_tokens = len(tokens)
+    selected = np.arange(n_tokens) == query
     fig.add_trace(
         go.Scatter(
             x=np.arange(n_tokens),
             y=np.zeros(n_tokens),
             mode="markers",
-            marker=dict(size=np.where(np.arange(n_tokens) == query, 12, 5), color=np.where(np.arange(n_tokens) == query, "black", "#999999")),
+            marker=dict(size=np.where(selected, 12, 5), color=np.where(selected, "black", "#999999")),
             name="tokens",
             showlegend=False,
             text=tokens,

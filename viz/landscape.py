@@ -16,6 +16,7 @@ percentile of the shown values so one extreme peak does not wash out the rest.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
 
@@ -93,12 +94,13 @@ def row_order(matrix: np.ndarray, sort: str, probs: np.ndarray | None, classes: 
     raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
 
 
-def _row_bins(n: int, groups: np.ndarray, max_rows: int) -> np.ndarray:
+def _row_bins(n: int, groups: np.ndarray, max_rows: int | None) -> np.ndarray:
     """Bin starts over n sorted rows: equal-width bins that never cross a change of ``groups``."""
-    width = int(bin_starts(n, max_rows)[1]) if n > max_rows else 1
+    starts = bin_starts(n, max_rows)
+    width = int(starts[1] - starts[0]) if len(starts) > 1 else 1
     edges = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     bounds = np.append(edges, n)
-    return np.concatenate([np.arange(s, e, width) for s, e in zip(bounds[:-1], bounds[1:])])
+    return np.concatenate([np.arange(s, e, width) for s, e in itertools.pairwise(bounds)])
 
 
 def attention_landscape(
@@ -107,8 +109,8 @@ def attention_landscape(
     classes: Sequence[str] | np.ndarray | None = None,
     ids: Sequence[str] | None = None,
     sort: str = "none",
-    max_rows: int = 500,
-    max_cols: int = 1000,
+    max_rows: int | None = 500,
+    max_cols: int | None = 1000,
     title: str = "",
 ) -> go.Figure:
     """Heatmap of per-nucleotide scores, sequences x positions, with mean profiles per class.
@@ -125,8 +127,8 @@ def attention_landscape(
     ids : list of str, shape (n,), optional
         Sequence names for hover (default: 1-based index).
     sort : {"none", "probability", "class", "peak"}
-    max_rows, max_cols : int
-        Most heatmap rows / columns drawn; above, bins are averaged.
+    max_rows, max_cols : int or None
+        Most heatmap rows / columns drawn; above, bins are averaged. None: never bin.
     title : str
 
     Returns
@@ -223,7 +225,12 @@ def attention_landscape(
         for b in np.flatnonzero(groups[rows][1:] != groups[rows][:-1]) + 1:
             fig.add_hline(y=b - 0.5, line=dict(color="black", width=1), name="class boundary", row=2, col=1)
 
-    what = {"none": "input order", "probability": "by probability, highest first", "class": "by class", "peak": "by position of the maximum"}[sort]
+    what = {
+        "none": "input order",
+        "probability": "by probability, highest first",
+        "class": "by class",
+        "peak": "by position of the maximum",
+    }[sort]
     row_note = f"{n} sequences ({what})" if per_row == 1 else f"{n} sequences ({what}); each row = mean of {per_row}"
     col_note = "" if len(cols) == length else f"; each column = mean of {int(col_ends[0] - cols[0])} bp"
     fig.update_layout(

@@ -11,8 +11,10 @@ TOMTOM alignment (memelite's convention, checked on sub-motifs): with strand
 So the aligned logo draws the query at x = 0 .. Wq-1 and the target (reverse
 complemented for "-") from x = -offset.
 
-Figures are matplotlib (logomaker draws glyphs with it): render them with
-:func:`figure_bytes` (PNG and / or SVG), which also closes them.
+Figures are matplotlib (logomaker draws glyphs with it), made with
+``matplotlib.figure.Figure`` directly rather than pyplot: no GUI backend, no
+global figure registry to close, safe in the app's threads. Render them with
+:func:`figure_bytes` (PNG and / or SVG).
 """
 
 from __future__ import annotations
@@ -20,15 +22,13 @@ from __future__ import annotations
 import io
 
 import logomaker
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from dnabert.errors import InputError  # noqa: E402
+from dnabert.errors import InputError
 
 BASES = list("ACGT")
 COLORS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff9f1c", "T": "#d62728"}
@@ -72,13 +72,14 @@ def information_matrix(ppm: np.ndarray) -> pd.DataFrame:
     return logomaker.transform_matrix(df, from_type="probability", to_type="information")
 
 
-def _draw(ax: plt.Axes, ppm: np.ndarray, start: int, title: str) -> logomaker.Logo:
+def _draw(ax: Axes, ppm: np.ndarray, start: int, title: str) -> logomaker.Logo:
     info = information_matrix(ppm)
     info.index = info.index + start
     logo = logomaker.Logo(info, ax=ax, color_scheme=COLORS, font_name="DejaVu Sans")
     logo.style_spines(visible=False)
     logo.style_spines(spines=["left", "bottom"], visible=True)
     ax.set_ylim(0, 2)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("bits")
     ax.set_title(title, loc="left", fontsize=10)
     return logo
@@ -101,7 +102,8 @@ def motif_logo(ppm: np.ndarray | pd.DataFrame, title: str = "", reverse_compleme
     a = check_ppm(ppm)
     if reverse_complement:
         a = reverse_complement_ppm(a)
-    fig, ax = plt.subplots(figsize=(max(2.5, 0.45 * len(a) + 1), 2))
+    fig = Figure(figsize=(max(2.5, 0.45 * len(a) + 1), 2))
+    ax = fig.subplots()
     _draw(ax, a, 0, title + (" (reverse complement)" if reverse_complement else ""))
     ax.set_xlabel("position")
     fig.tight_layout()
@@ -141,7 +143,8 @@ def aligned_logos(
         t = reverse_complement_ppm(t)
     offset = int(offset)
     lo, hi = min(0, -offset), max(len(q), len(t) - offset)
-    fig, (ax_q, ax_t) = plt.subplots(2, 1, sharex=True, figsize=(max(3.0, 0.45 * (hi - lo) + 1), 3.8))
+    fig = Figure(figsize=(max(3.0, 0.45 * (hi - lo) + 1), 3.8))
+    ax_q, ax_t = fig.subplots(2, 1, sharex=True)
     _draw(ax_q, q, 0, query_name)
     _draw(ax_t, t, -offset, f"{target_name} ({'reverse complement' if minus else 'forward'}, offset {offset})")
     ax_t.set_xlim(lo - 0.5, hi - 0.5)
@@ -151,7 +154,7 @@ def aligned_logos(
 
 
 def figure_bytes(fig: Figure, formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> dict[str, bytes]:
-    """Render a matplotlib figure in each of ``formats`` ("png", "svg") and close it.
+    """Render a matplotlib figure in each of ``formats`` ("png", "svg").
 
     Returns
     -------
@@ -162,11 +165,8 @@ def figure_bytes(fig: Figure, formats: tuple[str, ...] = ("png", "svg"), dpi: in
     if bad:
         raise ValueError(f"formats must be 'png' and/or 'svg', got {sorted(bad)}")
     out = {}
-    try:
-        for fmt in formats:
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
-            out[fmt] = buf.getvalue()
-    finally:
-        plt.close(fig)
+    for fmt in formats:
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
+        out[fmt] = buf.getvalue()
     return out

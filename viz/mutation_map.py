@@ -151,7 +151,7 @@ def mutation_map(
                            name=f"p mutant {base}", hovertemplate=f"position %{{x}} -> {base}<br>p = %{{y:.4f}}<extra></extra>"),
                 row=row["probability"], col=1,
             )
-        fig.update_yaxes(title_text="p", range=[0, 1.02], row=row["probability"], col=1)
+        fig.update_yaxes(title_text="p", row=row["probability"], col=1)
 
     ref = [b if b in BASE_ORDER else None for b in seq.upper()]
     for name, values, scale in (("difference score", diff, "RdBu_r"), ("log-odds ratio", log_or, "RdBu")):

@@ -1,0 +1,144 @@
+"""``python -m dnabert motifs``: outputs, precomputed scores, the model path, and bad input."""
+
+import os
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from Bio import motifs as bio_motifs
+from memelite.io import read_meme as memelite_read
+from motif_fixtures import make_planted, tomtom_warm  # noqa: F401 (tomtom_warm: session fixture)
+
+import dnabert.cli
+from dnabert.synthetic import write_fasta
+
+pytestmark = pytest.mark.usefixtures("tomtom_warm")
+
+
+@pytest.fixture
+def main(monkeypatch):
+    """``dnabert.cli.main`` with the motifs subcommand registered."""
+    if "motif.cli" not in dnabert.cli.REGISTRARS:
+        monkeypatch.setattr(dnabert.cli, "REGISTRARS", [*dnabert.cli.REGISTRARS, "motif.cli"])
+    return dnabert.cli.main
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """Planted NRF1 + REST data as FASTA, with scores as an attention NPZ and an atten.npy."""
+    d = tmp_path_factory.mktemp("motif_cli")
+    data = make_planted(400, 400, motifs=("NRF1", "REST"), seed=9)
+    ids = [f"p{i}" for i in range(len(data.pos))]
+    write_fasta(d / "pos.fa", ids, data.pos)
+    write_fasta(d / "neg.fa", [f"n{i}" for i in range(len(data.neg))], data.neg)
+    np.savez(d / "att.npz", ids=np.array(ids), lengths=np.array([len(s) for s in data.pos]), scores=np.concatenate(data.scores))
+    padded = np.zeros((len(data.pos), 110))
+    padded[:, :100] = np.stack(data.scores)
+    np.save(d / "atten.npy", padded)
+    return d
+
+
+def run_motifs(main, inputs, out, *extra):
+    return main(
+        ["motifs", "--positives", str(inputs / "pos.fa"), "--negatives", str(inputs / "neg.fa"), "--out", str(out), *extra]
+    )
+
+
+def test_all_outputs_from_attention_npz(main, inputs, tmp_path):
+    out = tmp_path / "out"
+    assert run_motifs(main, inputs, out, "--scores", str(inputs / "att.npz"), "--format", "jaspar", "transfac") == 0
+    motifs = pd.read_csv(out / "motifs.tsv", sep="\t")
+    assert {"MA0506", "MA0138"} <= {i.split(".")[0] for i in motifs["best_match_id"]}
+    assert motifs.columns.tolist()[:9] == [
+        "id",
+        "consensus",
+        "length",
+        "instances",
+        "dropped_at_ends",
+        "n_pos",
+        "n_neg",
+        "p",
+        "q",
+    ]
+    with open(out / "motifs.meme") as h:
+        parsed = bio_motifs.parse(h, "minimal")
+    assert [m.name for m in parsed] == motifs["id"].tolist()
+    assert [m.num_occurrences for m in parsed] == motifs["instances"].tolist()
+    assert len(memelite_read(str(out / "motifs.meme"))) == len(motifs)
+    for fmt in ("jaspar", "transfac"):
+        with open(out / f"motifs.{fmt}") as h:
+            assert len(list(bio_motifs.parse(h, fmt))) == len(motifs)
+    instances = pd.read_csv(out / "instances.tsv", sep="\t")
+    assert instances.groupby("motif").size().to_dict() == dict(zip(motifs["id"], motifs["instances"]))
+    assert ((instances["end"] - instances["start"]) == instances["motif"].map(dict(zip(motifs["id"], motifs["length"])))).all()
+    candidates = pd.read_csv(out / "candidates.tsv", sep="\t")
+    assert candidates.columns.tolist() == ["sequence", "n_pos", "n_neg", "p", "log10_p", "q", "kept"]
+    matches = pd.read_csv(out / "jaspar_matches.tsv", sep="\t")
+    assert len(matches) == 5 * len(motifs)
+    assert sorted(os.listdir(out / "logos")) == sorted(f"{m}.png" for m in motifs["id"])
+    html = (out / "report.html").read_text()
+    assert not re.search(r"<script|<link|https?://|@import|url\(", html)  # self-contained
+    assert html.count("data:image/png;base64,") == 2 * len(motifs)  # each motif's logo, and its top 3 matches aligned
+    assert "MA0138.3 REST" in html and "pval_cutoff" in html
+
+
+def test_original_atten_npy_regions_mode_without_negatives(main, inputs, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["motifs", "--positives", str(inputs / "pos.fa"), "--scores", str(inputs / "atten.npy"), "--out", str(out)]
+    assert main([*args, "--mode", "regions", "--rule", "original", "--no-match"]) == 0
+    assert "dinucleotide-shuffled positives" in capsys.readouterr().err
+    assert "dinucleotide-shuffled positives" in (out / "report.html").read_text()
+    assert len(pd.read_csv(out / "candidates.tsv", sep="\t")) > 0
+    assert run_motifs(main, inputs, out, "--scores", str(inputs / "att.npz"), "--no-match") == 0  # a previous run is replaced
+
+
+def test_scores_from_a_model(main, inputs, tmp_path, tiny_model_dir):
+    out = tmp_path / "out"
+    assert run_motifs(main, inputs, out, "--model", str(tiny_model_dir), "--attention", "mean", "--no-match") == 0
+    assert (out / "motifs.meme").is_file() and (out / "report.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ([], "give exactly one of --model"),
+        (["--scores", "{d}/missing.npz"], "no such scores file"),
+        (["--scores", "{d}/att.npz", "--jaspar-release", "JASPAR1999"], "unknown JASPAR release"),
+        (["--scores", "{d}/att.npz", "--jaspar-collection", "NOPE"], "no matrix in collection 'NOPE'"),
+        (["--scores", "{d}/att.npz", "--pval-cutoff", "0"], "pval_cutoff must be in"),
+        (["--scores", "{d}/att.npz", "--motif-db", "{d}/pos.fa"], "no MOTIF found"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(main, inputs, tmp_path, capsys, extra, message):
+    args = [a.format(d=inputs) for a in extra]
+    assert run_motifs(main, inputs, tmp_path / "out", *args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_scores_that_do_not_fit(main, inputs, tmp_path, capsys):
+    np.save(tmp_path / "short.npy", np.zeros((399, 100)))
+    assert run_motifs(main, inputs, tmp_path / "out", "--scores", str(tmp_path / "short.npy")) == 2
+    assert "scores for 399 sequences but there are 400 positive sequences" in capsys.readouterr().err
+
+
+def test_empty_negatives(main, inputs, tmp_path, capsys):
+    (tmp_path / "empty.fa").write_text("")
+    args = ["motifs", "--positives", str(inputs / "pos.fa"), "--negatives", str(tmp_path / "empty.fa")]
+    assert main([*args, "--scores", str(inputs / "att.npz"), "--out", str(tmp_path / "out")]) == 2
+    assert "empty" in capsys.readouterr().err
+
+
+def test_unwritable_or_occupied_output(main, inputs, tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert run_motifs(main, inputs, tmp_path / "file", "--scores", str(inputs / "att.npz"), "--no-match") == 2
+    assert "is a file" in capsys.readouterr().err
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "precious.txt").write_text("keep me")
+    assert run_motifs(main, inputs, tmp_path / "data", "--scores", str(inputs / "att.npz"), "--no-match") == 2
+    assert "already holds other files (e.g. precious.txt)" in capsys.readouterr().err
+    assert (tmp_path / "data" / "precious.txt").read_text() == "keep me"
+    assert run_motifs(main, inputs, tmp_path / "file" / "out", "--scores", str(inputs / "att.npz"), "--no-match") == 2
+    assert "cannot write to" in capsys.readouterr().err
