@@ -135,7 +135,9 @@ def greedy_merge(words: list[str], regions: Regions, region_word: np.ndarray, mi
 
 def first_per_block(block: np.ndarray) -> np.ndarray:
     """Indices of the first element of every run of equal values in ``block`` (m,) -> (b,)."""
-    return np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+    first = np.ones(len(block), dtype=bool)
+    first[1:] = block[1:] != block[:-1]
+    return np.flatnonzero(first)
 
 
 def mismatch_matrix(seed: np.ndarray) -> np.ndarray:
@@ -268,9 +270,7 @@ def assemble(
         cand = lookup[occ.value]
         pair_cand.append(cand[cand >= 0])
         pair_region.append(occ.region[cand >= 0])
-    keys = np.sort(
-        np.concatenate(pair_cand + [np.zeros(0, np.int64)]) * n_regions + np.concatenate(pair_region + [np.zeros(0, np.int64)])
-    )
+    keys = np.sort(np.concatenate(pair_cand) * n_regions + np.concatenate(pair_region))
     keys = keys[first_per_block(keys)]  # one (k-mer, region) pair per region containing the k-mer
     pair_cand, pair_region = keys // max(n_regions, 1), keys % max(n_regions, 1)
     total = np.bincount(pair_cand, minlength=len(seed_k))

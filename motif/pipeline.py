@@ -259,7 +259,7 @@ def kmer_stage(pos: Encoded, neg: Encoded, regions: Regions, params: MotifParams
         occurrences,
         k_all[kept],
         value_all[kept],
-        [table["sequence"].iat[i] for i in kept],
+        table["sequence"].to_numpy()[kept].tolist(),
         background=base_frequencies(pos, neg),
         both_strands=params.strands,
         max_mismatches=params.max_mismatches,

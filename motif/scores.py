@@ -63,14 +63,14 @@ def check_scores(scores: Sequence[np.ndarray], seqs: list[str], ids: list[str]) 
                 f"scores of sequence '{rid}' have {len(track)} values but the sequence has {len(seq)} bases; "
                 "were the scores computed on other sequences?"
             )
-        track = track[: len(seq)]
-        bad = np.flatnonzero(~np.isfinite(track))
-        if len(bad):
-            raise ScoreError(
-                f"scores of sequence '{rid}' contain {track[bad[0]]} at position {bad[0]} (0-based) "
-                f"and {len(bad) - 1} more non-finite value(s); scores must be finite numbers"
-            )
-        out.append(track)
+        out.append(track[: len(seq)])
+    if out and not np.isfinite(np.concatenate(out)).all():
+        i = next(i for i, t in enumerate(out) if not np.isfinite(t).all())
+        bad = np.flatnonzero(~np.isfinite(out[i]))
+        raise ScoreError(
+            f"scores of sequence '{ids[i]}' contain {out[i][bad[0]]} at position {bad[0]} (0-based) "
+            f"and {len(bad) - 1} more non-finite value(s); scores must be finite numbers"
+        )
     return out
 
 
