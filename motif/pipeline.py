@@ -28,7 +28,7 @@ from scipy.stats import false_discovery_control
 
 from dnabert.errors import InputError
 from dnabert.sequences import shuffled_negatives
-from motif.candidates import MAX_K, distinct_values, kmer_words, kmers_in_regions, region_candidates
+from motif.candidates import MAX_K, KmerOccurrences, distinct_values, kmer_words, kmers_in_regions, region_candidates
 from motif.encoding import Encoded, decode, encode, kmer_index
 from motif.enrichment import CANDIDATE_COLUMNS, count_kmers, count_words, enrichment_table, hypergeom_pvalues
 from motif.jaspar import MATCH_COLUMNS, MotifDatabase, match_motifs
@@ -235,8 +235,20 @@ def base_frequencies(*sets: Encoded) -> np.ndarray:
     return counts / counts.sum() if counts.sum() else np.full(4, 0.25)
 
 
-def kmer_stage(pos: Encoded, neg: Encoded, regions: Regions, params: MotifParams) -> tuple[pd.DataFrame, list[Group]]:
-    """``kmers`` mode: candidate k-mers, their enrichment, and the assembled groups."""
+def kmer_enrichment(
+    pos: Encoded, neg: Encoded, regions: Regions, params: MotifParams
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, KmerOccurrences]]:
+    """``kmers`` mode: candidate k-mers and their enrichment.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        :data:`motif.enrichment.CANDIDATE_COLUMNS`, one row per candidate.
+    k, value : np.ndarray, shape (C,), int64
+        Length and base-4 value of each candidate.
+    occurrences : dict of int to KmerOccurrences
+        The k-mers inside regions, per k.
+    """
     labels = regions.labels(pos)
     occurrences, ks, values, x, y = {}, [], [], [], []
     for k in range(params.min_len, params.k_max + 1):
@@ -248,42 +260,54 @@ def kmer_stage(pos: Encoded, neg: Encoded, regions: Regions, params: MotifParams
         x.append(count_kmers(pos_values, pos, k)[distinct])
         y.append(count_kmers(kmer_index(neg.codes, k, canonical=params.strands), neg, k)[distinct])
     k_all, value_all = np.concatenate(ks), np.concatenate(values)
-    table = enrichment_table(
-        kmer_words(k_all, value_all), np.concatenate(x), np.concatenate(y), len(pos), len(neg), params.pval_cutoff
-    )
-    kept = np.flatnonzero(table["kept"].to_numpy())
-    kept = kept[np.lexsort((-k_all[kept], table["log10_p"].to_numpy()[kept]))]
-    groups = assemble(
-        pos,
-        regions,
-        occurrences,
-        k_all[kept],
-        value_all[kept],
-        table["sequence"].to_numpy()[kept].tolist(),
-        background=base_frequencies(pos, neg),
-        both_strands=params.strands,
-        max_mismatches=params.max_mismatches,
-        window_size=params.window_size,
-        pseudocount=params.pseudocount,
-        trim_bits=params.trim_bits,
-        min_score=params.min_score,
-        min_sites=params.min_n_motif,
-    )
+    words = kmer_words(k_all, value_all)
+    table = enrichment_table(words, np.concatenate(x), np.concatenate(y), len(pos), len(neg), params.pval_cutoff)
+    return table, k_all, value_all, occurrences
+
+
+def kmer_groups(
+    pos: Encoded, neg: Encoded, regions: Regions, params: MotifParams, timings: dict[str, float]
+) -> tuple[pd.DataFrame, list[Group]]:
+    """``kmers`` mode: enrichment, then the significant k-mers assembled, most significant (then longest) first."""
+    with _timed(timings, "enrichment"):
+        table, k_all, value_all, occurrences = kmer_enrichment(pos, neg, regions, params)
+    with _timed(timings, "merge"):
+        kept = np.flatnonzero(table["kept"].to_numpy())
+        kept = kept[np.lexsort((-k_all[kept], table["log10_p"].to_numpy()[kept]))]
+        groups = assemble(
+            pos,
+            regions,
+            occurrences,
+            k_all[kept],
+            value_all[kept],
+            table["sequence"].to_numpy()[kept].tolist(),
+            background=base_frequencies(pos, neg),
+            both_strands=params.strands,
+            max_mismatches=params.max_mismatches,
+            window_size=params.window_size,
+            pseudocount=params.pseudocount,
+            trim_bits=params.trim_bits,
+            min_score=params.min_score,
+            min_sites=params.min_n_motif,
+        )
     return table, groups
 
 
-def region_stage(
-    pos_seqs: list[str], neg_seqs: list[str], regions: Regions, params: MotifParams
+def region_groups(
+    pos_seqs: list[str], neg_seqs: list[str], regions: Regions, params: MotifParams, timings: dict[str, float]
 ) -> tuple[pd.DataFrame, list[Group]]:
-    """``regions`` mode (the original): region strings, their enrichment, the greedy merge."""
-    words, region_word = region_candidates(regions.strings(pos_seqs))
-    x = count_words(pos_seqs, words, params.strands)
-    y = count_words(neg_seqs, words, params.strands)
-    table = enrichment_table(words, x, y, len(pos_seqs), len(neg_seqs), params.pval_cutoff)
-    kept = np.flatnonzero(table["kept"].to_numpy())
-    renumber = np.full(len(words), -1, dtype=np.int64)
-    renumber[kept] = np.arange(len(kept))
-    return table, greedy_merge([words[i] for i in kept], regions, renumber[region_word], params.min_len)
+    """``regions`` mode (the original): region strings, their enrichment, then the greedy merge."""
+    with _timed(timings, "enrichment"):
+        words, region_word = region_candidates(regions.strings(pos_seqs))
+        x = count_words(pos_seqs, words, params.strands)
+        y = count_words(neg_seqs, words, params.strands)
+        table = enrichment_table(words, x, y, len(pos_seqs), len(neg_seqs), params.pval_cutoff)
+    with _timed(timings, "merge"):
+        kept = np.flatnonzero(table["kept"].to_numpy())
+        renumber = np.full(len(words), -1, dtype=np.int64)
+        renumber[kept] = np.arange(len(kept))
+        groups = greedy_merge([words[i] for i in kept], regions, renumber[region_word], params.min_len)
+    return table, groups
 
 
 def build_motif(group: Group, pos: Encoded, pos_ids: list[str], params: MotifParams, background: np.ndarray) -> Motif | None:
@@ -404,17 +428,16 @@ def find_motifs(
             f"no high-attention region of at least {params.min_len} bases under the '{params.rule}' rule: no motif can be found"
         )
         return result
-    with _timed(timings, "enrichment+merge"):
-        stage = (
-            kmer_stage(pos, neg, regions, params) if params.mode == "kmers" else region_stage(pos_seqs, neg_seqs, regions, params)
-        )
-        result.candidates, groups = stage
+    if params.mode == "kmers":
+        result.candidates, groups = kmer_groups(pos, neg, regions, params, timings)
+    else:
+        result.candidates, groups = region_groups(pos_seqs, neg_seqs, regions, params, timings)
     n_kept = int(result.candidates["kept"].sum())
     if not n_kept:
         notes.append(
             f"no candidate passed the cutoff (q < {params.pval_cutoff}) among {len(result.candidates)}: no motif reported"
         )
-    with _timed(timings, "pwm"):
+    with _timed(timings, "motifs"):
         motifs = [m for m in (build_motif(g, pos, pos_ids, params, background) for g in groups) if m is not None]
         score_motifs(motifs, pos, neg, params, background)
         motifs.sort(key=lambda m: (m.log10_p, -len(m.instances)))

@@ -71,7 +71,7 @@ if len(seq) - lm.k + 1 > lm.window:
 piece = seq[start : start + lm.window + lm.k - 1]
 tokens, attn = attention_matrices(lm, piece)
 h1, h2, h3 = st.columns(3)
-layer = h1.selectbox("Layer", range(attn.shape[0]), index=attn.shape[0] - 1, format_func=lambda i: f"layer {i + 1}", key="heads_layer")
+layer = h1.selectbox("Layer", range(attn.shape[0]), index=attn.shape[0] - 1, format_func=lambda i: f"layer {i}", key="heads_layer")
 query = h2.selectbox(
     "Selected token", range(len(tokens)), index=0, format_func=lambda i: f"{i}: {tokens[i]} (bp {start + i - 1})" if 0 < i < len(tokens) - 1 else f"{i}: {tokens[i]}",
     key="heads_query",

@@ -80,13 +80,14 @@ with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
 
 table = motif_table(result)
 if len(table):
-    st.dataframe(table, hide_index=True, width="stretch")
+    sci = {c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "q", "best_match_q")}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=sci)
     choice = st.selectbox("Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}")
     motif = result.motifs[choice]
     left, right = st.columns(2)
     left.image(files[f"logos/{motif.id}.png"], caption=f"{motif.id} and its reverse complement (information content)")
     matches = result.matches[result.matches["motif"] == motif.id]
-    right.dataframe(matches.drop(columns=["motif"]), hide_index=True)
+    right.dataframe(matches.drop(columns=["motif"]), hide_index=True, column_config={c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "E", "q")})
     st.subheader(f"Instances of {motif.id}")
     st.dataframe(motif.instances, hide_index=True, width="stretch")
 else:

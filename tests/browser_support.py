@@ -11,19 +11,9 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from viz.export import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (re-exported for the browser tests)
+
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 

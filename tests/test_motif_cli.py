@@ -142,3 +142,17 @@ def test_unwritable_or_occupied_output(main, inputs, tmp_path, capsys):
     assert (tmp_path / "data" / "precious.txt").read_text() == "keep me"
     assert run_motifs(main, inputs, tmp_path / "file" / "out", "--scores", str(inputs / "att.npz"), "--no-match") == 2
     assert "cannot write to" in capsys.readouterr().err
+
+
+def test_no_motif_gives_empty_but_valid_outputs(main, inputs, tmp_path, capsys):
+    np.save(tmp_path / "flat.npy", np.zeros((400, 100)))
+    out = tmp_path / "out"
+    assert run_motifs(main, inputs, out, "--scores", str(tmp_path / "flat.npy")) == 0
+    err = capsys.readouterr().err
+    assert "400 of 400 score tracks are constant" in err and "wrote 0 motifs" in err
+    assert memelite_read(str(out / "motifs.meme")) == {}
+    with open(out / "motifs.meme") as h:
+        assert len(bio_motifs.parse(h, "minimal")) == 0
+    for table in ("motifs.tsv", "instances.tsv", "candidates.tsv", "jaspar_matches.tsv"):
+        assert pd.read_csv(out / table, sep="\t").empty
+    assert "No motif found" in (out / "report.html").read_text()
