@@ -107,7 +107,7 @@ def child(n: int) -> None:
         f"= {naive / counting:.0f}x this run's whole enrichment stage (candidates, counting, tests)"
     )
     t0 = time.perf_counter()
-    original = find_motifs(pos, scores, neg, MotifParams(mode="regions", rule="original"), db)
+    original = find_motifs(pos, scores, neg, MotifParams(mode="regions"), db)
     base = time.perf_counter() - t0
     families = sorted({top_id.split(".")[0] for top_id in original.matches.loc[original.matches["rank"] == 1, "target_id"]})
     print(

@@ -92,6 +92,8 @@ def read_config(path: str | Path) -> tuple[BertConfig, int]:
         vocabulary that is not DNABERT's; a config whose vocab_size disagrees.
     """
     d = resolve_model_path(path)
+    if d.is_file():
+        raise CheckpointError(f"{d} is a file, not a model folder (a folder with config.json, vocab.txt and the weights)")
     if not d.is_dir():
         hint = " (the demo model has not been built: run `python -m dnabert demo-model`)" if str(path) == "demo" else ""
         raise CheckpointError(f"model folder {d} does not exist{hint}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from pathlib import Path
 
@@ -18,13 +19,14 @@ import numpy as np
 import pandas as pd
 
 from dnabert.errors import InputError
-from dnabert.outputs import atomic_path, attention_long_table, write_attention_npz
+from dnabert.outputs import atomic_path, attention_long_table, check_output_file, write_attention_npz
 
 # modules with a `register(subparsers)` adding their subcommands
 REGISTRARS = [
     "dnabert.cli",
     "dnabert.cli_training",
     "dnabert.cli_variants",
+    "motif.cli",
 ]
 
 CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
@@ -56,13 +58,15 @@ def load_for_cli(args: argparse.Namespace):
     return lm
 
 
-def read_input(path: str):
-    """Read ``--input`` and print its normalisation notes to stderr."""
-    from dnabert.sequences import read_sequences
+def read_input(path: str, k: int | None = None):
+    """Read ``--input`` and print its normalisation notes to stderr; with ``k``, refuse sequences shorter than k."""
+    from dnabert.sequences import read_sequences, require_kmers
 
     data = read_sequences(path)
     for note in data.notes:
         print(f"note: {path}: {note}", file=sys.stderr)
+    if k is not None:
+        require_kmers(data, k, path)
     return data
 
 
@@ -74,8 +78,9 @@ def _chunks(n: int):
 def run_predict(args: argparse.Namespace) -> int:
     from dnabert.inference import predict
 
+    check_output_file(args.out)
     lm = load_for_cli(args)
-    data = read_input(args.input)
+    data = read_input(args.input, lm.k)
     probs = np.concatenate(
         [predict(lm, data.seqs[s], args.batch_size, attention=None, progress=True).probs for s in _chunks(len(data))]
     )
@@ -92,8 +97,11 @@ def run_predict(args: argparse.Namespace) -> int:
 def run_attention(args: argparse.Namespace) -> int:
     from dnabert.inference import predict
 
+    for path in (args.out, args.tsv):
+        if path:
+            check_output_file(path)
     lm = load_for_cli(args)
-    data = read_input(args.input)
+    data = read_input(args.input, lm.k)
     scores: list[np.ndarray] = []
     for s in _chunks(len(data)):
         scores.extend(predict(lm, data.seqs[s], args.batch_size, attention=args.attention, progress=True).scores)
@@ -112,20 +120,19 @@ def run_scan(args: argparse.Namespace) -> int:
 
     if args.window < 1 or args.stride < 1:
         raise InputError("--window and --stride must be positive")
+    check_output_file(args.out)
     lm = load_for_cli(args)
     if args.window - lm.k + 1 > lm.window:
         raise InputError(f"--window {args.window} gives more k-mers than the model window ({lm.window}); use at most {lm.window + lm.k - 1}")
     if args.window < lm.k:
         raise InputError(f"--window {args.window} is shorter than k={lm.k}")
-    data = read_input(args.input)
+    data = read_input(args.input, lm.k)
     rows = []
     for rid, seq in zip(data.ids, data.seqs):
         starts = list(range(0, max(len(seq) - args.window, 0) + 1, args.stride))
         if starts[-1] + args.window < len(seq):
             starts.append(len(seq) - args.window)  # cover the 3' end too
         pieces = [seq[s : s + args.window] for s in starts]
-        if len(pieces[-1]) < lm.k:
-            raise InputError(f"sequence '{rid}' (length {len(seq)}) is shorter than k={lm.k}")
         probs = predict(lm, pieces, args.batch_size, attention=None, progress=True).probs
         for s, piece, p in zip(starts, pieces, probs):
             rows.append({"id": rid, "start": s, "end": s + len(piece), **{f"p_{lab}": p[c] for c, lab in enumerate(lm.labels)}})
@@ -169,11 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a killed job (e.g. Slurm time-out) cleans up like Ctrl-C
     try:
         return args.func(args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: no output was written", file=sys.stderr)
+        print("interrupted: unfinished outputs were removed", file=sys.stderr)
         return 130

@@ -69,7 +69,10 @@ def run_synth(args: argparse.Namespace) -> int:
         raise InputError(str(e)) from None
     splits = None
     if args.split:
-        fr = tuple(float(x) for x in args.split.split(","))
+        try:
+            fr = tuple(float(x) for x in args.split.split(","))
+        except ValueError:
+            fr = ()
         if len(fr) != 3 or min(fr) < 0 or sum(fr) <= 0:
             raise InputError("--split takes three non-negative fractions, e.g. 0.8,0.1,0.1")
         splits = dict(zip(("train", "dev", "test"), split_indices(len(data), fr, args.seed)))
@@ -120,6 +123,8 @@ def run_pretrain(args: argparse.Namespace) -> int:
                                 chunk_length=args.chunk_length, seed=args.seed, threads=args.threads, device=args.device)
     shape = ModelShape(layers=args.layers, hidden=args.hidden, heads=args.heads, intermediate=args.hidden * 4)
     res = pretrain(seqs, args.out, k=args.k, model=args.model, shape=shape, settings=settings, overwrite=args.overwrite)
+    if res.n_short:
+        _log(f"note: {res.n_short} sequence(s) shorter than k were skipped")
     _log(f"MLM loss {res.first_loss:.4f} -> {res.last_loss:.4f}; wrote the pre-trained model to {res.path}")
     return 0
 

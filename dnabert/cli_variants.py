@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from dnabert.cli import add_model_args, load_for_cli, read_input
 from dnabert.errors import InputError
-from dnabert.outputs import atomic_path
+from dnabert.outputs import atomic_path, check_output_file
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
     from dnabert.checkpoint import LoadedModel
@@ -43,7 +43,7 @@ def _advance(bar: tqdm) -> Callable[[int, int], None]:
 def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
     from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, save_mutation_maps, sort_by_effect
 
-    data = read_input(args.input)
+    data = read_input(args.input, lm.k)
     bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
     maps = []
     for rid, seq in zip(data.ids, data.seqs):
@@ -60,7 +60,7 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
 def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
     from dnabert.variants import read_variant_list, score_edits, variant_table
 
-    data = read_input(args.input)
+    data = read_input(args.input, lm.k)
     edits = read_variant_list(args.variants, data.ids, data.seqs)
     bar = tqdm(total=len(edits), unit="variant", desc="mutate")
     scores = score_edits(
@@ -115,6 +115,9 @@ def run_mutate(args: argparse.Namespace) -> int:
         raise InputError("give --input (sequences; with --variants for a variant list) or --vcf with --genome.")
     if args.maps and (args.vcf or args.variants):
         raise InputError("--maps is for saturation mutagenesis only (--input without --variants).")
+    for path in (args.out, args.maps):
+        if path:
+            check_output_file(path)
     lm = load_for_cli(args)
     class_index = resolve_class(lm.labels, args.class_name)
     print(f"note: scoring class '{lm.labels[class_index]}' (index {class_index})", file=sys.stderr)

@@ -115,6 +115,8 @@ def read_labeled(path: str | Path | None = None, text: str | bytes | None = None
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
     except (pd.errors.ParserError, ValueError) as e:
         raise InputError(f"{name}: cannot be read as a table ({e})") from None
+    if not isinstance(df.index, pd.RangeIndex):  # pandas made the extra leading fields an index
+        raise InputError(f"{name}: data row 1 has more fields than the header line; check the separator and quoting")
     cols = {c.strip().lower(): c for c in df.columns}
     missing = [c for c in ("sequence", "label") if c not in cols]
     if missing:
@@ -367,7 +369,7 @@ def build_classifier(model: str | Path | None, k: int | None, labels: list[str],
             clf = BertForSequenceClassification.from_pretrained(
                 resolve_model_path(model), config=config, local_files_only=True, ignore_mismatched_sizes=True
             )
-    except (OSError, RuntimeError, ValueError, KeyError) as e:
+    except Exception as e:  # any failure reading unknown weights (truncated, pickled code) is the file's fault
         raise InputError(f"{model}: the weights could not be loaded ({str(e)[:300]})") from None
     finally:
         hf_logging.set_verbosity(verbosity)

@@ -29,18 +29,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     ...     table.to_csv(tmp, sep="\\t")
     """
     target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=parent)
-    except OSError as e:
-        raise InputError(f"cannot write to {parent}: {e.strerror}; choose a writable output location") from None
-    os.close(fd)
-    os.unlink(name)
-    tmp = Path(name)
+    tmp = _temporary_name(target)
     try:
         yield tmp
-        if target.is_dir() and tmp.is_dir():
+        if target.exists() and target.is_dir() != tmp.is_dir():
+            kind = "folder" if target.is_dir() else "file"
+            raise InputError(f"{target} is an existing {kind}; give another output name")
+        if target.is_dir():
             shutil.rmtree(target)
         os.replace(tmp, target)
     finally:
@@ -48,6 +43,27 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
         elif tmp.exists():
             tmp.unlink()
+
+
+def _temporary_name(target: Path) -> Path:
+    """A fresh hidden name next to ``target`` (its folder is created and checked writable; nothing is left there)."""
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=parent)
+    except OSError as e:
+        raise InputError(f"cannot write to {parent}: {e.strerror}; choose a writable output location") from None
+    os.close(fd)
+    os.unlink(name)
+    return Path(name)
+
+
+def check_output_file(path: str | Path) -> None:
+    """Refuse an output file name before a long run rather than after it: a folder, or a folder that cannot be written."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{target} is a folder; give a file name for this output")
+    _temporary_name(target)
 
 
 def write_attention_npz(target, ids: list[str], seqs: list[str], scores: list[np.ndarray], attention: str, k: int) -> None:

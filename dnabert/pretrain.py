@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -208,6 +209,7 @@ class PretrainResult:
     last_loss: float
     n_chunks: int
     history: list[dict] = field(default_factory=list)
+    n_short: int = 0  # input sequences shorter than k, skipped
 
 
 @torch.inference_mode()
@@ -250,7 +252,7 @@ def build_mlm(model: str | Path | None, k: int | None, shape: ModelShape):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             mlm = BertForMaskedLM.from_pretrained(resolve_model_path(model), config=config, local_files_only=True)
-    except (OSError, RuntimeError, ValueError, KeyError) as e:
+    except Exception as e:  # any failure reading unknown weights (truncated, pickled code) is the file's fault
         raise InputError(f"{model}: the weights could not be loaded ({str(e)[:300]})") from None
     finally:
         hf_logging.set_verbosity(verbosity)
@@ -293,6 +295,8 @@ def pretrain(
     chunks = chunk_sequences(seqs, k, chunk)
     if not chunks:
         raise InputError(f"no sequence is at least k={k} long: nothing to pre-train on")
+    if not any(re.search(f"[ACGT]{{{k}}}", c) for c in chunks):
+        raise InputError(f"every {k}-mer of the input contains N or another IUPAC code ([UNK]): nothing to pre-train on")
     rng = np.random.default_rng(settings.seed)
     order = rng.permutation(len(chunks))
     n_eval = min(settings.eval_size, len(chunks) // 4)
@@ -345,4 +349,4 @@ def pretrain(
             "init": str(model) if model is not None else "random",
         }, indent=2) + "\n")
     return PretrainResult(path=out, first_loss=first_loss, last_loss=last_loss, n_chunks=len(chunks),
-                          history=[dict(h) for h in trainer.state.log_history])
+                          history=[dict(h) for h in trainer.state.log_history], n_short=sum(len(s) < k for s in seqs))

@@ -91,12 +91,15 @@ def normalize_sequence(seq: str, record: str = "sequence") -> str:
     return s
 
 
-def _decode(data: bytes, name: str) -> str:
+def _decode(data: bytes, name: str, max_bytes: int | None = None) -> str:
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+                data = fh.read(-1 if max_bytes is None else max_bytes + 1)  # bounded: a small upload may inflate hugely
         except (EOFError, OSError, gzip.BadGzipFile) as e:
             raise SequenceError(f"{name}: the gzip file is truncated or corrupt ({e}). Re-export or re-compress it.") from None
+        if max_bytes is not None and len(data) > max_bytes:
+            raise SequenceError(f"{name}: decompresses to more than the limit of {max_bytes / 2**20:g} MB; give a smaller file.")
     if b"\x00" in data[:4096]:
         raise SequenceError(f"{name}: this looks like a binary file, not FASTA or plain text with one sequence per line.")
     if data.startswith(b"%PDF"):
@@ -108,7 +111,7 @@ def _decode(data: bytes, name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_sequences(data: bytes | str, name: str = "input") -> SequenceSet:
+def parse_sequences(data: bytes | str, name: str = "input", max_bytes: int | None = None) -> SequenceSet:
     """Parse FASTA / multi-FASTA (optionally gzipped) or one-sequence-per-line text.
 
     Parameters
@@ -117,6 +120,8 @@ def parse_sequences(data: bytes | str, name: str = "input") -> SequenceSet:
         File contents.
     name : str
         Name of the input used in messages (e.g. the file name).
+    max_bytes : int, optional
+        Refuse gzipped data that decompresses to more than this many bytes.
 
     Returns
     -------
@@ -126,16 +131,16 @@ def parse_sequences(data: bytes | str, name: str = "input") -> SequenceSet:
     ------
     SequenceError
         Empty input, binary data, a record with no sequence, an invalid
-        character, or a corrupt gzip stream.
+        character, a corrupt gzip stream, or one over ``max_bytes``.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    text = _decode(data, name)
+    text = _decode(data, name, max_bytes)
     if not text.strip():
         raise SequenceError(f"{name}: the input is empty; give FASTA or one sequence per line.")
     notes: list[str] = []
     raw_ids: list[str] = []
-    seqs: list[str] = []
+    labels: list[str] = []  # how messages name each record
     raw_seqs: list[str] = []
     stripped = text.lstrip()
     if stripped.startswith(">"):
@@ -145,8 +150,8 @@ def parse_sequences(data: bytes | str, name: str = "input") -> SequenceSet:
             if not seq.strip():
                 raise SequenceError(f"{name}: record '{label}' (record {i}) has no sequence. Remove it or add its sequence.")
             raw_ids.append(rid)
+            labels.append(label)
             raw_seqs.append(seq)
-            seqs.append(normalize_sequence(seq, label))
     else:
         if stripped.startswith(("@", "{", "<", "#")) and not re.fullmatch(r"[A-Za-z\s]+", stripped[:200]):
             raise SequenceError(
@@ -154,11 +159,14 @@ def parse_sequences(data: bytes | str, name: str = "input") -> SequenceSet:
                 "or plain text with one sequence per line."
             )
         for lineno, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            raw_ids.append("")
-            raw_seqs.append(line)
-            seqs.append(normalize_sequence(line, f"line {lineno}"))
+            if line.strip():
+                raw_ids.append("")
+                labels.append(f"line {lineno}")
+                raw_seqs.append(line)
+    try:
+        seqs = [normalize_sequence(seq, label) for seq, label in zip(raw_seqs, labels)]
+    except SequenceError as e:
+        raise SequenceError(f"{name}: {e}") from None
     n_lower = sum(1 for q in raw_seqs if any(c.islower() for c in q))
     n_rna = sum(1 for q in raw_seqs if "U" in q.upper())
     if n_lower:
@@ -195,6 +203,16 @@ def _unique_ids(raw_ids: list[str], notes: list[str]) -> list[str]:
     if renamed:
         notes.append(f"{renamed} duplicate id(s) were made unique by adding _2, _3, ...")
     return ids
+
+
+def require_kmers(data: SequenceSet, k: int, name: str = "input") -> None:
+    """Raise SequenceError naming the first sequence shorter than ``k``: it has no k-mer for a model to read."""
+    for i, (rid, seq) in enumerate(zip(data.ids, data.seqs), start=1):
+        if len(seq) < k:
+            raise SequenceError(
+                f"{name}: sequence '{rid}' (record {i}) is {len(seq)} bp, shorter than k={k}: it has no {k}-mer "
+                "for the model to read. Remove it or give a longer sequence."
+            )
 
 
 def read_sequences(path: str | Path) -> SequenceSet:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 
 from dnabert.cli import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
 from dnabert.errors import InputError
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--rule",
         choices=RULES,
         default=DEFAULTS.rule,
-        help="high attention: zscore (score > mean + z SD, default) or original (> mean and > 10x min)",
+        help="high attention: zscore (score > mean + z SD; default in kmers mode) or original (> mean and > 10x min; default in regions mode)",
     )
     g.add_argument("--min-len", type=int, default=DEFAULTS.min_len, help="shortest region and shortest k-mer (default 5)")
     g.add_argument("--z", type=float, default=DEFAULTS.z, help="zscore rule: SDs above the mean (default 1)")
@@ -82,6 +83,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="mismatches when a seed k-mer collects sites (default 1)",
     )
     g.add_argument("--min-score", type=float, default=DEFAULTS.min_score, help="relative PWM score of a site, 0..1 (default 0.8)")
+    g.add_argument(
+        "--site-pvalue", type=float, default=DEFAULTS.site_pvalue, help="site p-value when counting motif sites (default 1e-4)"
+    )
     g.add_argument("--window-size", type=int, default=DEFAULTS.window_size, help="window around each instance (default 24)")
     g.add_argument("--pseudocount", type=float, default=DEFAULTS.pseudocount, help="pseudocount per PPM column (default 1)")
     g.add_argument(
@@ -111,25 +115,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.model is None) == (args.scores is None):
         raise InputError("give exactly one of --model (compute attention) or --scores (precomputed attention file)")
     check_out_dir(args.out)
-    params = MotifParams(
-        mode=args.mode,
-        rule=args.rule,
-        min_len=args.min_len,
-        z=args.z,
-        mean_factor=args.mean_factor,
-        min_factor=args.min_factor,
-        k_max=args.k_max,
-        both_strands=args.both_strands,
-        pval_cutoff=args.pval_cutoff,
-        max_mismatches=args.max_mismatches,
-        min_score=args.min_score,
-        window_size=args.window_size,
-        pseudocount=args.pseudocount,
-        trim_bits=args.trim_bits,
-        min_n_motif=args.min_n_motif,
-        top_matches=args.top_matches,
-        seed=args.seed,
-    )
+    params = MotifParams(**{f.name: getattr(args, f.name) for f in fields(MotifParams)})  # option dests = field names
     params.check()
     database = None
     if args.motif_db:
@@ -144,8 +130,10 @@ def run(args: argparse.Namespace) -> int:
         scores = load_scores(args.scores, positives.seqs, positives.ids)
     else:
         from dnabert.inference import predict
+        from dnabert.sequences import require_kmers
 
         lm = load_for_cli(args)
+        require_kmers(positives, lm.k, args.positives)
         scores = []
         for lo in range(0, len(positives), CHUNK):
             chunk = positives.seqs[lo : lo + CHUNK]

@@ -121,9 +121,12 @@ def read_meme(path: str | Path) -> tuple[list[str], list[np.ndarray]]:
         raise MotifFileError(f"{p}: not a readable MEME motif file ({e})") from None
     if not found:
         raise MotifFileError(f"{p}: no MOTIF found; expected a MEME format file (e.g. from MEME or JASPAR)")
+    declared = sum(line.startswith("MOTIF") for line in p.read_text().splitlines())
+    if declared != len(found):  # memelite keeps one motif per name and skips a truncated last one
+        raise MotifFileError(f"{p}: {declared} MOTIF lines but {len(found)} complete motifs with distinct names; fix the file")
     names = list(found)
     ppms = [np.ascontiguousarray(found[n], dtype=np.float64) for n in names]
-    bad = [n for n, m in zip(names, ppms) if m.shape[0] != 4 or not np.all(np.isfinite(m))]
+    bad = [n for n, m in zip(names, ppms) if m.shape[0] != 4 or not np.all(np.isfinite(m)) or (m < 0).any()]
     if bad:
         raise MotifFileError(f"{p}: motif '{bad[0]}' is not a 4-letter DNA probability matrix")
     return names, ppms

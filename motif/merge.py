@@ -33,9 +33,9 @@ word is specific and aligns the sites at one offset.
 So shifted, overlapping, reverse-complement and mismatched fragments of one
 motif all end up in the motif of the first (most significant) of them, which
 is as long as its information content reaches, not as long as the fragment.
-Motifs that end up no longer than their seed after trimming are dropped by
-the pipeline (at large sample sizes Benjamini-Hochberg admits weak k-mers
-that cross a motif's boundary and would otherwise become junk motifs).
+Weak k-mers that cross a motif's boundary (Benjamini-Hochberg admits them at
+large sample sizes) make motifs from a few random windows; the pipeline drops
+motifs whose sites are not enriched.
 
 :func:`greedy_merge` is the original DNABERT merge, kept for the ``regions``
 mode: candidates, shortest first, join the first existing group they align
@@ -64,7 +64,8 @@ class Group:
     Attributes
     ----------
     key : str
-        The seed k-mer (``kmers`` mode) or the group's region string (``regions`` mode).
+        The most significant k-mer the motif started from, before extension
+        (``kmers`` mode), or the group's region string (``regions`` mode).
     seq : np.ndarray, shape (m,), int64
         Index of the positive sequence of each instance.
     start, end : np.ndarray, shape (m,), int64
@@ -258,7 +259,7 @@ def assemble(
     -------
     list of Group
         One per seed that gave a rescan site, in order of discovery; ``key``
-        is the seed.
+        is the k-mer the motif started from (before extension).
     """
     n_regions = len(regions)
     gstart, gend = regions.global_bounds(pos)
@@ -282,7 +283,8 @@ def assemble(
         alive &= (unclaimed >= min_sites) & (2 * unclaimed >= total)
         if not alive.any():
             return groups
-        s = extend_seed(int(np.argmax(alive)), alive, seed_k, seed_words, both_strands)
+        first = int(np.argmax(alive))
+        s = extend_seed(first, alive, seed_k, seed_words, both_strands)
         k = int(seed_k[s])
         sites, strand, _ = best_sites(
             pos.codes, gstart, gend, free, mismatch_matrix(string_codes(seed_words[s])), -max_mismatches, both_strands
@@ -301,6 +303,6 @@ def assemble(
             if len(found):
                 seq = pos.seq_of(found)
                 start = found - pos.starts[seq]
-                groups.append(Group(seed_words[s], seq, start, start + (b - a), found_strand))
+                groups.append(Group(seed_words[first], seq, start, start + (b - a), found_strand))
         claimed = labels[np.concatenate(touched)]
         free[claimed[claimed >= 0]] = False

@@ -12,7 +12,8 @@ Files (coordinates 0-based, half-open):
 * ``candidates.tsv``: every candidate: sequence, n_pos, n_neg, p, log10_p, q, kept.
 * ``jaspar_matches.tsv``: motif, rank, target_id, target_name, p, E, q, offset,
   overlap, orientation.
-* ``logos/<motif>.png`` and ``report.html`` (self-contained).
+* ``logos/<motif>.png`` and ``logos/<motif>_rc.png`` (the reverse complement), and
+  ``report.html`` (self-contained).
 
 The folder is written under a temporary name and renamed when complete. An
 existing folder is replaced only when it holds nothing but these files (a
@@ -27,10 +28,10 @@ import pandas as pd
 
 from dnabert.errors import InputError
 from dnabert.outputs import atomic_path
-from motif.logos import motif_logo
 from motif.meme import SUFFIX, format_counts, format_meme
 from motif.pipeline import INSTANCE_COLUMNS, MotifResult
-from motif.report import render_report
+from viz.logos import motif_logo
+from motif.report import logo_png, render_report
 
 MOTIF_COLUMNS = [
     "id",
@@ -124,8 +125,9 @@ def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, 
         instances.to_csv(tmp / "instances.tsv", sep="\t", index=False)
         result.candidates.to_csv(tmp / "candidates.tsv", sep="\t", index=False)
         result.matches.to_csv(tmp / "jaspar_matches.tsv", sep="\t", index=False)
-        logos = {m.id: motif_logo(m.ppm, m.id) for m in motifs}
-        for name, png in logos.items():
-            (tmp / "logos" / f"{name}.png").write_bytes(png)
+        logos = {m.id: logo_png(motif_logo(m.ppm.T, m.id)) for m in motifs}
+        for m in motifs:
+            (tmp / "logos" / f"{m.id}.png").write_bytes(logos[m.id])
+            (tmp / "logos" / f"{m.id}_rc.png").write_bytes(logo_png(motif_logo(m.ppm.T, m.id, reverse_complement=True)))
         (tmp / "report.html").write_text(render_report(result, logos), encoding="utf-8")
     return out

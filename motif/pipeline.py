@@ -8,11 +8,15 @@ field of :class:`MotifParams`.
 
 Per motif: the windows (``window_size`` bases centred on each instance,
 oriented) give counts -> PPM -> information; low-information flanks are
-trimmed. A motif is kept with at least ``min_n_motif`` windows (instances too
-close to a sequence end are dropped and counted) and, in ``kmers`` mode, when
-it is longer than its seed k-mer. Its enrichment: positive and negative
-sequences with a site of the trimmed matrix (relative score >= ``min_score``,
-both strands), hypergeometric p, Benjamini-Hochberg q over the motifs.
+trimmed. Its enrichment: positive and negative sequences with a site of the
+trimmed matrix (site p-value <= ``site_pvalue``, both strands unless
+counting is forward-only), hypergeometric p, Benjamini-Hochberg q over the
+motifs. A
+motif is kept with at least ``min_n_motif`` windows (instances too close to a
+sequence end are dropped and counted) and, in ``kmers`` mode, when its sites
+are enriched (q < ``pval_cutoff``; an assembly of a few random windows is
+not). Stage times are kept in
+``MotifResult.timings`` (input, regions, enrichment, merge, motifs, tomtom).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from motif.pwm import (
     information,
     log_odds,
     probabilities,
-    score_range,
+    pvalue_threshold,
     sequences_with_site,
     trim_bounds,
     windows,
@@ -60,8 +64,10 @@ class MotifParams:
     mode : {"kmers", "regions"}
         Candidates: k-mers inside regions, assembled (default), or the exact
         region strings with the original greedy merge.
-    rule : {"zscore", "original"}
-        High-attention rule (:mod:`motif.regions`).
+    rule : {"zscore", "original"} or None
+        High-attention rule (:mod:`motif.regions`); None = the mode's
+        default (``kmers``: zscore; ``regions``: original, so that the
+        regions mode with its defaults is the original analysis).
     min_len : int
         Minimum region length; also the shortest k-mer.
     z : float
@@ -79,7 +85,11 @@ class MotifParams:
     max_mismatches : int
         Mismatches allowed when a seed k-mer collects sites (:mod:`motif.merge`).
     min_score : float
-        Relative PWM score (0..1) of a site, for the rescan and motif enrichment.
+        Relative PWM score (0..1) of a site found by the rescan (:mod:`motif.merge`).
+    site_pvalue : float
+        p-value of a motif site when counting the sequences with a site of a
+        motif (its enrichment); FIMO's default. For a motif so short that no
+        site reaches it, only best-scoring sites count.
     window_size : int
         Width of the window cut around every instance.
     pseudocount : float
@@ -95,7 +105,7 @@ class MotifParams:
     """
 
     mode: str = "kmers"
-    rule: str = "zscore"
+    rule: str | None = None
     min_len: int = 5
     z: float = 1.0
     mean_factor: float = 1.0
@@ -105,12 +115,18 @@ class MotifParams:
     pval_cutoff: float = 0.005
     max_mismatches: int = 1
     min_score: float = 0.8
+    site_pvalue: float = 1e-4
     window_size: int = 24
     pseudocount: float = 1.0
     trim_bits: float = 0.3
     min_n_motif: int = 3
     top_matches: int = 5
     seed: int = 0
+
+    @property
+    def region_rule(self) -> str:
+        """The high-attention rule (``rule`` resolved)."""
+        return self.rule or ("zscore" if self.mode == "kmers" else "original")
 
     @property
     def strands(self) -> bool:
@@ -121,12 +137,13 @@ class MotifParams:
         """Raise InputError naming the first invalid parameter."""
         problems = [
             (self.mode in MODES, f"mode must be one of {', '.join(MODES)}"),
-            (self.rule in RULES, f"rule must be one of {', '.join(RULES)}"),
+            (self.region_rule in RULES, f"rule must be one of {', '.join(RULES)}"),
             (self.min_len >= 1, "min_len must be at least 1"),
             (self.mode == "regions" or self.min_len <= self.k_max <= MAX_K, f"k_max must be between min_len and {MAX_K}"),
             (0 < self.pval_cutoff <= 1, "pval_cutoff must be in (0, 1]"),
             (self.max_mismatches >= 0, "max_mismatches must be >= 0"),
             (0 <= self.min_score <= 1, "min_score must be in [0, 1]"),
+            (0 < self.site_pvalue < 1, "site_pvalue must be in (0, 1)"),
             (self.window_size >= 1, "window_size must be at least 1"),
             (self.pseudocount > 0, "pseudocount must be positive"),
             (self.trim_bits >= 0, "trim_bits must be >= 0"),
@@ -218,8 +235,9 @@ class MotifResult:
     timings: dict[str, float] = field(default_factory=dict)
 
     def parameters(self) -> dict[str, object]:
-        """Parameters as a flat dict, with the resolved strand choice and the database."""
-        return {**asdict(self.params), "both_strands": self.params.strands, "database": self.database or "none"}
+        """Parameters as a flat dict, with the mode-dependent choices resolved and the database."""
+        resolved = {"rule": self.params.region_rule, "both_strands": self.params.strands, "database": self.database or "none"}
+        return {**asdict(self.params), **resolved}
 
 
 @contextmanager
@@ -266,7 +284,7 @@ def kmer_enrichment(
 
 
 def kmer_groups(
-    pos: Encoded, neg: Encoded, regions: Regions, params: MotifParams, timings: dict[str, float]
+    pos: Encoded, neg: Encoded, regions: Regions, params: MotifParams, background: np.ndarray, timings: dict[str, float]
 ) -> tuple[pd.DataFrame, list[Group]]:
     """``kmers`` mode: enrichment, then the significant k-mers assembled, most significant (then longest) first."""
     with _timed(timings, "enrichment"):
@@ -281,7 +299,7 @@ def kmer_groups(
             k_all[kept],
             value_all[kept],
             table["sequence"].to_numpy()[kept].tolist(),
-            background=base_frequencies(pos, neg),
+            background=background,
             both_strands=params.strands,
             max_mismatches=params.max_mismatches,
             window_size=params.window_size,
@@ -311,12 +329,11 @@ def region_groups(
 
 
 def build_motif(group: Group, pos: Encoded, pos_ids: list[str], params: MotifParams, background: np.ndarray) -> Motif | None:
-    """Windows -> counts -> PPM -> trimmed motif with its instances; None if too few instances or too short."""
+    """Windows -> counts -> PPM -> trimmed motif with its instances; None if too few instances or no informative column."""
     cut, kept, wstart = windows(pos, group.seq, group.start, group.end, group.strand, params.window_size)
     counts = count_matrix(cut)
     a, b = trim_bounds(information(probabilities(counts, params.pseudocount, background)), params.trim_bits)
-    too_short = b - a <= (len(group.key) if params.mode == "kmers" else 0)
-    if len(cut) < params.min_n_motif or too_short:
+    if len(cut) < params.min_n_motif or b == a:
         return None
     seq, strand, ws = group.seq[kept], group.strand[kept], wstart[kept]
     w = params.window_size
@@ -343,8 +360,7 @@ def score_motifs(motifs: list[Motif], pos: Encoded, neg: Encoded, params: MotifP
     """Fill each motif's site counts, p and q (in place)."""
     for m in motifs:
         pwm = log_odds(m.ppm, background)
-        low, high = score_range(pwm)
-        threshold = low + params.min_score * (high - low)
+        threshold = pvalue_threshold(pwm, background, params.site_pvalue)
         m.n_pos = int(sequences_with_site(pos, pwm, threshold, params.strands).sum())
         m.n_neg = int(sequences_with_site(neg, pwm, threshold, params.strands).sum())
         p, log10_p = hypergeom_pvalues(np.array([m.n_pos]), np.array([m.n_pos + m.n_neg]), len(pos), len(neg))
@@ -406,7 +422,7 @@ def find_motifs(
         pos, neg = encode(pos_seqs), encode(neg_seqs)
         background = base_frequencies(pos, neg)
     with _timed(timings, "regions"):
-        regions = find_regions(scores, pos, params.rule, params.min_len, params.z, params.mean_factor, params.min_factor)
+        regions = find_regions(scores, pos, params.region_rule, params.min_len, params.z, params.mean_factor, params.min_factor)
     result = MotifResult(
         [],
         pd.DataFrame(columns=CANDIDATE_COLUMNS),
@@ -425,11 +441,11 @@ def find_motifs(
         notes.append(f"{flat} of {len(scores)} score tracks are constant (e.g. all zero): they have no high-attention region")
     if not len(regions):
         notes.append(
-            f"no high-attention region of at least {params.min_len} bases under the '{params.rule}' rule: no motif can be found"
+            f"no high-attention region of at least {params.min_len} bases under the '{params.region_rule}' rule: no motif can be found"
         )
         return result
     if params.mode == "kmers":
-        result.candidates, groups = kmer_groups(pos, neg, regions, params, timings)
+        result.candidates, groups = kmer_groups(pos, neg, regions, params, background, timings)
     else:
         result.candidates, groups = region_groups(pos_seqs, neg_seqs, regions, params, timings)
     n_kept = int(result.candidates["kept"].sum())
@@ -440,6 +456,13 @@ def find_motifs(
     with _timed(timings, "motifs"):
         motifs = [m for m in (build_motif(g, pos, pos_ids, params, background) for g in groups) if m is not None]
         score_motifs(motifs, pos, neg, params, background)
+        if params.mode == "kmers":
+            unenriched = [m for m in motifs if m.q >= params.pval_cutoff]
+            if unenriched:
+                notes.append(
+                    f"{len(unenriched)} assembled motif(s) dropped: their sites are not enriched (q >= {params.pval_cutoff})"
+                )
+            motifs = [m for m in motifs if m.q < params.pval_cutoff]
         motifs.sort(key=lambda m: (m.log10_p, -len(m.instances)))
         for i, m in enumerate(motifs, start=1):
             m.id = f"motif_{i}"

@@ -7,7 +7,8 @@ Matrices are (4, W) with rows A, C, G, T (the JASPAR / MEME order).
   original DNABERT centring; an odd surplus goes to the right). Windows of
   minus-strand sites are reverse-complemented, so all windows of a motif are
   in the motif's orientation. Windows that would cross a sequence end are
-  dropped (and counted by the caller).
+  dropped (and counted by the caller); unlike the original, a window ending
+  exactly at the sequence end is kept.
 * PPM: (counts + pseudocount x background) / (n + pseudocount) per column.
 * Information content: relative entropy to the uniform background, in bits
   (``2 - H`` for DNA), the quantity logos show.
@@ -15,7 +16,10 @@ Matrices are (4, W) with rows A, C, G, T (the JASPAR / MEME order).
   internal low-information columns stay.
 * Scanning: log2-odds of the PPM against the background; a site's relative
   score is ``(s - min) / (max - min)`` over the matrix (1 = the best
-  possible site).
+  possible site). A site's p-value is the probability that a background
+  site (bases drawn from the background frequencies) scores at least as
+  much, computed exactly on scores rounded to 0.01 bit
+  (:func:`pvalue_threshold`).
 """
 
 from __future__ import annotations
@@ -115,6 +119,40 @@ def log_odds(ppm: np.ndarray, background: np.ndarray = UNIFORM) -> np.ndarray:
 def score_range(pwm: np.ndarray) -> tuple[float, float]:
     """Lowest and highest possible site score of a (4, W) PWM."""
     return float(pwm.min(axis=0).sum()), float(pwm.max(axis=0).sum())
+
+
+def pvalue_threshold(pwm: np.ndarray, background: np.ndarray, pvalue: float, resolution: float = 0.01) -> float:
+    """Lowest site score whose p-value is at most ``pvalue`` (the best possible score if none is).
+
+    Parameters
+    ----------
+    pwm : np.ndarray, shape (4, W)
+        Log-odds matrix.
+    background : np.ndarray, shape (4,)
+        Base frequencies of background sites.
+    pvalue : float
+    resolution : float
+        Scores are rounded to multiples of it for the exact distribution.
+
+    Returns
+    -------
+    float
+        Score threshold in the units of ``pwm``.
+    """
+    steps = np.round(pwm / resolution).astype(np.int64)
+    steps -= steps.min(axis=0)
+    dist = np.ones(1)  # dist[i]: probability that the columns so far score i steps above their minimum
+    for column in steps.T:
+        grown = np.zeros(len(dist) + column.max())
+        for step, freq in zip(column, background):
+            grown[step : step + len(dist)] += freq * dist
+        dist = grown
+    tail = np.cumsum(dist[::-1])[::-1]  # tail[i] = P(score >= i steps)
+    reachable = np.flatnonzero(tail <= pvalue)
+    best = float(pwm.max(axis=0).sum())
+    if not len(reachable):
+        return best
+    return min(float(pwm.min(axis=0).sum() + reachable[0] * resolution), best)
 
 
 def scan(codes: np.ndarray, pwm: np.ndarray, positions: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 
-from motif.logos import match_logos
+from viz.logos import aligned_logos, figure_bytes
 from motif.pipeline import MotifResult
 
 REPORT_MATCHES = 3  # database matches shown per motif
@@ -30,22 +30,28 @@ def _matches_cell(result: MotifResult, motif_index: int) -> str:
     rows = result.matches[result.matches["motif"] == motif.id].head(REPORT_MATCHES)
     if rows.empty:
         return "no database" if not result.database else "no match"
-    lines, targets = [], []
+    parts = []
     for r in rows.itertuples(index=False):
         label = f"{r.target_id} {r.target_name}"
-        lines.append(
+        aligned = aligned_logos(motif.ppm.T, result.target_ppms[r.target_id].T, int(r.offset), r.orientation, motif.id, label)
+        parts.append(
             f"<div><b>{html.escape(label)}</b> p = {r.p:.2g}, E = {r.E:.2g}, q = {r.q:.2g}, "
             f"offset {int(r.offset)}, overlap {int(r.overlap)}, strand {html.escape(r.orientation)}</div>"
+            + _img(logo_png(aligned), f"{motif.id} aligned to {label}")
         )
-        targets.append((result.target_ppms[r.target_id], int(r.offset), r.orientation, label))
-    return "".join(lines) + _img(match_logos(motif.ppm, motif.id, targets), f"{motif.id} aligned to its matches")
+    return "".join(parts)
+
+
+def logo_png(fig) -> bytes:
+    """PNG bytes of a logo figure (:mod:`viz.logos`), at a resolution fit for reports."""
+    return figure_bytes(fig, ("png",), dpi=100)["png"]
 
 
 def render_report(result: MotifResult, motif_logos: dict[str, bytes]) -> str:
     """The report as one HTML string: parameters, notes, and one row per motif with its
     logo, counts, enrichment and top database matches (their logos aligned under the motif's).
 
-    ``motif_logos`` maps motif id to its logo PNG (:func:`motif.logos.motif_logo`).
+    ``motif_logos`` maps motif id to its logo PNG (:func:`viz.logos.motif_logo` via :func:`logo_png`).
     """
     esc = html.escape
     params = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in result.parameters().items())

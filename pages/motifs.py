@@ -85,7 +85,8 @@ if len(table):
     choice = st.selectbox("Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}")
     motif = result.motifs[choice]
     left, right = st.columns(2)
-    left.image(files[f"logos/{motif.id}.png"], caption=f"{motif.id} and its reverse complement (information content)")
+    left.image(files[f"logos/{motif.id}.png"], caption=f"{motif.id} (information content)")
+    left.image(files[f"logos/{motif.id}_rc.png"], caption=f"{motif.id}, reverse complement")
     matches = result.matches[result.matches["motif"] == motif.id]
     right.dataframe(matches.drop(columns=["motif"]), hide_index=True, column_config={c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "E", "q")})
     st.subheader(f"Instances of {motif.id}")

@@ -17,10 +17,8 @@ pytestmark = pytest.mark.usefixtures("tomtom_warm")
 
 
 @pytest.fixture
-def main(monkeypatch):
-    """``dnabert.cli.main`` with the motifs subcommand registered."""
-    if "motif.cli" not in dnabert.cli.REGISTRARS:
-        monkeypatch.setattr(dnabert.cli, "REGISTRARS", [*dnabert.cli.REGISTRARS, "motif.cli"])
+def main():
+    """``python -m dnabert`` in-process."""
     return dnabert.cli.main
 
 
@@ -76,17 +74,18 @@ def test_all_outputs_from_attention_npz(main, inputs, tmp_path):
     assert candidates.columns.tolist() == ["sequence", "n_pos", "n_neg", "p", "log10_p", "q", "kept"]
     matches = pd.read_csv(out / "jaspar_matches.tsv", sep="\t")
     assert len(matches) == 5 * len(motifs)
-    assert sorted(os.listdir(out / "logos")) == sorted(f"{m}.png" for m in motifs["id"])
+    assert sorted(os.listdir(out / "logos")) == sorted(f"{m}{end}" for m in motifs["id"] for end in (".png", "_rc.png"))
     html = (out / "report.html").read_text()
     assert not re.search(r"<script|<link|https?://|@import|url\(", html)  # self-contained
-    assert html.count("data:image/png;base64,") == 2 * len(motifs)  # each motif's logo, and its top 3 matches aligned
+    shown = pd.read_csv(out / "jaspar_matches.tsv", sep="\t").groupby("motif").size().clip(upper=3).sum()
+    assert html.count("data:image/png;base64,") == len(motifs) + shown  # each motif's logo, and its top 3 matches aligned
     assert "MA0138.3 REST" in html and "pval_cutoff" in html
 
 
 def test_original_atten_npy_regions_mode_without_negatives(main, inputs, tmp_path, capsys):
     out = tmp_path / "out"
     args = ["motifs", "--positives", str(inputs / "pos.fa"), "--scores", str(inputs / "atten.npy"), "--out", str(out)]
-    assert main([*args, "--mode", "regions", "--rule", "original", "--no-match"]) == 0
+    assert main([*args, "--mode", "regions", "--no-match"]) == 0
     assert "dinucleotide-shuffled positives" in capsys.readouterr().err
     assert "dinucleotide-shuffled positives" in (out / "report.html").read_text()
     assert len(pd.read_csv(out / "candidates.tsv", sep="\t")) > 0

@@ -124,7 +124,7 @@ def test_regions_mode_reproduces_original_statistics():
         pos.append("".join(s))
         scores.append(np.r_[track, rng.random(5)])  # rows longer than the sequence, as in atten.npy
     neg = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(300)]
-    result = find_motifs(pos, scores, neg, MotifParams(mode="regions", rule="original"))
+    result = find_motifs(pos, scores, neg, MotifParams(mode="regions"))  # its defaults: the original rule, forward strand
     words, x, y, q = original_statistics(pos, neg, scores)
     table = result.candidates
     assert table["sequence"].tolist() == words

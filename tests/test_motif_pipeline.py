@@ -38,6 +38,15 @@ def test_planted_motifs_recovered_once_each(regime):
     assert result.timings.keys() >= {"input", "regions", "enrichment", "merge", "motifs", "tomtom"}
 
 
+def test_short_motifs_are_kept(monkeypatch):
+    monkeypatch.setitem(PLANTED, "Arnt", "MA0004.1")  # CACGTG, 6 bp
+    monkeypatch.setitem(PLANTED, "FOXL1", "MA0033.2")  # 7 bp
+    data = make_planted(1000, 1000, motifs=("Arnt", "FOXL1"), seed=1)
+    result = find_motifs(data.pos, data.scores, data.neg)
+    assert sorted(m.consensus for m in result.motifs) in (["CACGTG", "GTAAACA"], ["CACGTG", "TGTTTAC"])
+    assert all(m.q < 1e-10 for m in result.motifs)
+
+
 def test_instances_are_the_planted_sites():
     data = make_planted(600, 600, motifs=("REST",), seed=2)
     result = find_motifs(data.pos, data.scores, data.neg, pos_ids=[f"p{i}" for i in range(600)])

@@ -10,6 +10,7 @@ from motif.pwm import (
     information,
     log_odds,
     probabilities,
+    pvalue_threshold,
     scan,
     sequences_with_site,
     trim_bounds,
@@ -88,3 +89,19 @@ def test_sequences_with_site():
     assert sequences_with_site(enc, pwm, best - 1e-9).tolist() == [True, True, False, False]
     assert sequences_with_site(enc, pwm, best - 1e-9, both_strands=False).tolist() == [True, False, False, False]
     assert sequences_with_site(enc, pwm, best - 1e-9, chunk=3).tolist() == [True, True, False, False]
+
+
+def test_pvalue_threshold_against_enumeration():
+    rng = np.random.default_rng(4)
+    background = np.array([0.3, 0.2, 0.2, 0.3])
+    pwm = log_odds(probabilities(rng.integers(0, 30, (4, 5)).astype(float)), background)
+    sites = np.array(np.meshgrid(*[range(4)] * 5, indexing="ij")).reshape(5, -1).T  # all 4**5 sites
+    score = pwm[sites, np.arange(5)].sum(axis=1)
+    weight = background[sites].prod(axis=1)
+    for p in (0.2, 0.01, 1e-3):
+        t = pvalue_threshold(pwm, background, p)
+        assert weight[score >= t - 0.03].sum() >= p * 0.5  # the threshold is not stricter than needed ...
+        assert weight[score >= t + 0.03].sum() <= p  # ... nor looser (scores rounded to 0.01 bit per column)
+    best = pwm.max(axis=0).sum()
+    assert pvalue_threshold(pwm, background, 1e-9) == pytest.approx(best)  # unreachable: only the best site
+    assert (score >= pvalue_threshold(pwm, background, 1e-9)).sum() == 1

@@ -29,7 +29,7 @@ import streamlit as st
 from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
 from dnabert.errors import InputError
 from dnabert.inference import Prediction, predict
-from dnabert.sequences import SequenceError, SequenceSet, parse_sequences, shuffled_negatives
+from dnabert.sequences import SequenceSet, parse_sequences, require_kmers, shuffled_negatives
 
 REPO = Path(__file__).resolve().parent.parent
 MAX_UPLOAD_MB = float(os.environ.get("DNABERT_MAX_UPLOAD_MB", 50))
@@ -87,10 +87,11 @@ def content_hash(*parts) -> str:
 
 
 def parse_upload(data: bytes, name: str) -> SequenceSet:
-    """Parse uploaded or pasted sequences and enforce the app's limits."""
-    if len(data) > MAX_UPLOAD_MB * 2**20:
+    """Parse uploaded or pasted sequences and enforce the app's limits (also on what a gzip file inflates to)."""
+    limit = int(MAX_UPLOAD_MB * 2**20)
+    if len(data) > limit:
         raise InputError(f"{name}: {len(data) / 2**20:.1f} MB is over the app's limit of {MAX_UPLOAD_MB:g} MB; use the CLI for large inputs")
-    seqs = parse_sequences(data, name)
+    seqs = parse_sequences(data, name, max_bytes=limit)
     if len(seqs) > MAX_SEQUENCES:
         raise InputError(f"{name}: {len(seqs)} sequences is over the app's limit of {MAX_SEQUENCES}; use the CLI (command shown on each page) for large inputs")
     longest = max(range(len(seqs)), key=lambda i: len(seqs.seqs[i]))
@@ -138,6 +139,7 @@ def run_prediction(seqs: SequenceSet, attention: str | None) -> Prediction:
     mode); the last few results are kept.
     """
     model_name = st.session_state.get("model_name", "demo")
+    require_kmers(seqs, current_model().k, "sequences")
     return session_cached(("predict", model_name, seqs.seqs, attention), lambda: _predict_with_bar(seqs.seqs, attention))
 
 
