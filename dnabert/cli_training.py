@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from dnabert.errors import InputError
+from dnabert.synthetic import DEFAULT_MOTIFS
 
 
 def _log(msg: str) -> None:
@@ -51,19 +52,19 @@ def run_demo_model(args: argparse.Namespace) -> int:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from dnabert.synthetic import JASPAR_COUNTS, make_planted_dataset, split_indices, write_planted
+    from dnabert.synthetic import jaspar_motif, make_planted_dataset, pwm_ceiling, split_indices, write_planted
 
     _check_out(args.out, args.overwrite)
-    motifs = tuple(args.motifs.split(","))
+    motifs = tuple(args.motifs)
     for m in motifs:
-        if m not in JASPAR_COUNTS:
-            raise InputError(f"--motifs: unknown motif {m!r}; embedded motifs: {', '.join(JASPAR_COUNTS)}")
+        jaspar_motif(m)  # InputError for an unversioned or unknown id
     if args.n_pos < 1 or args.n_neg < 0:
         raise InputError("--n-pos must be at least 1 and --n-neg at least 0")
     if not 0 <= args.shuffled_fraction <= 1:
         raise InputError("--shuffled-fraction must be between 0 and 1")
     try:
         data = make_planted_dataset(args.n_pos, args.n_neg, length=args.length, motifs=motifs, min_rel_score=args.min_score,
+                                    max_sites=args.max_sites,
                                     shuffled_fraction=args.shuffled_fraction, seed=args.seed)
     except ValueError as e:
         raise InputError(str(e)) from None
@@ -78,15 +79,18 @@ def run_synth(args: argparse.Namespace) -> int:
         splits = dict(zip(("train", "dev", "test"), split_indices(len(data), fr, args.seed)))
     from dnabert.outputs import atomic_path
 
+    ceiling = pwm_ceiling(data) if args.n_neg else None
     with atomic_path(args.out) as tmp:
         written = write_planted(tmp, data, splits)
-        (tmp / "params.json").write_text(json.dumps(data.params, indent=2) + "\n")
+        (tmp / "params.json").write_text(json.dumps({**data.params, "pwm_ceiling_auroc": ceiling}, indent=2) + "\n")
     _log(f"wrote {len(data)} sequences ({args.n_pos} positives) to {args.out}: {', '.join(p.name for p in written)}")
+    if ceiling is not None:
+        _log(f"PWM-scan ceiling (AUROC of the best true-PWM score, both strands) on all sequences: {ceiling:.4f}")
     return 0
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    from dnabert.finetune import FinetuneSettings, ModelShape, finetune, read_labeled
+    from dnabert.finetune import FinetuneSettings, finetune, model_shape, read_labeled
 
     _check_out(args.out, args.overwrite)
     if args.model is None and args.k is None:
@@ -97,8 +101,9 @@ def run_finetune(args: argparse.Namespace) -> int:
     test = read_labeled(args.test) if args.test else None
     settings = FinetuneSettings(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, warmup=args.warmup,
                                 weight_decay=args.weight_decay, head_dropout=args.dropout, seed=args.seed,
-                                threads=args.threads, device=args.device)
-    shape = ModelShape(layers=args.layers, hidden=args.hidden, heads=args.heads, intermediate=args.hidden * 4)
+                                threads=args.threads, device=args.device, patience=args.patience or None,
+                                dev_fraction=args.dev_fraction)
+    shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
     res = finetune(train, args.out, dev=dev, test=test, model=args.model, k=args.k, shape=shape, settings=settings,
                    overwrite=args.overwrite)
     for name, m in (("dev", res.dev_metrics), ("test", res.test_metrics)):
@@ -109,19 +114,20 @@ def run_finetune(args: argparse.Namespace) -> int:
 
 
 def run_pretrain(args: argparse.Namespace) -> int:
-    from dnabert.finetune import ModelShape
+    from dnabert.finetune import model_shape
     from dnabert.pretrain import PretrainSettings, pretrain, read_pretrain_sequences
 
     _check_out(args.out, args.overwrite)
     if args.model is None and args.k is None:
         raise InputError("give --k for a new model, or --model to continue pre-training a checkpoint")
     _threads(args.threads)
-    seqs = read_pretrain_sequences(args.input)
+    seqs = [s for path in args.input for s in read_pretrain_sequences(path)]
     settings = PretrainSettings(epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, learning_rate=args.lr,
                                 warmup=args.warmup, mlm_probability=args.mlm_probability,
                                 late_mlm_probability=args.late_mlm_probability, late_fraction=args.late_fraction,
-                                chunk_length=args.chunk_length, seed=args.seed, threads=args.threads, device=args.device)
-    shape = ModelShape(layers=args.layers, hidden=args.hidden, heads=args.heads, intermediate=args.hidden * 4)
+                                min_length=args.min_length, max_length=args.max_length, sample_ratio=args.sample_ratio,
+                                seed=args.seed, threads=args.threads, device=args.device)
+    shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
     res = pretrain(seqs, args.out, k=args.k, model=args.model, shape=shape, settings=settings, overwrite=args.overwrite)
     if res.n_short:
         _log(f"note: {res.n_short} sequence(s) shorter than k were skipped")
@@ -137,9 +143,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _train_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="checkpoint folder to start from ('demo' allowed); omit with --k for a new model")
     p.add_argument("--k", type=int, choices=[3, 4, 5, 6], help="k-mer size of a new model (without --model)")
-    p.add_argument("--layers", type=int, default=2, help="new model: layers (default 2)")
-    p.add_argument("--hidden", type=int, default=128, help="new model: hidden size (default 128; intermediate = 4x)")
-    p.add_argument("--heads", type=int, default=4, help="new model: attention heads (default 4)")
+    p.add_argument("--preset", default="base", choices=["base", "small", "tiny"],
+                   help="new model size: base = BERT-base, 12 layers x 768 (default); small = 4 x 256; tiny = 2 x 128 (CPU)")
+    p.add_argument("--layers", type=int, help="new model: layers (overrides the preset)")
+    p.add_argument("--hidden", type=int, help="new model: hidden size (overrides the preset; intermediate = 4x)")
+    p.add_argument("--heads", type=int, help="new model: attention heads (overrides the preset)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--warmup", type=float, default=0.1, help="warm-up as a fraction of the steps (default 0.1)")
     p.add_argument("--seed", type=int, default=42)
@@ -151,8 +159,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pretrain", help="masked-language-model pre-training with contiguous k-mer span masking")
     _common(p)
     _train_common(p)
-    p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line; long sequences are cut into chunks")
-    p.add_argument("--chunk-length", type=int, default=512, help="bp per training chunk (default 512)")
+    p.add_argument("--input", required=True, nargs="+",
+                   help="FASTA / FASTA.gz / one sequence per line / DNABERT k-mer sentences; one or more files")
+    p.add_argument("--min-length", type=int, default=5, help="shortest training sequence in bp (default 5; at least k)")
+    p.add_argument("--max-length", type=int, default=510, help="longest training sequence in bp (default 510)")
+    p.add_argument("--sample-ratio", type=float, default=1.0,
+                   help="randomly sampled pieces per non-overlapping piece (default 1.0)")
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (overrides --epochs)")
     p.add_argument("--lr", type=float, default=4e-4)
@@ -171,6 +183,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=5e-5, help="learning rate (default 5e-5; ~3e-4 for a small new model)")
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--dropout", type=float, default=0.1, help="dropout on the classification head (default 0.1)")
+    p.add_argument("--patience", type=int, default=3,
+                   help="early stopping: dev evaluations (one per epoch) without a better AUROC before stopping (default 3; 0 = off)")
+    p.add_argument("--dev-fraction", type=float, default=0.1,
+                   help="without --dev: stratified share of --train held out as dev (default 0.1; 0 = no dev)")
     p.set_defaults(func=run_finetune)
 
     p = sub.add_parser("synth", help="planted-motif synthetic data (TSV splits, FASTA, ground-truth sites)")
@@ -178,7 +194,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-pos", type=int, default=1000)
     p.add_argument("--n-neg", type=int, default=1000)
     p.add_argument("--length", type=int, default=100)
-    p.add_argument("--motifs", default="NRF1,REST", help="comma-separated embedded motifs (default NRF1,REST)")
+    p.add_argument("--motifs", nargs="+", default=list(DEFAULT_MOTIFS),
+                   help="versioned JASPAR 2024 matrix ids (default: MA0139.2 MA0095.2, i.e. CTCF and YY1)")
+    p.add_argument("--max-sites", type=int, default=2, help="each positive gets 1..N non-overlapping sites (default 2)")
     p.add_argument("--min-score", type=float, default=0.8, help="minimum relative PWM score of a planted site (default 0.8)")
     p.add_argument("--shuffled-fraction", type=float, default=0.5, help="negatives that are shuffled positives (default 0.5)")
     p.add_argument("--split", default="0.8,0.1,0.1", help="train,dev,test fractions (default 0.8,0.1,0.1; '' for one all.tsv)")

@@ -2,75 +2,121 @@
 
 Design (the demo model's data, :func:`make_planted_dataset`)
 ----------------------------------------------------------
-* Background: i.i.d. bases, uniform (A = C = G = T = 0.25), length ``length``.
-* Positives: a background sequence with one site of one motif (chosen
-  uniformly among ``motifs``) planted at a uniform random position, on a
-  random strand. A site is sampled base by base from the motif's PPM and kept
-  only when its relative PWM score ``(s - min) / (max - min)`` is at least
-  ``min_rel_score`` (0.8 by default: clearly a site, not a random draw from a
-  flat column). Sites keep ``margin`` bases away from both ends (edge bases are
-  covered by fewer k-mers).
-* Negatives: ``shuffled_fraction`` (half by default) are dinucleotide shuffles
-  of other positives (same composition as a positive, site destroyed), the rest
-  are background-only. So neither GC content nor dinucleotide composition
-  separates the classes: only the site does.
+* Background: a first-order Markov chain whose transition probabilities come
+  from approximate human (hg38) dinucleotide frequencies
+  (:data:`HUMAN_DINUCLEOTIDES`): about 41% GC and CpG depleted to a quarter of
+  its expected frequency, as in the human genome.
+* Positives: a background sequence with 1 or 2 sites (equally likely), each of
+  a motif chosen uniformly among ``motifs``, at a random position (sites never
+  overlap), on a random strand. A site is sampled base by base from the
+  motif's JASPAR matrix and kept only when its relative PWM score
+  ``(s - min) / (max - min)`` is at least ``min_rel_score`` (real bound sites
+  are strong; very weak samples make the labels noisy). Sites keep ``margin``
+  bases away from both ends (edge bases are covered by fewer k-mers).
+* Negatives: ``shuffled_fraction`` of them are dinucleotide shuffles of
+  positives (same composition as a positive, sites destroyed), the rest are
+  background only. So neither GC content nor dinucleotide composition
+  separates the classes: only the sites do.
 
-The motifs are JASPAR 2024 CORE count matrices, embedded here so generation is
-offline and reproducible: NRF1 (MA0506.3, 12 bp, a GC-rich palindrome) and
-REST (MA0138.3, 20 bp). Everything is seeded by ``seed``.
+Motifs are versioned JASPAR matrix ids read offline from pyjaspar's bundled
+JASPAR 2024 database, e.g. ``MA0139.2`` (CTCF, 15 bp) and ``MA0095.2`` (YY1,
+12 bp, the classic AAnATGGCG; note that ``MA0095`` alone would mean the latest
+version, MA0095.4, an 8-bp CAAAATGG, so a version is required). Everything is
+seeded by ``seed``.
 
 Scores use log2-odds against the uniform background with a pseudocount of 0.01
 per cell on the probability scale (see :func:`log_odds`); :func:`scan_best` is a
-vectorised scan over both strands (the "PWM ceiling" of a classifier).
+vectorised scan over both strands: the "PWM ceiling" of a classifier.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from dnabert.errors import InputError
 from dnabert.outputs import atomic_path
-from dnabert.sequences import dinucleotide_shuffle
+from dnabert.sequences import dinucleotide_shuffle, reverse_complement
 
 BASES = "ACGT"  # row order of all matrices here (JASPAR / MEME order)
 
-# JASPAR 2024 CORE counts, rows A, C, G, T (columns = motif positions).
-JASPAR_COUNTS: dict[str, tuple[str, list[list[int]]]] = {
-    "NRF1": (
-        "MA0506.3",
-        [
-            [1289, 744, 445, 408, 286, 147, 4332, 128, 68, 131, 274, 426],
-            [7208, 1831, 339, 11783, 193, 11838, 5475, 577, 251, 12143, 576, 8461],
-            [3330, 864, 11841, 343, 12026, 510, 2514, 446, 12324, 201, 11169, 1008],
-            [902, 9290, 104, 195, 224, 234, 408, 11578, 86, 254, 710, 2834],
-        ],
-    ),
-    "REST": (
-        "MA0138.3",
-        [
-            [58, 76, 1452, 34, 122, 1575, 3, 35, 913, 219, 39, 20, 1406, 13, 1574, 42, 205, 366, 213, 179],
-            [269, 1366, 30, 44, 978, 7, 1586, 1481, 201, 375, 7, 5, 112, 1280, 9, 13, 1007, 31, 933, 1114],
-            [146, 50, 94, 1516, 323, 12, 12, 20, 162, 124, 1551, 1577, 34, 233, 7, 1530, 183, 688, 319, 37],
-            [1124, 105, 26, 10, 182, 12, 5, 70, 329, 886, 7, 2, 51, 74, 10, 9, 198, 507, 125, 260],
-        ],
-    ),
-}
-DEFAULT_MOTIFS = ("NRF1", "REST")
+JASPAR_RELEASE = "JASPAR2024"
+DEFAULT_MOTIFS = ("MA0139.2", "MA0095.2")  # CTCF, YY1
+
+# Approximate dinucleotide frequencies of the human genome (hg38), percent; row = first base,
+# column = second base, both in ACGT order. CpG (row C, column G) is depleted about 4-fold.
+HUMAN_DINUCLEOTIDES = np.array(
+    [
+        [9.8, 5.0, 7.0, 7.6],
+        [7.2, 5.2, 1.0, 7.0],
+        [5.9, 4.3, 5.2, 5.0],
+        [6.6, 5.9, 7.2, 9.8],
+    ]
+)
+TRANSITIONS = HUMAN_DINUCLEOTIDES / HUMAN_DINUCLEOTIDES.sum(axis=1, keepdims=True)  # P(next | previous)
+INITIAL = HUMAN_DINUCLEOTIDES.sum(axis=1) / HUMAN_DINUCLEOTIDES.sum()  # P(first base)
 
 _CODE = np.full(256, 4, dtype=np.int8)
 for _i, _b in enumerate(BASES):
     _CODE[ord(_b)] = _i
+_LETTERS = np.frombuffer(BASES.encode(), dtype="S1")
 
 
-def motif_ppm(name: str) -> np.ndarray:
-    """Position probability matrix of an embedded motif, shape (4, W), rows ACGT, columns sum to 1."""
-    if name not in JASPAR_COUNTS:
-        raise ValueError(f"unknown motif {name!r}; embedded motifs: {', '.join(JASPAR_COUNTS)}")
-    counts = np.array(JASPAR_COUNTS[name][1], dtype=np.float64)
-    return counts / counts.sum(axis=0, keepdims=True)
+@lru_cache(maxsize=64)
+def jaspar_motif(matrix_id: str, release: str = JASPAR_RELEASE) -> tuple[str, np.ndarray]:
+    """TF name and PPM of a versioned JASPAR matrix id, read offline from pyjaspar.
+
+    Returns
+    -------
+    name : str
+    ppm : np.ndarray, shape (4, W), rows ACGT, columns sum to 1 (read-only)
+
+    Raises
+    ------
+    InputError
+        An id without a version (``MA0095``) or one the release does not hold.
+    """
+    import pyjaspar
+
+    if not re.fullmatch(r"[A-Z]{2}\d{4}\.\d+", matrix_id):
+        raise InputError(
+            f"motif {matrix_id!r}: give a versioned JASPAR matrix id such as MA0139.2 (CTCF) or MA0095.2 (YY1); "
+            "without a version the latest one would be used, which can be a different matrix"
+        )
+    db = pyjaspar.jaspardb(release=release)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyjaspar warns before returning None for an unknown id
+            found = db.fetch_motif_by_id(matrix_id)
+    finally:
+        db.conn.close()
+    if found is None:
+        raise InputError(f"motif {matrix_id!r} is not in {release}; look ids up at jaspar.elixir.no or in pyjaspar")
+    counts = np.array([found.counts[b] for b in BASES], dtype=np.float64)
+    ppm = counts / counts.sum(axis=0, keepdims=True)
+    ppm.flags.writeable = False
+    return found.name, ppm
+
+
+def motif_ppm(matrix_id: str) -> np.ndarray:
+    """PPM (4, W), rows ACGT, of a versioned JASPAR matrix id (:func:`jaspar_motif`)."""
+    return jaspar_motif(matrix_id)[1]
+
+
+def markov_background(n: int, length: int, rng: np.random.Generator) -> list[str]:
+    """n sequences of ``length`` bases from the human-like first-order Markov chain (:data:`TRANSITIONS`)."""
+    codes = np.empty((n, length), dtype=np.int64)
+    cum = np.cumsum(TRANSITIONS, axis=1)
+    codes[:, 0] = np.minimum((rng.random((n, 1)) > np.cumsum(INITIAL)).sum(axis=1), 3)
+    for j in range(1, length):
+        codes[:, j] = np.minimum((rng.random((n, 1)) > cum[codes[:, j - 1]]).sum(axis=1), 3)
+    return [row.decode() for row in _LETTERS[codes].view(f"S{length}").ravel()]
 
 
 def log_odds(ppm: np.ndarray, pseudo: float = 0.01) -> np.ndarray:
@@ -155,10 +201,6 @@ def sample_site(ppm: np.ndarray, rng: np.random.Generator, min_rel_score: float 
     raise ValueError(f"could not draw a site with relative score >= {min_rel_score}; lower min_rel_score")
 
 
-def _rc(s: str) -> str:
-    return s.translate(str.maketrans("ACGT", "TGCA"))[::-1]
-
-
 @dataclass
 class PlantedData:
     """Sequences with labels and the ground truth of planted sites.
@@ -207,51 +249,65 @@ def make_planted_dataset(
     min_rel_score: float = 0.8,
     shuffled_fraction: float = 0.5,
     margin: int = 5,
+    max_sites: int = 2,
     seed: int = 0,
     prefix: str = "",
 ) -> PlantedData:
-    """Positives with one planted site each, negatives half background / half shuffled positives.
+    """Positives with 1..``max_sites`` planted sites, negatives part background, part shuffled positives.
 
     Sequences are interleaved in a seeded random order. Ids are
     ``<prefix>pos<N>`` / ``<prefix>neg<N>``. See the module docstring.
+
+    Parameters
+    ----------
+    n_pos, n_neg : int
+    length : int
+        Sequence length (bp).
+    motifs : tuple of str
+        Versioned JASPAR matrix ids.
+    min_rel_score : float
+        Sampled sites below this relative PWM score are redrawn.
+    shuffled_fraction : float
+        Share of negatives that are dinucleotide-shuffled positives.
+    margin : int
+        Bases kept free of sites at both ends.
+    max_sites : int
+        Each positive gets between 1 and ``max_sites`` non-overlapping sites.
+    seed : int
+    prefix : str
     """
     if n_pos < 1 or n_neg < 0:
         raise ValueError("n_pos must be >= 1 and n_neg >= 0")
-    ppms = [motif_ppm(m) for m in motifs]
+    named = [jaspar_motif(m) for m in motifs]
+    ppms = [ppm for _, ppm in named]
     pwms = [log_odds(p) for p in ppms]
-    longest = max(p.shape[1] for p in ppms)
-    if length < longest + 2 * margin:
-        raise ValueError(f"length {length} is too short for a {longest}-bp motif with {margin}-bp margins")
+    widths = [p.shape[1] for p in ppms]
+    if length < max_sites * max(widths) + 2 * margin:
+        raise ValueError(f"length {length} is too short for {max_sites} sites of up to {max(widths)} bp with {margin}-bp margins")
     rng = np.random.default_rng(seed)
-
-    def background(n: int) -> list[str]:
-        return ["".join(BASES[c] for c in row) for row in rng.integers(0, 4, size=(n, length))]
-
-    pos = background(n_pos)
+    pos = markov_background(n_pos, length, rng)
     site_rows = []
     for i in range(n_pos):
-        m = int(rng.integers(len(motifs)))
-        site, rel = sample_site(ppms[m], rng, min_rel_score, pwms[m])
-        w = len(site)
-        start = int(rng.integers(margin, length - margin - w + 1))
-        strand = "+" if rng.random() < 0.5 else "-"
-        placed = site if strand == "+" else _rc(site)
-        pos[i] = pos[i][:start] + placed + pos[i][start + w :]
-        site_rows.append(
-            {
-                "id": f"{prefix}pos{i + 1}",
-                "motif": motifs[m],
-                "jaspar_id": JASPAR_COUNTS[motifs[m]][0],
-                "start": start,
-                "end": start + w,
-                "strand": strand,
-                "site": placed,
-                "rel_score": round(rel, 4),
-            }
-        )
+        taken = np.zeros(length, dtype=bool)
+        rows = []
+        for _ in range(int(rng.integers(1, max_sites + 1))):
+            m = int(rng.integers(len(motifs)))
+            site, rel = sample_site(ppms[m], rng, min_rel_score, pwms[m])
+            w = len(site)
+            free = [x for x in range(margin, length - margin - w + 1) if not taken[x : x + w].any()]
+            start = int(free[rng.integers(len(free))])
+            taken[start : start + w] = True
+            strand = "+" if rng.random() < 0.5 else "-"
+            placed = site if strand == "+" else reverse_complement(site)
+            pos[i] = pos[i][:start] + placed + pos[i][start + w :]
+            rows.append(
+                {"id": f"{prefix}pos{i + 1}", "motif": named[m][0], "jaspar_id": motifs[m], "start": start,
+                 "end": start + w, "strand": strand, "site": placed, "rel_score": round(rel, 4)}
+            )  # fmt: skip
+        site_rows += sorted(rows, key=lambda r: r["start"])
     n_shuf = int(round(n_neg * shuffled_fraction))
     sources = rng.integers(0, n_pos, size=n_shuf)
-    neg = [dinucleotide_shuffle(pos[j], rng) for j in sources] + background(n_neg - n_shuf)
+    neg = [dinucleotide_shuffle(pos[j], rng) for j in sources] + markov_background(n_neg - n_shuf, length, rng)
     neg_kind = ["shuffled"] * n_shuf + ["background"] * (n_neg - n_shuf)
     ids = [f"{prefix}pos{i + 1}" for i in range(n_pos)] + [f"{prefix}neg{i + 1}" for i in range(n_neg)]
     seqs = pos + neg
@@ -260,8 +316,8 @@ def make_planted_dataset(
     order = rng.permutation(len(seqs))
     params = dict(
         n_pos=n_pos, n_neg=n_neg, length=length, motifs=list(motifs), min_rel_score=min_rel_score,
-        shuffled_fraction=shuffled_fraction, margin=margin, seed=seed,
-    )
+        shuffled_fraction=shuffled_fraction, margin=margin, max_sites=max_sites, seed=seed, background="human-like order-1 Markov",
+    )  # fmt: skip
     return PlantedData(
         ids=[ids[i] for i in order],
         seqs=[seqs[i] for i in order],
@@ -270,6 +326,14 @@ def make_planted_dataset(
         sites=pd.DataFrame(site_rows, columns=["id", "motif", "jaspar_id", "start", "end", "strand", "site", "rel_score"]),
         params=params,
     )
+
+
+def pwm_ceiling(data: PlantedData) -> float:
+    """AUROC of the best relative PWM score of the planted motifs (both strands): what a scan that knows the answer reaches."""
+    from sklearn.metrics import roc_auc_score
+
+    pwms = [log_odds(motif_ppm(m)) for m in data.params["motifs"]]
+    return float(roc_auc_score(data.labels, scan_best(data.seqs, pwms)))
 
 
 def split_indices(n: int, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0) -> list[np.ndarray]:

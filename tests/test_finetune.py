@@ -123,10 +123,10 @@ def test_finetune_refuses_bad_training_sets(tmp_path):
 
 @pytest.fixture(scope="module")
 def planted_run(tmp_path_factory):
-    """A tiny model fine-tuned on planted NRF1 sites (seconds)."""
+    """A tiny model fine-tuned on planted CTCF sites (seconds)."""
     tmp = tmp_path_factory.mktemp("ft")
-    data = make_planted_dataset(400, 400, length=60, motifs=("NRF1",), shuffled_fraction=0.0, seed=1)
-    test = make_planted_dataset(100, 100, length=60, motifs=("NRF1",), shuffled_fraction=0.0, seed=2)
+    data = make_planted_dataset(400, 400, length=60, motifs=("MA0139.2",), shuffled_fraction=0.0, seed=1)
+    test = make_planted_dataset(100, 100, length=60, motifs=("MA0139.2",), shuffled_fraction=0.0, seed=2)
     for name, d in (("train", data), ("test", test)):
         write_table(tmp / f"{name}.tsv", d)
     dev_idx = np.arange(100)
@@ -194,7 +194,53 @@ def test_demo_recipe_quick(tmp_path, capsys):
     assert rec["pwm_ceiling_auroc"] > 0.95
     assert (out / "MODEL_CARD.md").read_text().startswith("# DNABERT-6 demo model")
     sites = pd.read_csv(out / "example_sites.tsv", sep="\t")
-    assert len(sites) == 20 and {"id", "motif", "start", "end", "strand"} <= set(sites.columns)
+    assert sites["id"].nunique() == 20 and {"id", "motif", "start", "end", "strand"} <= set(sites.columns)
     assert load_model(out).labels == ["negative", "positive"]
     assert main(["demo-model", "--quick", "--out", str(out)]) == 2
     assert "exists" in capsys.readouterr().err
+
+
+def test_stratified_dev_split_and_small_sets():
+    from dnabert.finetune import stratified_split
+
+    labels = ["a"] * 80 + ["b"] * 20
+    data = LabeledData([f"ACGTACG{'A' * (i % 7)}" for i in range(100)], labels, [f"r{i}" for i in range(100)], "train")
+    y = label_ids(data, ["a", "b"])
+    tr, dev, y_tr, y_dev, note = stratified_split(data, y, 0.1, seed=0)
+    assert len(dev) == 10 and sorted(dev.labels) == ["a"] * 8 + ["b"] * 2  # stratified
+    assert set(tr.ids).isdisjoint(dev.ids) and len(tr) == 90 and "stratified" in note
+    assert stratified_split(data, y, 0.1, seed=0)[1].ids == dev.ids  # seeded
+    tiny = LabeledData(["ACGTACGT"] * 3, ["a", "a", "b"], ["r1", "r2", "r3"], "train")
+    _, none, *_, note = stratified_split(tiny, label_ids(tiny, ["a", "b"]), 0.1, seed=0)
+    assert none is None and "too small" in note
+
+
+def test_no_dev_given_uses_a_split_and_early_stopping(tmp_path):
+    data = make_planted_dataset(60, 60, length=60, motifs=("MA0139.2",), shuffled_fraction=0.0, seed=4)
+    train = LabeledData(data.seqs, ["positive" if v else "negative" for v in data.labels], data.ids, "train")
+    res = finetune(train, tmp_path / "m", k=6, shape=TINY,
+                   settings=FinetuneSettings(epochs=20, learning_rate=1e-5, patience=1, threads=1, device="cpu"))
+    rec = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert rec["n_dev"] == 12 and rec["n_train"] == 108 and "stratified" in rec["notes"][0]
+    evals = [h for h in res.history if "eval_auroc" in h]
+    assert 2 <= len(evals) < 20  # stopped early (lr too small to improve for long)
+    assert rec["steps"] < 20 * 4
+
+
+def test_corrupt_or_incompatible_checkpoint(tmp_path, capsys):
+    train = write(tmp_path, "t.tsv", "sequence\tlabel\n" + "".join(f"{'ACGT' * 5}\t{i % 2}\n" for i in range(6)))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text("{}")
+    assert main(["finetune", "--model", str(bad), "--train", str(train), "--out", str(tmp_path / "m")]) == 2
+    assert "vocab.txt" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in ("config.json", "vocab.txt"):
+        (broken / f).write_text((load_model("demo").path / f).read_text())
+    (broken / "model.safetensors").write_bytes(b"not a safetensors file")
+    assert main(["finetune", "--model", str(broken), "--train", str(train), "--out", str(tmp_path / "m")]) == 2
+    assert "could not be loaded" in capsys.readouterr().err
+    assert main(["finetune", "--model", "demo", "--k", "4", "--train", str(train), "--out", str(tmp_path / "m")]) == 2
+    assert "disagrees" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()

@@ -1,5 +1,6 @@
 """Planted-motif synthetic data: ground truth, scores, reproducibility, CLI."""
 
+import json
 from collections import Counter
 
 import numpy as np
@@ -9,11 +10,15 @@ from sklearn.metrics import roc_auc_score
 
 from dnabert.cli import main
 from dnabert.sequences import read_sequences, reverse_complement
+from dnabert.errors import InputError
 from dnabert.synthetic import (
     DEFAULT_MOTIFS,
+    jaspar_motif,
     log_odds,
     make_planted_dataset,
+    markov_background,
     motif_ppm,
+    pwm_ceiling,
     relative_score,
     sample_site,
     scan_best,
@@ -38,9 +43,10 @@ def test_shapes_labels_and_kinds(data):
     kinds = Counter(data.kind)
     assert kinds == {"planted": 150, "shuffled": 75, "background": 75}
     assert all((y == 1) == (kd == "planted") for y, kd in zip(data.labels, data.kind))
-    # one site per positive, none for negatives
+    # one or two sites per positive, none for negatives
     pos_ids = {i for i, y in zip(data.ids, data.labels) if y == 1}
-    assert set(data.sites["id"]) == pos_ids and len(data.sites) == 150
+    per_seq = data.sites.groupby("id").size()
+    assert set(per_seq.index) == pos_ids and set(per_seq) == {1, 2}
 
 
 def test_planted_sites_are_where_the_table_says(data):
@@ -49,13 +55,33 @@ def test_planted_sites_are_where_the_table_says(data):
     for r in data.sites.itertuples():
         placed = seqs[r.id][r.start : r.end]
         assert placed == r.site
-        assert r.end - r.start == motif_ppm(r.motif).shape[1]
+        assert r.end - r.start == motif_ppm(r.jaspar_id).shape[1]
         assert 5 <= r.start and r.end <= 95  # margins
         forward = placed if r.strand == "+" else reverse_complement(placed)
-        assert relative_score(forward, pwms[r.motif]) == pytest.approx(r.rel_score, abs=1e-3)
+        assert relative_score(forward, pwms[r.jaspar_id]) == pytest.approx(r.rel_score, abs=1e-3)
         assert r.rel_score >= 0.8
-    assert set(data.sites["motif"]) == set(DEFAULT_MOTIFS)
+    for _, sites in data.sites.groupby("id"):  # two sites of one sequence never overlap
+        assert (sites["start"].to_numpy()[1:] >= sites["end"].to_numpy()[:-1]).all()
+    assert set(data.sites["jaspar_id"]) == set(DEFAULT_MOTIFS)
+    assert set(data.sites["motif"]) == {"CTCF", "YY1"}
     assert set(data.sites["strand"]) == {"+", "-"}
+
+
+def test_background_is_human_like():
+    seqs = markov_background(2000, 100, np.random.default_rng(0))
+    text = "".join(seqs)
+    gc = (text.count("G") + text.count("C")) / len(text)
+    cpg = sum(s.count("CG") for s in seqs) / sum(len(s) - 1 for s in seqs)
+    assert 0.39 < gc < 0.43
+    assert 0.005 < cpg < 0.015  # depleted: about a quarter of (gc / 2) ** 2
+
+
+def test_motifs_need_a_version_and_must_exist():
+    assert jaspar_motif("MA0095.2")[0] == "YY1" and motif_ppm("MA0095.2").shape == (4, 12)
+    with pytest.raises(InputError, match="versioned JASPAR matrix id"):
+        jaspar_motif("MA0095")
+    with pytest.raises(InputError, match="not in JASPAR2024"):
+        jaspar_motif("MA9999.1")
 
 
 def test_shuffled_negatives_keep_a_positive_composition(data):
@@ -74,7 +100,7 @@ def test_seeded_and_reproducible():
 
 
 def test_scan_scores_match_a_naive_loop():
-    pwm = log_odds(motif_ppm("NRF1"))
+    pwm = log_odds(motif_ppm("MA0139.2"))
     seqs = ["ACGTGCGCATGCGCAGTTACGNACG", "GCGCATGCGCAC"]
     got = scan_scores(seqs, pwm)
     w = pwm.shape[1]
@@ -91,15 +117,14 @@ def test_scan_scores_match_a_naive_loop():
 
 def test_sample_site_threshold_and_pwm_ceiling(data):
     rng = np.random.default_rng(0)
-    ppm = motif_ppm("REST")
+    ppm = motif_ppm("MA0139.2")
     for _ in range(20):
         site, rel = sample_site(ppm, rng, 0.9)
-        assert rel >= 0.9 and len(site) == 20
+        assert rel >= 0.9 and len(site) == 15
     pwms = [log_odds(motif_ppm(m)) for m in DEFAULT_MOTIFS]
     best = scan_best(data.seqs, pwms)
     assert roc_auc_score(data.labels, best) > 0.95
-    with pytest.raises(ValueError, match="unknown motif"):
-        motif_ppm("NOPE")
+    assert pwm_ceiling(data) == roc_auc_score(data.labels, best)
 
 
 def test_split_indices_partition():
@@ -124,5 +149,6 @@ def test_synth_cli(tmp_path, capsys):
     assert len(read_sequences(out / "positives.fa")) == 40
     assert main(["synth", "--out", str(out), "--n-pos", "5", "--n-neg", "5", "--overwrite"]) == 0
     assert len(read_sequences(out / "positives.fa")) == 5
+    assert json.loads((out / "params.json").read_text())["pwm_ceiling_auroc"] > 0.9
     assert main(["synth", "--out", str(tmp_path / "x"), "--motifs", "FOO"]) == 2
     assert main(["synth", "--out", str(tmp_path / "y"), "--length", "20"]) == 2

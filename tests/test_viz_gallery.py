@@ -46,7 +46,7 @@ def test_gallery_renders_every_figure(tiny_model_dir, tmp_path, capsys):
     assert all(f'href="{name}.html"' in index for name in PLOTLY_FIGURES | {"head_view"})
     assert (out / "logo.png").read_bytes()[:4] == b"\x89PNG"
     track = (out / "attention_track.html").read_text()
-    assert '"name":"REST"' in track or '"name":"NRF1"' in track  # the ground-truth site is drawn
+    assert '"name":"CTCF"' in track or '"name":"YY1"' in track  # the ground-truth site is drawn
     assert "wrote" in capsys.readouterr().err
 
 

@@ -56,7 +56,7 @@ def test_aligned_logos_follow_memelite_tomtom_offsets():
     from memelite import tomtom
 
     rng = np.random.default_rng(0)
-    target = motif_ppm("REST").T  # (20, 4)
+    target = motif_ppm("MA0138.3").T  # REST, (20, 4)
     decoys = [rng.dirichlet(np.full(4, 0.3), size=12) for _ in range(30)]
     cases = [(target[4:13], "+"), (reverse_complement_ppm(target[4:13]), "-")]
     with warnings.catch_warnings():
