@@ -302,6 +302,40 @@ class ModelShape:
         )
 
 
+# Model sizes. "base" is BERT-base (the original DNABERT); the others train on a CPU.
+MODEL_PRESETS: dict[str, ModelShape] = {
+    "base": ModelShape(layers=12, hidden=768, heads=12, intermediate=3072),
+    "small": ModelShape(layers=4, hidden=256, heads=4, intermediate=1024),
+    "tiny": ModelShape(layers=2, hidden=128, heads=4, intermediate=512),
+}
+
+
+def model_shape(preset: str = "base", layers: int | None = None, hidden: int | None = None, heads: int | None = None) -> ModelShape:
+    """A preset (:data:`MODEL_PRESETS`) with optional overrides; intermediate = 4 x hidden when hidden is given."""
+    if preset not in MODEL_PRESETS:
+        raise InputError(f"unknown model preset {preset!r}; choose one of {', '.join(MODEL_PRESETS)}")
+    base = MODEL_PRESETS[preset]
+    shape = ModelShape(
+        layers=layers or base.layers,
+        hidden=hidden or base.hidden,
+        heads=heads or base.heads,
+        intermediate=4 * hidden if hidden else base.intermediate,
+        max_tokens=base.max_tokens,
+        dropout=base.dropout,
+    )
+    if shape.hidden % shape.heads:
+        raise InputError(f"hidden size {shape.hidden} is not a multiple of the number of heads {shape.heads}")
+    return shape
+
+
+def precision_args(device: str | None, enabled: bool = True) -> dict[str, bool]:
+    """Mixed precision on a CUDA GPU (bf16 where supported, else fp16); full precision on CPU."""
+    on_gpu = torch.cuda.is_available() and (device is None or str(device).startswith("cuda"))
+    if not (enabled and on_gpu):
+        return {}
+    return {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+
+
 @dataclass
 class FinetuneSettings:
     """Optimisation settings (AdamW, linear warm-up then linear decay)."""
@@ -320,6 +354,9 @@ class FinetuneSettings:
     device: str | None = None  # None: Trainer's choice (GPU when present)
     log_every: int = 50
     eval_every: int | None = None  # evaluate / keep checkpoints every this many steps (None: every epoch)
+    patience: int | None = None  # early stopping: evaluations without improvement of metric_for_best (None: off; CLI default 3)
+    dev_fraction: float = 0.1  # without a dev set: stratified share of the training set held out as dev (0: none)
+    mixed_precision: bool = True  # bf16 / fp16 on a CUDA GPU; ignored on CPU
 
 
 @dataclass
@@ -366,13 +403,17 @@ def build_classifier(model: str | Path | None, k: int | None, labels: list[str],
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            clf = BertForSequenceClassification.from_pretrained(
-                resolve_model_path(model), config=config, local_files_only=True, ignore_mismatched_sizes=True
+            clf, info = BertForSequenceClassification.from_pretrained(
+                resolve_model_path(model), config=config, local_files_only=True, ignore_mismatched_sizes=True,
+                output_loading_info=True,
             )
     except Exception as e:  # any failure reading unknown weights (truncated, pickled code) is the file's fault
         raise InputError(f"{model}: the weights could not be loaded ({str(e)[:300]})") from None
     finally:
         hf_logging.set_verbosity(verbosity)
+    body = [key for key, *_ in info["mismatched_keys"] if not key.startswith("classifier.")]  # only the head may be new
+    if body:
+        raise InputError(f"{model}: the weights could not be loaded: {body[0]} does not have the shape config.json gives")
     return clf, k_folder
 
 
@@ -408,7 +449,7 @@ def finetune(
     """
     import time
 
-    from transformers import Trainer, TrainingArguments
+    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
     from dnabert.checkpoint import save_model
 
@@ -430,6 +471,10 @@ def finetune(
     for data in (train, dev, test):
         if data is not None:
             check_lengths(data, k, window)
+    notes: list[str] = []
+    if dev is None and settings.dev_fraction > 0:
+        train, dev, y_train, y_dev, note = stratified_split(train, y_train, settings.dev_fraction, settings.seed)
+        notes.append(note)
     max_tokens = window + 2
     ds_train = TokenDataset(train.seqs, k, y_train, max_tokens)
     ds_dev = TokenDataset(dev.seqs, k, y_dev, max_tokens) if dev is not None else None
@@ -462,7 +507,11 @@ def finetune(
             disable_tqdm=True,
             seed=settings.seed,
             use_cpu=settings.device == "cpu",
+            **precision_args(settings.device, settings.mixed_precision),
         )
+        cbs = list(callbacks or [])
+        if ds_dev is not None and settings.patience:
+            cbs.append(EarlyStoppingCallback(early_stopping_patience=settings.patience))
         trainer = Trainer(
             model=clf,
             args=args,
@@ -470,7 +519,7 @@ def finetune(
             eval_dataset=ds_dev,
             data_collator=pad_collate,
             compute_metrics=_trainer_metrics,
-            callbacks=callbacks,
+            callbacks=cbs,
         )
         t0 = time.time()
         trainer.train()
@@ -500,11 +549,40 @@ def finetune(
         "shape": asdict(shape) if model is None else None,
         "init": str(model) if model is not None else "random",
         "train_seconds": round(train_seconds, 1),
+        "steps": int(trainer.state.global_step),
+        "best_checkpoint_metric": trainer.state.best_metric,
+        "notes": notes,
     }
     if main_process:
         (out / "metrics.json").write_text(json.dumps(_clean(record), indent=2) + "\n")
     return FinetuneResult(path=out, labels=classes, dev_metrics=dev_metrics, test_metrics=test_metrics, history=history,
                           train_seconds=train_seconds)
+
+
+def stratified_split(train: LabeledData, y: np.ndarray, fraction: float, seed: int):
+    """Hold out a stratified, seeded ``fraction`` of ``train`` as the dev set.
+
+    Returns (train, dev, y_train, y_dev, note); dev is None (and the note says
+    so) when some class has fewer than 2 rows or the dev share would hold
+    fewer rows than there are classes.
+    """
+    from sklearn.model_selection import train_test_split
+
+    counts = np.bincount(y)
+    n_dev = int(round(fraction * len(y)))
+    if counts[counts > 0].min() < 2 or n_dev < len(counts) or len(y) - n_dev < len(counts):
+        return train, None, y, None, (
+            f"no dev set given and {train.name} is too small for a stratified {fraction:.0%} split: "
+            "trained without a dev set (last step kept)"
+        )
+    idx_train, idx_dev = train_test_split(np.arange(len(y)), test_size=n_dev, stratify=y, random_state=seed)
+    idx_train, idx_dev = np.sort(idx_train), np.sort(idx_dev)
+
+    def take(idx, name):
+        return LabeledData([train.seqs[i] for i in idx], [train.labels[i] for i in idx], [train.ids[i] for i in idx], name)
+
+    note = f"no dev set given: held out a stratified {len(idx_dev)} of {len(y)} training rows (seed {seed}) as dev"
+    return take(idx_train, train.name), take(idx_dev, f"{train.name} (dev split)"), y[idx_train], y[idx_dev], note
 
 
 def _clean(obj):

@@ -25,10 +25,14 @@ in no visible token.
 
 Training (:func:`pretrain`): BertForMaskedLM (new, or continued from a
 folder), Hugging Face Trainer (so ``torchrun`` / ``accelerate`` run it on many
-GPUs unchanged), AdamW, linear warm-up then linear decay. Long input sequences
-are cut into chunks of ``chunk_length`` bp overlapping by k - 1 bases (so every
-k-mer is seen once). The MLM loss on a fixed held-back set of chunks, with a
-fixed masking, is measured before and after training.
+GPUs unchanged), AdamW, linear warm-up then linear decay, mixed precision on a
+CUDA GPU. Training sequences are made as in the DNABERT paper
+(:func:`pretrain_samples`): inputs split at N, then non-overlapping splitting
+plus random sampling, lengths between 5 and 510 bp. The MLM loss on a fixed
+held-back set of these pieces, with a fixed masking, is measured before and
+after training. The default model is BERT-base (12 layers, hidden 768); the
+``small`` and ``tiny`` presets of :data:`dnabert.finetune.MODEL_PRESETS` train
+on a CPU.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ import numpy as np
 import torch
 
 from dnabert.errors import InputError
-from dnabert.finetune import ModelShape, TokenDataset
+from dnabert.finetune import ModelShape, TokenDataset, model_shape, precision_args
 from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, from_kmer_sentence, is_kmer_sentence
 
 NEVER_MASK = (PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID)
@@ -148,22 +152,45 @@ def read_pretrain_sequences(path: str | Path) -> list[str]:
     return read_sequences(p).seqs
 
 
-def chunk_sequences(seqs: list[str], k: int, chunk_length: int) -> list[str]:
-    """Cut sequences into pieces of ``chunk_length`` bp overlapping by k - 1 (pieces shorter than k dropped)."""
-    if chunk_length < k:
-        raise InputError(f"chunk length {chunk_length} is shorter than k={k}")
-    step = chunk_length - (k - 1)
-    out = []
-    for s in seqs:
-        if len(s) <= chunk_length:
-            if len(s) >= k:
-                out.append(s)
-            continue
-        for start in range(0, len(s) - (k - 1), step):
-            piece = s[start : start + chunk_length]
-            if len(piece) >= k:
-                out.append(piece)
-    return out
+def acgt_segments(seq: str, min_len: int) -> list[str]:
+    """The runs of A/C/G/T in ``seq`` (split at N and every other letter), those at least ``min_len`` long."""
+    return [m for m in re.split(r"[^ACGT]+", seq.upper()) if len(m) >= min_len]
+
+
+def pretrain_samples(seqs: list[str], k: int, min_length: int = 5, max_length: int = 510, sample_ratio: float = 1.0,
+                     seed: int = 0) -> list[str]:
+    """Training sequences the way the DNABERT paper makes them: non-overlapping splitting plus random sampling.
+
+    1. Every input sequence is split at N (and any non-ACGT letter): sequences
+       with N are split, the N runs skipped.
+    2. Non-overlapping splitting: each ACGT segment is cut into consecutive
+       pieces of ``max_length`` bp (the last, shorter piece kept when it is at
+       least ``max(k, min_length)`` long).
+    3. Random sampling: ``sample_ratio`` x as many pieces again, each from a
+       random segment (chosen in proportion to its length) at a random start,
+       with a length drawn uniformly from [max(k, min_length), max_length].
+
+    Seeded by ``seed``; returns the split pieces followed by the sampled ones.
+    """
+    lo = max(k, min_length)
+    if max_length < lo:
+        raise InputError(f"maximum length {max_length} is shorter than the minimum {lo} (k={k}, min_length={min_length})")
+    segments = [seg for s in seqs for seg in acgt_segments(s, lo)]
+    pieces = [seg[i : i + max_length] for seg in segments for i in range(0, len(seg), max_length)]
+    pieces = [p for p in pieces if len(p) >= lo]
+    n_random = int(round(sample_ratio * len(pieces)))
+    if not segments or n_random == 0:
+        return pieces
+    rng = np.random.default_rng(seed)
+    lengths = np.array([len(seg) for seg in segments], dtype=np.float64)
+    which = rng.choice(len(segments), size=n_random, p=lengths / lengths.sum())
+    sampled = []
+    for j in which:
+        seg = segments[j]
+        n = int(rng.integers(lo, min(max_length, len(seg)) + 1))
+        start = int(rng.integers(0, len(seg) - n + 1))
+        sampled.append(seg[start : start + n])
+    return pieces + sampled
 
 
 class LateMaskingCallback:
@@ -194,8 +221,11 @@ class PretrainSettings:
     mlm_probability: float = 0.15
     late_mlm_probability: float = 0.2
     late_fraction: float = 0.15
-    chunk_length: int = 512
+    min_length: int = 5  # training sequences: lengths in [max(k, min_length), max_length] bp
+    max_length: int = 510
+    sample_ratio: float = 1.0  # randomly sampled pieces per non-overlapping piece
     eval_size: int = 256
+    mixed_precision: bool = True  # bf16 / fp16 on a CUDA GPU
     seed: int = 42
     threads: int | None = None
     device: str | None = None
@@ -231,13 +261,38 @@ def mlm_loss(model: torch.nn.Module, dataset: TokenDataset, k: int, mlm_probabil
     return total / count if count else float("nan")
 
 
+def _masked_only_mlm_class():
+    """BertForMaskedLM whose training forward runs the vocabulary head on the masked positions only.
+
+    Same parameters and names as BertForMaskedLM (the saved folder is a plain
+    BertForMaskedLM); the loss is identical, but the (positions x vocabulary)
+    logits are computed for ~15% of the positions instead of all, which is
+    most of the MLM step's cost for a small model with a 4101-token vocabulary.
+    Without ``labels`` it behaves exactly like BertForMaskedLM.
+    """
+    from transformers import BertForMaskedLM
+    from transformers.modeling_outputs import MaskedLMOutput
+
+    class MaskedOnlyBertForMaskedLM(BertForMaskedLM):
+        def forward(self, input_ids=None, attention_mask=None, labels=None, **kwargs):
+            if labels is None:
+                return super().forward(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, **kwargs)[0]  # (B, T, H)
+            selected = labels != -100
+            logits = self.cls(hidden[selected])  # (M, V)
+            loss = torch.nn.functional.cross_entropy(logits.float(), labels[selected])
+            return MaskedLMOutput(loss=loss, logits=logits)
+
+    return MaskedOnlyBertForMaskedLM
+
+
 def build_mlm(model: str | Path | None, k: int | None, shape: ModelShape):
     """A BertForMaskedLM: new (``shape``, ``k``) or from a checkpoint folder. Returns (model, k)."""
-    from transformers import BertForMaskedLM
     from transformers.utils import logging as hf_logging
 
     from dnabert.checkpoint import read_config, resolve_model_path
 
+    BertForMaskedLM = _masked_only_mlm_class()  # noqa: N806 (saved as a plain BertForMaskedLM)
     if model is None:
         if k is None:
             raise InputError("give k (--k) to pre-train a new model")
@@ -264,7 +319,7 @@ def pretrain(
     out: str | Path,
     k: int | None = None,
     model: str | Path | None = None,
-    shape: ModelShape | None = None,
+    shape: ModelShape | None = None,  # default: BERT-base (MODEL_PRESETS["base"])
     settings: PretrainSettings | None = None,
     overwrite: bool = False,
     callbacks: list | None = None,
@@ -281,7 +336,7 @@ def pretrain(
     from dnabert.checkpoint import save_model
 
     settings = settings or PretrainSettings()
-    shape = shape or ModelShape()
+    shape = shape or model_shape("base")
     out = Path(out)
     if out.exists() and not overwrite:
         raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
@@ -291,8 +346,8 @@ def pretrain(
         torch.set_num_threads(settings.threads)
     mlm, k = build_mlm(model, k, shape)
     window = mlm.config.max_position_embeddings - 2
-    chunk = min(settings.chunk_length, window + k - 1)
-    chunks = chunk_sequences(seqs, k, chunk)
+    chunk = min(settings.max_length, window + k - 1)  # at most `window` k-mers
+    chunks = pretrain_samples(seqs, k, settings.min_length, chunk, settings.sample_ratio, settings.seed)
     if not chunks:
         raise InputError(f"no sequence is at least k={k} long: nothing to pre-train on")
     if not any(re.search(f"[ACGT]{{{k}}}", c) for c in chunks):
@@ -331,12 +386,16 @@ def pretrain(
             seed=settings.seed,
             use_cpu=settings.device == "cpu",
             remove_unused_columns=False,
+            **precision_args(settings.device, settings.mixed_precision),
         )
         trainer = Trainer(model=mlm, args=args, train_dataset=ds_train, data_collator=collator, callbacks=cbs)
         trainer.train()
         trained = trainer.model
         last_loss = mlm_loss(trained, ds_eval, k, settings.mlm_probability, seed=settings.seed)
         trained.to("cpu")
+        from transformers import BertForMaskedLM
+
+        trained.__class__ = BertForMaskedLM  # same parameters; saved (architectures) as the standard class
         main_process = trainer.is_world_process_zero()  # under torchrun only rank 0 writes
         if main_process:
             save_model(trained, k, out, overwrite=overwrite)
@@ -344,7 +403,7 @@ def pretrain(
 
     if main_process:
         (out / "pretrain_metrics.json").write_text(json.dumps({
-            "k": k, "n_chunks": len(chunks), "n_eval_chunks": len(eval_chunks), "chunk_length": chunk,
+            "k": k, "n_chunks": len(chunks), "n_eval_chunks": len(eval_chunks), "max_length": chunk,
             "heldout_mlm_loss_before": first_loss, "heldout_mlm_loss_after": last_loss, "steps": trainer.state.global_step,
             "init": str(model) if model is not None else "random",
         }, indent=2) + "\n")

@@ -14,8 +14,9 @@ from dnabert.pretrain import (
     LateMaskingCallback,
     PretrainSettings,
     SpanMaskingCollator,
-    chunk_sequences,
+    acgt_segments,
     pretrain,
+    pretrain_samples,
     read_pretrain_sequences,
 )
 
@@ -115,13 +116,24 @@ def test_late_masking_callback_raises_the_rate():
         SpanMaskingCollator(K, 0.0)
 
 
-def test_chunks_cover_every_kmer():
-    seq = random_seqs(1, 1000, 1000, seed=4)[0]
-    chunks = chunk_sequences([seq, "ACG", "ACGTACGT"], K, 100)
-    assert "ACG" not in chunks and "ACGTACGT" in chunks
-    got = np.concatenate([kmer_ids(c, K) for c in chunks[:-1]])
-    assert sorted(got.tolist()) == sorted(kmer_ids(seq, K).tolist())
-    assert max(len(c) for c in chunks) == 100
+def test_pretrain_samples_split_plus_random_sampling():
+    seq = random_seqs(1, 2000, 2000, seed=4)[0]
+    with_n = seq[:700] + "N" * 30 + seq[700:1500] + "NNRY" + seq[1500:]
+    assert acgt_segments(with_n, 5) == [seq[:700], seq[700:1500], seq[1500:]]
+    pieces = pretrain_samples([with_n, "ACG"], K, min_length=5, max_length=510, sample_ratio=1.0, seed=1)
+    assert all(set(p) <= set("ACGT") for p in pieces)  # N skipped, sequences with N split
+    assert all(K <= len(p) <= 510 for p in pieces)
+    # first the non-overlapping split: consecutive pieces re-assemble each segment exactly
+    split = [seq[:510], seq[510:700], seq[700:1210], seq[1210:1500], seq[1500:2010]]
+    assert pieces[: len(split)] == split
+    # then as many randomly sampled pieces, of varied lengths, each a substring of the input
+    sampled = pieces[len(split) :]
+    assert len(sampled) == len(split)
+    assert all(p in with_n for p in sampled) and len({len(p) for p in sampled}) > 1
+    assert pretrain_samples([with_n], K, seed=1) == pieces  # seeded
+    assert pretrain_samples(["ACG", "NNNN"], K) == []
+    lengths = [len(p) for p in pretrain_samples(random_seqs(20, 3000, 3000, seed=6), K, 5, 510, seed=2)[-100:]]
+    assert min(lengths) < 150 and max(lengths) > 400  # uniform over [6, 510]
 
 
 def test_read_kmer_sentences(tmp_path):
@@ -145,6 +157,7 @@ def test_few_steps_lower_the_mlm_loss(tmp_path):
                    settings=PretrainSettings(max_steps=25, batch_size=16, learning_rate=5e-3, eval_size=32, log_every=5,
                                              threads=1, device="cpu"))
     assert res.last_loss < res.first_loss - 1.0, (res.first_loss, res.last_loss)
+    assert res.n_chunks > 200  # split pieces + as many sampled ones
     rec = json.loads((out / "pretrain_metrics.json").read_text())
     assert rec["heldout_mlm_loss_after"] == pytest.approx(res.last_loss)
     lm = load_model(out, task="mlm")
@@ -168,3 +181,39 @@ def test_pretrain_cli_errors(tmp_path, capsys):
     assert main(["pretrain", "--input", str(short), "--out", str(tmp_path / "new"), "--k", "6"]) == 2
     assert "nothing to pre-train" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()
+    assert main(["pretrain", "--input", str(fa), "--out", str(tmp_path / "new"), "--k", "6", "--hidden", "100", "--heads", "3"]) == 2
+    assert "multiple of the number of heads" in capsys.readouterr().err
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "config.json").write_text("{not json")
+    assert main(["pretrain", "--input", str(fa), "--out", str(tmp_path / "new"), "--model", str(garbage)]) == 2
+    assert "config.json" in capsys.readouterr().err
+
+
+def test_presets():
+    from dnabert.finetune import MODEL_PRESETS, model_shape
+
+    base = model_shape()
+    assert (base.layers, base.hidden, base.heads, base.intermediate) == (12, 768, 12, 3072)  # BERT-base, the documented default
+    assert model_shape("tiny", hidden=64).intermediate == 256
+    assert set(MODEL_PRESETS) == {"base", "small", "tiny"}
+
+
+def test_masked_only_head_gives_the_standard_mlm_loss():
+    import torch
+    from transformers import BertForMaskedLM
+
+    from dnabert.finetune import model_shape
+    from dnabert.pretrain import _masked_only_mlm_class
+
+    torch.manual_seed(0)
+    cfg = model_shape("tiny", hidden=32, heads=2).config(K, architecture="BertForMaskedLM")
+    standard = BertForMaskedLM(cfg).eval()
+    fast = _masked_only_mlm_class()(cfg).eval()
+    fast.load_state_dict(standard.state_dict())
+    ds = TokenDataset(random_seqs(8, 60, 120, seed=3), K)
+    batch = SpanMaskingCollator(K, seed=0)([ds[i] for i in range(8)])
+    with torch.no_grad():
+        assert float(fast(**batch).loss) == pytest.approx(float(standard(**batch).loss), rel=1e-5)
+        no_labels = {key: v for key, v in batch.items() if key != "labels"}
+        assert torch.allclose(fast(**no_labels).logits, standard(**no_labels).logits)
