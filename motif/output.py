@@ -30,8 +30,8 @@ from dnabert.errors import InputError
 from dnabert.outputs import atomic_path
 from motif.meme import SUFFIX, format_counts, format_meme
 from motif.pipeline import INSTANCE_COLUMNS, MotifResult
-from viz.logos import motif_logo
 from motif.report import logo_png, render_report
+from viz.logos import motif_logo
 
 MOTIF_COLUMNS = [
     "id",

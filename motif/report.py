@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import html
 
-from viz.logos import aligned_logos, figure_bytes
 from motif.pipeline import MotifResult
+from viz.logos import aligned_logos, figure_bytes
 
 REPORT_MATCHES = 3  # database matches shown per motif
 

@@ -12,6 +12,7 @@ from motif_fixtures import make_planted, tomtom_warm  # noqa: F401 (tomtom_warm:
 
 import dnabert.cli
 from dnabert.synthetic import write_fasta
+from motif.output import MOTIF_COLUMNS
 
 pytestmark = pytest.mark.usefixtures("tomtom_warm")
 
@@ -48,17 +49,7 @@ def test_all_outputs_from_attention_npz(main, inputs, tmp_path):
     assert run_motifs(main, inputs, out, "--scores", str(inputs / "att.npz"), "--format", "jaspar", "transfac") == 0
     motifs = pd.read_csv(out / "motifs.tsv", sep="\t")
     assert {"MA0506", "MA0138"} <= {i.split(".")[0] for i in motifs["best_match_id"]}
-    assert motifs.columns.tolist()[:9] == [
-        "id",
-        "consensus",
-        "length",
-        "instances",
-        "dropped_at_ends",
-        "n_pos",
-        "n_neg",
-        "p",
-        "q",
-    ]
+    assert motifs.columns.tolist() == MOTIF_COLUMNS
     with open(out / "motifs.meme") as h:
         parsed = bio_motifs.parse(h, "minimal")
     assert [m.name for m in parsed] == motifs["id"].tolist()
