@@ -18,6 +18,7 @@ pages = [
     st.Page("pages/landscape.py", title="Landscape"),
     st.Page("pages/motifs.py", title="Motifs"),
     st.Page("pages/variants.py", title="Variants"),
+    st.Page("pages/models.py", title="Models"),
 ]
 nav = st.navigation(pages)
 

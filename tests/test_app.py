@@ -75,3 +75,55 @@ def test_pages_without_data_point_to_data_page():
     at.switch_page("pages/predict.py").run()
     assert not at.exception
     assert "No sequences loaded" in at.info[0].value
+
+
+def load_example(at: AppTest) -> AppTest:
+    at.radio(key="pos_source").set_value("Example data").run()
+    at.button[0].click().run()
+    return at
+
+
+def test_motifs_page_finds_the_planted_motifs():
+    at = load_example(app().run())
+    at.switch_page("pages/motifs.py").run()
+    at.selectbox[-1].set_value("none")  # no TOMTOM here: the browser test covers JASPAR matching
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert len(table) >= 2 and (table["length"] >= 12).all()
+    assert any("shuffled" in i.value for i in at.info)
+
+
+def test_variants_page_mutation_map_and_list():
+    at = load_example(app().run())
+    at.switch_page("pages/variants.py").run()
+    at.button(key="variants_map_run").click().run()
+    assert not at.exception and not at.error
+    seq_len = len(at.session_state["positives"].seqs[0])
+    assert at.session_state["variants_map"].diff.shape == (seq_len, 4)
+    first = at.session_state["positives"].ids[0]
+    at.file_uploader(key="variants_file").upload("v.tsv", f"id\tstart\tend\talt\n{first}\t10\t10\tAAA\n{first}\t20\t22\t\n".encode()).run()
+    at.button(key="variants_list_run").click().run()
+    assert not at.exception and not at.error
+    assert len(at.session_state["variants_table"]) == 2
+
+
+def test_models_page_fine_tunes_into_a_configured_folder(tmp_path, monkeypatch):
+    from dnabert.synthetic import make_planted_dataset
+    from viz.app_state import available_models
+
+    monkeypatch.setenv("DNABERT_MODEL_DIRS", str(tmp_path))
+    data = make_planted_dataset(30, 30, seed=1)
+    tsv = "sequence\tlabel\n" + "".join(f"{s}\t{'pos' if y else 'neg'}\n" for s, y in zip(data.seqs, data.labels))
+    at = app().run()
+    at.switch_page("pages/models.py").run()
+    at.file_uploader(key="models_train").upload("train.tsv", tsv.encode()).run()
+    at.number_input(key="models_epochs").set_value(1)
+    at.text_input(key="models_name").input("../escape")
+    at.button(key="models_start").click().run()
+    assert any("use 1-64 letters" in e.value for e in at.error)
+    at.text_input(key="models_name").input("mine")
+    at.button(key="models_start").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert (tmp_path / "mine" / "model.safetensors").is_file()
+    assert f"{tmp_path.name}/mine" in available_models()
