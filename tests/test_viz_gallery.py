@@ -52,7 +52,7 @@ def test_gallery_renders_every_figure(tiny_model_dir, tmp_path, capsys):
 
 def test_gallery_falls_back_to_synthetic_data(tiny_model_dir, tmp_path):
     _, data, notes = load_inputs(str(tiny_model_dir), 5, tmp_path)
-    assert len(data.seqs) == 10 and data.labels.sum() == 5 and len(data.sites) == 5
+    assert len(data.seqs) == 10 and data.labels.sum() == 5 and 5 <= len(data.sites) <= 10  # 1-2 sites per positive
     assert any("synthetic planted-motif sequences" in n for n in notes)
 
 
