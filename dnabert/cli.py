@@ -13,7 +13,6 @@ import argparse
 import importlib
 import signal
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -129,8 +129,8 @@ def run_pretrain(args: argparse.Namespace) -> int:
                                 seed=args.seed, threads=args.threads, device=args.device)
     shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
     res = pretrain(seqs, args.out, k=args.k, model=args.model, shape=shape, settings=settings, overwrite=args.overwrite)
-    if res.n_short:
-        _log(f"note: {res.n_short} sequence(s) shorter than k were skipped")
+    if res.n_skipped:
+        _log(f"note: {res.n_skipped} sequence(s) without a stretch of at least max(k, --min-length) A/C/G/T bases were skipped")
     _log(f"MLM loss {res.first_loss:.4f} -> {res.last_loss:.4f}; wrote the pre-trained model to {res.path}")
     return 0
 

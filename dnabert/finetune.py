@@ -50,7 +50,6 @@ from dnabert.errors import InputError
 from dnabert.kmer import PAD_ID, encode_batch, from_kmer_sentence, is_kmer_sentence
 from dnabert.sequences import SequenceError, normalize_sequence
 
-
 # ----------------------------------------------------------------------------- data
 
 
@@ -449,7 +448,7 @@ def finetune(
     """
     import time
 
-    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
 
     from dnabert.checkpoint import save_model
 
@@ -466,6 +465,7 @@ def finetune(
     y_test = label_ids(test, classes) if test is not None else None
     if settings.threads:
         torch.set_num_threads(settings.threads)
+    set_seed(settings.seed)  # the new model or head is initialised from the seed too, not only the training order
     clf, k = build_classifier(model, k, classes, shape, settings.head_dropout)
     window = clf.config.max_position_embeddings - 2
     for data in (train, dev, test):

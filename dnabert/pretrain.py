@@ -239,7 +239,7 @@ class PretrainResult:
     last_loss: float
     n_chunks: int
     history: list[dict] = field(default_factory=list)
-    n_short: int = 0  # input sequences shorter than k, skipped
+    n_skipped: int = 0  # input sequences without a stretch of max(k, min_length) A/C/G/T bases: not used
 
 
 @torch.inference_mode()
@@ -331,7 +331,7 @@ def pretrain(
     chunks taken out of the training data (none when there are fewer than 4x
     as many chunks; then the loss is measured on training chunks).
     """
-    from transformers import Trainer, TrainingArguments
+    from transformers import Trainer, TrainingArguments, set_seed
 
     from dnabert.checkpoint import save_model
 
@@ -344,14 +344,14 @@ def pretrain(
         raise InputError("masking probabilities must be between 0 and 1")
     if settings.threads:
         torch.set_num_threads(settings.threads)
+    set_seed(settings.seed)  # a new model is initialised from the seed too, not only the training order
     mlm, k = build_mlm(model, k, shape)
     window = mlm.config.max_position_embeddings - 2
     chunk = min(settings.max_length, window + k - 1)  # at most `window` k-mers
     chunks = pretrain_samples(seqs, k, settings.min_length, chunk, settings.sample_ratio, settings.seed)
+    shortest = max(k, settings.min_length)
     if not chunks:
-        raise InputError(f"no sequence is at least k={k} long: nothing to pre-train on")
-    if not any(re.search(f"[ACGT]{{{k}}}", c) for c in chunks):
-        raise InputError(f"every {k}-mer of the input contains N or another IUPAC code ([UNK]): nothing to pre-train on")
+        raise InputError(f"no sequence has a stretch of at least {shortest} A/C/G/T bases (N splits them): nothing to pre-train on")
     rng = np.random.default_rng(settings.seed)
     order = rng.permutation(len(chunks))
     n_eval = min(settings.eval_size, len(chunks) // 4)
@@ -408,4 +408,4 @@ def pretrain(
             "init": str(model) if model is not None else "random",
         }, indent=2) + "\n")
     return PretrainResult(path=out, first_loss=first_loss, last_loss=last_loss, n_chunks=len(chunks),
-                          history=[dict(h) for h in trainer.state.log_history], n_short=sum(len(s) < k for s in seqs))
+                          history=[dict(h) for h in trainer.state.log_history], n_skipped=sum(not acgt_segments(s, shortest) for s in seqs))

@@ -126,7 +126,11 @@ def read_meme(path: str | Path) -> tuple[list[str], list[np.ndarray]]:
         raise MotifFileError(f"{p}: {declared} MOTIF lines but {len(found)} complete motifs with distinct names; fix the file")
     names = list(found)
     ppms = [np.ascontiguousarray(found[n], dtype=np.float64) for n in names]
-    bad = [n for n, m in zip(names, ppms) if m.shape[0] != 4 or not np.all(np.isfinite(m)) or (m < 0).any()]
+    bad = [
+        n
+        for n, m in zip(names, ppms)  # memelite repeats a row's one value over all four columns: the sum shows it
+        if m.shape[0] != 4 or not np.all(np.isfinite(m)) or (m < 0).any() or not np.allclose(m.sum(axis=0), 1, atol=0.02)
+    ]
     if bad:
         raise MotifFileError(f"{p}: motif '{bad[0]}' is not a 4-letter DNA probability matrix")
     return names, ppms

@@ -14,6 +14,7 @@ Accepted files (``--scores``):
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def load_scores(path: str | Path, seqs: list[str], ids: list[str]) -> list[np.nd
         raise ScoreError(f"{p}: no such scores file")
     try:
         data = np.load(p, allow_pickle=False)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
         raise ScoreError(f"{p}: not a .npz from 'dnabert attention' or an atten.npy array ({e})") from None
     if isinstance(data, np.ndarray):
         if data.ndim != 2:

@@ -86,7 +86,11 @@ with tab_overview:
     st.plotly_chart(context_overview(tokens, attn, query=query), width="stretch", key="overview_chart")
 with tab_bertviz:
     if len(tokens) <= BERTVIZ_MAX_TOKENS:
-        st.iframe(head_view_html(tokens, attn, layer=layer), height=720)
+        # the same page object on every rerun: Streamlit's URL check keeps every distinct page in urllib's cache
+        view = (st.session_state.get("model_name"), piece, layer)
+        if st.session_state.get("head_view", (None, ""))[0] != view:
+            st.session_state["head_view"] = (view, head_view_html(tokens, attn, layer=layer))
+        st.iframe(st.session_state["head_view"][1], height=720)
     else:
         st.info(f"The bertviz view is limited to {BERTVIZ_MAX_TOKENS} tokens (this window has {len(tokens)}); use the head grid.")
 

@@ -9,7 +9,7 @@ from conftest import random_seqs
 from dnabert.checkpoint import load_model
 from dnabert.cli import main
 from dnabert.finetune import ModelShape, TokenDataset
-from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, kmer_ids, to_kmer_sentence
+from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, to_kmer_sentence
 from dnabert.pretrain import (
     LateMaskingCallback,
     PretrainSettings,

@@ -1,5 +1,5 @@
-import re
 import gzip
+import re
 from collections import Counter
 
 import numpy as np

@@ -9,8 +9,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from dnabert.cli import main
-from dnabert.sequences import read_sequences, reverse_complement
 from dnabert.errors import InputError
+from dnabert.sequences import read_sequences, reverse_complement
 from dnabert.synthetic import (
     DEFAULT_MOTIFS,
     jaspar_motif,

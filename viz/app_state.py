@@ -32,9 +32,9 @@ from dnabert.inference import Prediction, predict
 from dnabert.sequences import SequenceSet, parse_sequences, require_kmers, shuffled_negatives
 
 REPO = Path(__file__).resolve().parent.parent
-MAX_UPLOAD_MB = float(os.environ.get("DNABERT_MAX_UPLOAD_MB", 50))
-MAX_SEQUENCES = int(os.environ.get("DNABERT_MAX_SEQUENCES", 20000))
-MAX_LENGTH = int(os.environ.get("DNABERT_MAX_LENGTH", 100000))
+MAX_UPLOAD_MB = float(os.environ.get("DNABERT_MAX_UPLOAD_MB", "50"))
+MAX_SEQUENCES = int(os.environ.get("DNABERT_MAX_SEQUENCES", "20000"))
+MAX_LENGTH = int(os.environ.get("DNABERT_MAX_LENGTH", "100000"))
 
 
 def model_dirs() -> list[Path]:
