@@ -24,7 +24,12 @@ nav = st.navigation(pages)
 
 with st.sidebar:
     models = list(available_models())
-    st.selectbox("Model", models, key="model_name", help="The embedded demo model, or a checkpoint folder from the configured model directories")
+    st.selectbox(
+        "Model",
+        models,
+        key="model_name",
+        help="The embedded demo model, or a checkpoint folder from the configured model directories",
+    )
     try:
         lm = current_model()
         cfg = lm.model.config

@@ -71,7 +71,9 @@ def main() -> None:
     else:
         models["demo-size random (2x128)"] = random_model(2, 128, 4)
     print(f"torch threads: {torch.get_num_threads()}")
-    print(f"{'model':26s} {'len':>4s} {'n':>5s} {'no attn seq/s':>14s} {'attn seq/s':>11s} {'ratio':>6s} {'baseline seq/s':>15s} {'vs baseline':>11s}")
+    print(
+        f"{'model':26s} {'len':>4s} {'n':>5s} {'no attn seq/s':>14s} {'attn seq/s':>11s} {'ratio':>6s} {'baseline seq/s':>15s} {'vs baseline':>11s}"
+    )
     results = []
     for name, lm in models.items():
         big = lm.model.config.num_hidden_layers >= 12

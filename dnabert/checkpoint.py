@@ -157,7 +157,9 @@ def load_model(path: str | Path = "demo", device: str | torch.device = "cpu", ta
             warnings.simplefilter("ignore")
             model = cls.from_pretrained(d, config=config, local_files_only=True, attn_implementation="eager")
     except Exception as e:  # any failure reading unknown weights is the file's fault: report it
-        raise CheckpointError(f"{d}: the weights could not be loaded into a BERT with this config.json ({str(e)[:300]})") from None
+        raise CheckpointError(
+            f"{d}: the weights could not be loaded into a BERT with this config.json ({str(e)[:300]})"
+        ) from None
     model.to(device).eval()
     n = config.num_labels
     id2label = config.id2label or {}
@@ -167,7 +169,9 @@ def load_model(path: str | Path = "demo", device: str | torch.device = "cpu", ta
     return LoadedModel(model=model, k=k, labels=labels, path=d, pretrained_only=pretrained_only, notes=notes)
 
 
-def save_model(model: torch.nn.Module, k: int, out_dir: str | Path, labels: list[str] | None = None, overwrite: bool = False) -> Path:
+def save_model(
+    model: torch.nn.Module, k: int, out_dir: str | Path, labels: list[str] | None = None, overwrite: bool = False
+) -> Path:
     """Save a model as a self-contained DNABERT folder (safetensors + vocab.txt + configs).
 
     The folder is written under a temporary name and renamed when complete.

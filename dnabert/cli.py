@@ -122,7 +122,9 @@ def run_scan(args: argparse.Namespace) -> int:
     check_output_file(args.out)
     lm = load_for_cli(args)
     if args.window - lm.k + 1 > lm.window:
-        raise InputError(f"--window {args.window} gives more k-mers than the model window ({lm.window}); use at most {lm.window + lm.k - 1}")
+        raise InputError(
+            f"--window {args.window} gives more k-mers than the model window ({lm.window}); use at most {lm.window + lm.k - 1}"
+        )
     if args.window < lm.k:
         raise InputError(f"--window {args.window} is shorter than k={lm.k}")
     data = read_input(args.input, lm.k)
@@ -166,7 +168,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dnabert", description="DNABERT Explorer: predict, explain and find motifs with DNA language models")
+    parser = argparse.ArgumentParser(
+        prog="dnabert", description="DNABERT Explorer: predict, explain and find motifs with DNA language models"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in REGISTRARS:
         importlib.import_module(name).register(sub)

@@ -37,7 +37,9 @@ def run_demo_model(args: argparse.Namespace) -> int:
             raise InputError(f"{args.out}: not a built demo model folder (no metrics.json)")
         _threads(args.threads or 2)
         rec = refresh_card(args.out, rerun_motifs=True)
-        _log(f"re-ran the motif check and rewrote {args.out}/MODEL_CARD.md: {json.dumps(rec['motif_pipeline'].get('planted', rec['motif_pipeline']))}")
+        _log(
+            f"re-ran the motif check and rewrote {args.out}/MODEL_CARD.md: {json.dumps(rec['motif_pipeline'].get('planted', rec['motif_pipeline']))}"
+        )
         return 0
     _check_out(args.out, args.overwrite)
     recipe = DemoRecipe.quick() if args.quick else DemoRecipe()
@@ -63,9 +65,16 @@ def run_synth(args: argparse.Namespace) -> int:
     if not 0 <= args.shuffled_fraction <= 1:
         raise InputError("--shuffled-fraction must be between 0 and 1")
     try:
-        data = make_planted_dataset(args.n_pos, args.n_neg, length=args.length, motifs=motifs, min_rel_score=args.min_score,
-                                    max_sites=args.max_sites,
-                                    shuffled_fraction=args.shuffled_fraction, seed=args.seed)
+        data = make_planted_dataset(
+            args.n_pos,
+            args.n_neg,
+            length=args.length,
+            motifs=motifs,
+            min_rel_score=args.min_score,
+            max_sites=args.max_sites,
+            shuffled_fraction=args.shuffled_fraction,
+            seed=args.seed,
+        )
     except ValueError as e:
         raise InputError(str(e)) from None
     splits = None
@@ -99,13 +108,23 @@ def run_finetune(args: argparse.Namespace) -> int:
     train = read_labeled(args.train)
     dev = read_labeled(args.dev) if args.dev else None
     test = read_labeled(args.test) if args.test else None
-    settings = FinetuneSettings(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, warmup=args.warmup,
-                                weight_decay=args.weight_decay, head_dropout=args.dropout, seed=args.seed,
-                                threads=args.threads, device=args.device, patience=args.patience or None,
-                                dev_fraction=args.dev_fraction)
+    settings = FinetuneSettings(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        warmup=args.warmup,
+        weight_decay=args.weight_decay,
+        head_dropout=args.dropout,
+        seed=args.seed,
+        threads=args.threads,
+        device=args.device,
+        patience=args.patience or None,
+        dev_fraction=args.dev_fraction,
+    )
     shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
-    res = finetune(train, args.out, dev=dev, test=test, model=args.model, k=args.k, shape=shape, settings=settings,
-                   overwrite=args.overwrite)
+    res = finetune(
+        train, args.out, dev=dev, test=test, model=args.model, k=args.k, shape=shape, settings=settings, overwrite=args.overwrite
+    )
     for name, m in (("dev", res.dev_metrics), ("test", res.test_metrics)):
         if m:
             _log(f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()))
@@ -122,11 +141,22 @@ def run_pretrain(args: argparse.Namespace) -> int:
         raise InputError("give --k for a new model, or --model to continue pre-training a checkpoint")
     _threads(args.threads)
     seqs = [s for path in args.input for s in read_pretrain_sequences(path)]
-    settings = PretrainSettings(epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, learning_rate=args.lr,
-                                warmup=args.warmup, mlm_probability=args.mlm_probability,
-                                late_mlm_probability=args.late_mlm_probability, late_fraction=args.late_fraction,
-                                min_length=args.min_length, max_length=args.max_length, sample_ratio=args.sample_ratio,
-                                seed=args.seed, threads=args.threads, device=args.device)
+    settings = PretrainSettings(
+        epochs=args.epochs,
+        max_steps=args.max_steps,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        warmup=args.warmup,
+        mlm_probability=args.mlm_probability,
+        late_mlm_probability=args.late_mlm_probability,
+        late_fraction=args.late_fraction,
+        min_length=args.min_length,
+        max_length=args.max_length,
+        sample_ratio=args.sample_ratio,
+        seed=args.seed,
+        threads=args.threads,
+        device=args.device,
+    )
     shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
     res = pretrain(seqs, args.out, k=args.k, model=args.model, shape=shape, settings=settings, overwrite=args.overwrite)
     if res.n_skipped:
@@ -143,8 +173,12 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _train_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="checkpoint folder to start from ('demo' allowed); omit with --k for a new model")
     p.add_argument("--k", type=int, choices=[3, 4, 5, 6], help="k-mer size of a new model (without --model)")
-    p.add_argument("--preset", default="base", choices=["base", "small", "tiny"],
-                   help="new model size: base = BERT-base, 12 layers x 768 (default); small = 4 x 256; tiny = 2 x 128 (CPU)")
+    p.add_argument(
+        "--preset",
+        default="base",
+        choices=["base", "small", "tiny"],
+        help="new model size: base = BERT-base, 12 layers x 768 (default); small = 4 x 256; tiny = 2 x 128 (CPU)",
+    )
     p.add_argument("--layers", type=int, help="new model: layers (overrides the preset)")
     p.add_argument("--hidden", type=int, help="new model: hidden size (overrides the preset; intermediate = 4x)")
     p.add_argument("--heads", type=int, help="new model: attention heads (overrides the preset)")
@@ -159,12 +193,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pretrain", help="masked-language-model pre-training with contiguous k-mer span masking")
     _common(p)
     _train_common(p)
-    p.add_argument("--input", required=True, nargs="+",
-                   help="FASTA / FASTA.gz / one sequence per line / DNABERT k-mer sentences; one or more files")
+    p.add_argument(
+        "--input",
+        required=True,
+        nargs="+",
+        help="FASTA / FASTA.gz / one sequence per line / DNABERT k-mer sentences; one or more files",
+    )
     p.add_argument("--min-length", type=int, default=5, help="shortest training sequence in bp (default 5; at least k)")
     p.add_argument("--max-length", type=int, default=510, help="longest training sequence in bp (default 510)")
-    p.add_argument("--sample-ratio", type=float, default=1.0,
-                   help="randomly sampled pieces per non-overlapping piece (default 1.0)")
+    p.add_argument(
+        "--sample-ratio", type=float, default=1.0, help="randomly sampled pieces per non-overlapping piece (default 1.0)"
+    )
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (overrides --epochs)")
     p.add_argument("--lr", type=float, default=4e-4)
@@ -183,10 +222,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=5e-5, help="learning rate (default 5e-5; ~3e-4 for a small new model)")
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--dropout", type=float, default=0.1, help="dropout on the classification head (default 0.1)")
-    p.add_argument("--patience", type=int, default=3,
-                   help="early stopping: dev evaluations (one per epoch) without a better AUROC before stopping (default 3; 0 = off)")
-    p.add_argument("--dev-fraction", type=float, default=0.1,
-                   help="without --dev: stratified share of --train held out as dev (default 0.1; 0 = no dev)")
+    p.add_argument(
+        "--patience",
+        type=int,
+        default=3,
+        help="early stopping: dev evaluations (one per epoch) without a better AUROC before stopping (default 3; 0 = off)",
+    )
+    p.add_argument(
+        "--dev-fraction",
+        type=float,
+        default=0.1,
+        help="without --dev: stratified share of --train held out as dev (default 0.1; 0 = no dev)",
+    )
     p.set_defaults(func=run_finetune)
 
     p = sub.add_parser("synth", help="planted-motif synthetic data (TSV splits, FASTA, ground-truth sites)")
@@ -194,8 +241,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-pos", type=int, default=1000)
     p.add_argument("--n-neg", type=int, default=1000)
     p.add_argument("--length", type=int, default=100)
-    p.add_argument("--motifs", nargs="+", default=list(DEFAULT_MOTIFS),
-                   help="versioned JASPAR 2024 matrix ids (default: MA0139.2 MA0095.2, i.e. CTCF and YY1)")
+    p.add_argument(
+        "--motifs",
+        nargs="+",
+        default=list(DEFAULT_MOTIFS),
+        help="versioned JASPAR 2024 matrix ids (default: MA0139.2 MA0095.2, i.e. CTCF and YY1)",
+    )
     p.add_argument("--max-sites", type=int, default=2, help="each positive gets 1..N non-overlapping sites (default 2)")
     p.add_argument("--min-score", type=float, default=0.8, help="minimum relative PWM score of a planted site (default 0.8)")
     p.add_argument("--shuffled-fraction", type=float, default=0.5, help="negatives that are shuffled positives (default 0.5)")
@@ -211,6 +262,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 2)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--quick", action="store_true", help="a tiny model in seconds (for tests; not a useful model)")
-    p.add_argument("--refresh", action="store_true",
-                   help="do not train: re-run the motif pipeline on the existing --out model and rewrite its MODEL_CARD.md")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="do not train: re-run the motif pipeline on the existing --out model and rewrite its MODEL_CARD.md",
+    )
     p.set_defaults(func=run_demo_model)

@@ -92,8 +92,20 @@ class DemoRecipe:
     @classmethod
     def quick(cls, **kw) -> DemoRecipe:
         """A seconds-long recipe for tests (tiny data, tiny model)."""
-        base = dict(n_train=400, n_dev=100, n_test=100, layers=1, hidden=32, heads=2, intermediate=64, epochs=1.0,
-                    n_examples=20, learning_rate=1e-3, eval_every=None, run_motif_check=False)
+        base = dict(
+            n_train=400,
+            n_dev=100,
+            n_test=100,
+            layers=1,
+            hidden=32,
+            heads=2,
+            intermediate=64,
+            epochs=1.0,
+            n_examples=20,
+            learning_rate=1e-3,
+            eval_every=None,
+            run_motif_check=False,
+        )
         base.update(kw)
         return cls(**base)
 
@@ -134,13 +146,23 @@ def site_hits(scores: list[np.ndarray], data: PlantedData, tolerance: int = 3) -
         peak = int(np.argmax(scores[index[sid]]))
         dist = np.maximum(np.maximum(sites["start"].to_numpy() - peak, peak - (sites["end"].to_numpy() - 1)), 0)
         near = sites.iloc[int(np.argmin(dist))]
-        rows.append({"id": sid, "jaspar_id": near["jaspar_id"], "start": int(near["start"]), "end": int(near["end"]),
-                     "peak": peak, "distance": int(dist.min()), "hit": bool(dist.min() <= tolerance)})
+        rows.append(
+            {
+                "id": sid,
+                "jaspar_id": near["jaspar_id"],
+                "start": int(near["start"]),
+                "end": int(near["end"]),
+                "peak": peak,
+                "distance": int(dist.min()),
+                "hit": bool(dist.min() <= tolerance),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def evaluate_demo(model_dir: str | Path, test: PlantedData, motifs: tuple[str, ...] = DEFAULT_MOTIFS,
-                  tolerance: int = 3, batch_size: int = 64) -> dict:
+def evaluate_demo(
+    model_dir: str | Path, test: PlantedData, motifs: tuple[str, ...] = DEFAULT_MOTIFS, tolerance: int = 3, batch_size: int = 64
+) -> dict:
     """Test-set metrics of a saved demo-like model: classification, PWM ceiling, attention localisation."""
     from sklearn.metrics import roc_auc_score
 
@@ -162,7 +184,9 @@ def evaluate_demo(model_dir: str | Path, test: PlantedData, motifs: tuple[str, .
     per_motif = {
         m: {
             "n": int((hits_ok["jaspar_id"] == m).sum()),
-            "hit_rate": float(hits_ok.loc[hits_ok["jaspar_id"] == m, "hit"].mean()) if (hits_ok["jaspar_id"] == m).any() else None,
+            "hit_rate": float(hits_ok.loc[hits_ok["jaspar_id"] == m, "hit"].mean())
+            if (hits_ok["jaspar_id"] == m).any()
+            else None,
             "recall": float(np.mean([sid in correct_pos for sid in test.sites.loc[test.sites["jaspar_id"] == m, "id"]])),
         }
         for m in motifs
@@ -203,8 +227,9 @@ def motif_check(model_dir: str | Path, test: PlantedData, motifs: tuple[str, ...
     pos_seqs = [test.seqs[i] for i in pos]
     t0 = time.time()
     scores = predict(lm, pos_seqs, batch_size=batch_size, attention="last").scores
-    result = find_motifs(pos_seqs, scores, [test.seqs[i] for i in neg], MotifParams(), load_jaspar(),
-                         pos_ids=[test.ids[i] for i in pos])
+    result = find_motifs(
+        pos_seqs, scores, [test.seqs[i] for i in neg], MotifParams(), load_jaspar(), pos_ids=[test.ids[i] for i in pos]
+    )
     matches = result.matches
     found = {}
     for m in motifs:
@@ -227,8 +252,15 @@ def motif_check(model_dir: str | Path, test: PlantedData, motifs: tuple[str, ...
         "n_neg": len(neg),
         "n_motifs": len(result.motifs),
         "motifs": [
-            {"id": m.id, "consensus": m.consensus, "n_instances": int(len(m.instances)), "n_pos": m.n_pos, "n_neg": m.n_neg,
-             "log10_p": float(m.log10_p), "best_match": top.get(m.id)}
+            {
+                "id": m.id,
+                "consensus": m.consensus,
+                "n_instances": int(len(m.instances)),
+                "n_pos": m.n_pos,
+                "n_neg": m.n_neg,
+                "log10_p": float(m.log10_p),
+                "best_match": top.get(m.id),
+            }
             for m in result.motifs
         ],
         "planted": found,
@@ -242,19 +274,23 @@ def motif_summary(mc: dict) -> str:
     if mc.get("status") != "ok":
         return f"Not run: {mc.get('reason', 'the motif pipeline was not available when this model was built')}."
     lines = [
-        f"`motif.pipeline.find_motifs` (default parameters, JASPAR 2024 CORE vertebrates) on the \"last\" attention of "
+        f'`motif.pipeline.find_motifs` (default parameters, JASPAR 2024 CORE vertebrates) on the "last" attention of '
         f"the {mc['n_pos']} test positives, with the {mc['n_neg']} test negatives: {mc['n_motifs']} motif(s).",
         "",
     ]
     for name, f in mc["planted"].items():
         if f["recovered"]:
-            lines.append(f"- {name}: **recovered** as {f['motif']} (TOMTOM match {f['match']}, rank {f['rank']}, q = {f['q']:.2g})")
+            lines.append(
+                f"- {name}: **recovered** as {f['motif']} (TOMTOM match {f['match']}, rank {f['rank']}, q = {f['q']:.2g})"
+            )
         else:
             lines.append(f"- {name}: **not recovered** (no discovered motif matched it with q < 0.05)")
     if mc["motifs"]:
         lines += ["", "| motif | consensus | instances | pos / neg with site | best JASPAR match |", "|---|---|---|---|---|"]
-        lines += [f"| {m['id']} | {m['consensus']} | {m['n_instances']} | {m['n_pos']} / {m['n_neg']} | {m['best_match'] or '-'} |"
-                  for m in mc["motifs"]]
+        lines += [
+            f"| {m['id']} | {m['consensus']} | {m['n_instances']} | {m['n_pos']} / {m['n_neg']} | {m['best_match'] or '-'} |"
+            for m in mc["motifs"]
+        ]
     return "\n".join(lines)
 
 
@@ -267,8 +303,9 @@ def targets_met(ev: dict) -> dict[str, bool]:
     }
 
 
-def build_demo_model(out: str | Path, recipe: DemoRecipe | None = None, overwrite: bool = False, card: bool = True,
-                     device: str = "cpu", log=print) -> dict:
+def build_demo_model(
+    out: str | Path, recipe: DemoRecipe | None = None, overwrite: bool = False, card: bool = True, device: str = "cpu", log=print
+) -> dict:
     """Generate the data, train, evaluate and write the demo model folder to ``out``.
 
     Returns the metrics record (also written as ``metrics.json``).
@@ -285,15 +322,38 @@ def build_demo_model(out: str | Path, recipe: DemoRecipe | None = None, overwrit
     t0 = time.time()
     data = demo_data(recipe)
     log(f"data: {', '.join(f'{k} {len(v)}' for k, v in data.items())} sequences of {recipe.length} bp ({time.time() - t0:.1f} s)")
-    shape = ModelShape(layers=recipe.layers, hidden=recipe.hidden, heads=recipe.heads, intermediate=recipe.intermediate,
-                       max_tokens=recipe.max_tokens, dropout=recipe.dropout)
-    settings = FinetuneSettings(epochs=recipe.epochs, batch_size=recipe.batch_size, learning_rate=recipe.learning_rate,
-                                warmup=recipe.warmup, weight_decay=recipe.weight_decay, head_dropout=recipe.dropout,
-                                seed=recipe.seed, threads=recipe.threads, device=device, log_every=100,
-                                eval_every=recipe.eval_every)
+    shape = ModelShape(
+        layers=recipe.layers,
+        hidden=recipe.hidden,
+        heads=recipe.heads,
+        intermediate=recipe.intermediate,
+        max_tokens=recipe.max_tokens,
+        dropout=recipe.dropout,
+    )
+    settings = FinetuneSettings(
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        learning_rate=recipe.learning_rate,
+        warmup=recipe.warmup,
+        weight_decay=recipe.weight_decay,
+        head_dropout=recipe.dropout,
+        seed=recipe.seed,
+        threads=recipe.threads,
+        device=device,
+        log_every=100,
+        eval_every=recipe.eval_every,
+    )
     with atomic_path(out) as tmp:
-        result = finetune(_labeled(data["train"], "train"), tmp, dev=_labeled(data["dev"], "dev"), model=None, k=recipe.k,
-                          shape=shape, settings=settings, overwrite=True)
+        result = finetune(
+            _labeled(data["train"], "train"),
+            tmp,
+            dev=_labeled(data["dev"], "dev"),
+            model=None,
+            k=recipe.k,
+            shape=shape,
+            settings=settings,
+            overwrite=True,
+        )
         log(f"trained in {result.train_seconds:.0f} s; dev {json.dumps({k: round(v, 4) for k, v in result.dev_metrics.items()})}")
         ev = evaluate_demo(tmp, data["test"], tuple(recipe.motifs), recipe.site_tolerance)
         record = {
@@ -305,8 +365,11 @@ def build_demo_model(out: str | Path, recipe: DemoRecipe | None = None, overwrit
             "targets_met": targets_met(ev),
             "train_seconds": round(result.train_seconds, 1),
             "total_seconds": round(time.time() - t0, 1),
-            "built_with": {"python": platform.python_version(), "torch": torch.__version__,
-                           "transformers": __import__("transformers").__version__},
+            "built_with": {
+                "python": platform.python_version(),
+                "torch": torch.__version__,
+                "transformers": __import__("transformers").__version__,
+            },
             "history": [h for h in result.history if "eval_auroc" in h or "train_runtime" in h],
         }
         if recipe.run_motif_check:
@@ -323,8 +386,10 @@ def build_demo_model(out: str | Path, recipe: DemoRecipe | None = None, overwrit
             (tmp / "MODEL_CARD.md").write_text(model_card(record))
         for f in tmp.iterdir():
             f.chmod(0o644)  # safetensors writes 0600; the folder is shipped and read by every user
-    log(f"test AUROC {ev['test']['auroc']:.4f} (PWM ceiling {ev['pwm_ceiling_auroc']:.4f}); "
-        f"attention peak within {recipe.site_tolerance} bp: {ev['attention_last']['hit_rate']}; targets {record['targets_met']}")
+    log(
+        f"test AUROC {ev['test']['auroc']:.4f} (PWM ceiling {ev['pwm_ceiling_auroc']:.4f}); "
+        f"attention peak within {recipe.site_tolerance} bp: {ev['attention_last']['hit_rate']}; targets {record['targets_met']}"
+    )
     return record
 
 
@@ -369,7 +434,9 @@ def model_card(record: dict) -> str:
     """MODEL_CARD.md text from a metrics record."""
     r, t, a = record["recipe"], record["test"], record["attention_last"]
     per = "\n".join(
-        f"| {m} | {v['recall']:.3f} | {v['n']} | {v['hit_rate']:.3f} |" if v["hit_rate"] is not None else f"| {m} | {v['recall']:.3f} | 0 | - |"
+        f"| {m} | {v['recall']:.3f} | {v['n']} | {v['hit_rate']:.3f} |"
+        if v["hit_rate"] is not None
+        else f"| {m} | {v['recall']:.3f} | 0 | - |"
         for m, v in a["per_motif"].items()
     )
     motif_note = motif_summary(record["motif_pipeline"]) if "motif_pipeline" in record else "Not run for this build."
@@ -387,8 +454,8 @@ into 510-k-mer windows). Output: P(negative), P(positive), where *positive* mean
 The last layer's [CLS] attention (the app's default track) peaks on a site.
 
 ## Architecture
-BERT, {r['layers']} layers, hidden {r['hidden']}, {r['heads']} heads, intermediate {r['intermediate']},
-{r['max_tokens']} positions, k = {r['k']} (vocabulary = the original DNABERT 6-mer vocab.txt, 4101 tokens).
+BERT, {r["layers"]} layers, hidden {r["hidden"]}, {r["heads"]} heads, intermediate {r["intermediate"]},
+{r["max_tokens"]} positions, k = {r["k"]} (vocabulary = the original DNABERT 6-mer vocab.txt, 4101 tokens).
 Trained from random initialisation directly on the classification task, without
 masked-language-model pre-training: in an earlier team measurement 10 minutes of the
 project's span-masked MLM (`python -m dnabert pretrain`) did not improve this kind of
@@ -404,45 +471,45 @@ earlier team experiments not to (not re-measured for this card).
   YY1 (MA0095.2, 12 bp) with equal probability, random strand, random non-overlapping
   positions at least 5 bp from either end; sites sampled from the JASPAR 2024 matrices
   (pyjaspar, offline) and kept only when their relative PWM score
-  (s - min) / (max - min) is >= {r['min_rel_score']}.
-- Negatives: {r['shuffled_fraction']:.0%} dinucleotide shuffles of positives (same composition,
+  (s - min) / (max - min) is >= {r["min_rel_score"]}.
+- Negatives: {r["shuffled_fraction"]:.0%} dinucleotide shuffles of positives (same composition,
   sites destroyed), the rest background only. Composition therefore does not
   separate the classes; only the site does.
-- Train {r['n_train']}, dev {r['n_dev']}, test {r['n_test']} sequences (half positives), generated with
-  separate seeds from seed {r['seed']} (`dnabert.demo_model.demo_data`).
-- Optimisation: AdamW, lr {r['learning_rate']}, linear warm-up ({r['warmup']:.0%}) then linear decay,
-  {r['epochs']:g} epochs, batch {r['batch_size']}, weight decay {r['weight_decay']}, dropout {r['dropout']};
-  the best of the dev evaluations ({_every(r)}) by AUROC is kept. {record['train_seconds']:.0f} s of training on
-  {r['threads']} CPU threads.
+- Train {r["n_train"]}, dev {r["n_dev"]}, test {r["n_test"]} sequences (half positives), generated with
+  separate seeds from seed {r["seed"]} (`dnabert.demo_model.demo_data`).
+- Optimisation: AdamW, lr {r["learning_rate"]}, linear warm-up ({r["warmup"]:.0%}) then linear decay,
+  {r["epochs"]:g} epochs, batch {r["batch_size"]}, weight decay {r["weight_decay"]}, dropout {r["dropout"]};
+  the best of the dev evaluations ({_every(r)}) by AUROC is kept. {record["train_seconds"]:.0f} s of training on
+  {r["threads"]} CPU threads.
 
 ## How the recipe was chosen (measured while building it)
 {RECIPE_HISTORY}
 
-## Results on the held-out test set ({r['n_test']} sequences)
+## Results on the held-out test set ({r["n_test"]} sequences)
 | metric | value |
 |---|---|
-| AUROC | {t['auroc']:.4f} |
-| AUPRC | {t['auprc']:.4f} |
-| accuracy | {t['accuracy']:.4f} |
-| F1 | {t['f1']:.4f} |
-| MCC | {t['mcc']:.4f} |
-| PWM-scan ceiling AUROC | {record['pwm_ceiling_auroc']:.4f} |
-| gap to ceiling | {record['gap_to_ceiling']:.4f} |
+| AUROC | {t["auroc"]:.4f} |
+| AUPRC | {t["auprc"]:.4f} |
+| accuracy | {t["accuracy"]:.4f} |
+| F1 | {t["f1"]:.4f} |
+| MCC | {t["mcc"]:.4f} |
+| PWM-scan ceiling AUROC | {record["pwm_ceiling_auroc"]:.4f} |
+| gap to ceiling | {record["gap_to_ceiling"]:.4f} |
 
 The ceiling is the AUROC of the best relative log-odds score of the two true
 PWMs over both strands of each sequence: what a scanner that knows the answer
 achieves (not 1.0, since shuffles and background occasionally contain a site-like
 match and a few planted sites are weak).
 
-**Attention localisation** (default "last" track): among the {a['n_correct_positives']} correctly
-classified positives, the track's maximum lies within {a['tolerance_bp']} bp of a planted site in
-**{_fmt(a['hit_rate'], '.1%')}** (median distance {_fmt(a['median_distance'], 'g')} bp).
+**Attention localisation** (default "last" track): among the {a["n_correct_positives"]} correctly
+classified positives, the track's maximum lies within {a["tolerance_bp"]} bp of a planted site in
+**{_fmt(a["hit_rate"], ".1%")}** (median distance {_fmt(a["median_distance"], "g")} bp).
 
-| motif (nearest site to the peak) | recall of sequences with it (P >= 0.5) | correct positives | attention peak within {a['tolerance_bp']} bp |
+| motif (nearest site to the peak) | recall of sequences with it (P >= 0.5) | correct positives | attention peak within {a["tolerance_bp"]} bp |
 |---|---|---|---|
 {per}
 
-Targets: {', '.join(f"{k}: {'met' if v else 'NOT met'}" for k, v in record['targets_met'].items())}.
+Targets: {", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in record["targets_met"].items())}.
 
 ## Motif discovery on its attention
 {motif_note}
@@ -452,14 +519,14 @@ Targets: {', '.join(f"{k}: {'met' if v else 'NOT met'}" for k, v in record['targ
   (labels in `id2label`); `vocab.txt`, `tokenizer_config.json`, `special_tokens_map.json`:
   the original DNABERT 6-mer vocabulary, so the folder also loads with the original tools.
 - `metrics.json`: everything above, machine-readable, with the full recipe.
-- `example_positives.fa`, `example_negatives.fa` ({r['n_examples']} sequences each, from the
+- `example_positives.fa`, `example_negatives.fa` ({r["n_examples"]} sequences each, from the
   test set) and `example_sites.tsv` (ground truth: id, motif, jaspar_id, start, end
   (0-based, half-open), strand, site, rel_score): the app's "load example data".
 
 ## Rebuild
 `python -m dnabert demo-model --out models/demo --overwrite` (seeded; CPU, a few tens of
-minutes on 2 threads). Built with Python {record['built_with']['python']}, torch
-{record['built_with']['torch']}, transformers {record['built_with']['transformers']}; other versions or
+minutes on 2 threads). Built with Python {record["built_with"]["python"]}, torch
+{record["built_with"]["torch"]}, transformers {record["built_with"]["transformers"]}; other versions or
 thread counts may give slightly different weights.
 
 ## Limitations
@@ -468,5 +535,3 @@ two motifs and nothing else about real genomes; its probabilities on real sequen
 mean only "contains something CTCF- or YY1-like". Edge bases (first and last 5) are covered by fewer k-mers, and
 no site was planted there.
 """
-
-

@@ -309,7 +309,9 @@ MODEL_PRESETS: dict[str, ModelShape] = {
 }
 
 
-def model_shape(preset: str = "base", layers: int | None = None, hidden: int | None = None, heads: int | None = None) -> ModelShape:
+def model_shape(
+    preset: str = "base", layers: int | None = None, hidden: int | None = None, heads: int | None = None
+) -> ModelShape:
     """A preset (:data:`MODEL_PRESETS`) with optional overrides; intermediate = 4 x hidden when hidden is given."""
     if preset not in MODEL_PRESETS:
         raise InputError(f"unknown model preset {preset!r}; choose one of {', '.join(MODEL_PRESETS)}")
@@ -403,7 +405,10 @@ def build_classifier(model: str | Path | None, k: int | None, labels: list[str],
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             clf, info = BertForSequenceClassification.from_pretrained(
-                resolve_model_path(model), config=config, local_files_only=True, ignore_mismatched_sizes=True,
+                resolve_model_path(model),
+                config=config,
+                local_files_only=True,
+                ignore_mismatched_sizes=True,
                 output_loading_info=True,
             )
     except Exception as e:  # any failure reading unknown weights (truncated, pickled code) is the file's fault
@@ -555,8 +560,9 @@ def finetune(
     }
     if main_process:
         (out / "metrics.json").write_text(json.dumps(_clean(record), indent=2) + "\n")
-    return FinetuneResult(path=out, labels=classes, dev_metrics=dev_metrics, test_metrics=test_metrics, history=history,
-                          train_seconds=train_seconds)
+    return FinetuneResult(
+        path=out, labels=classes, dev_metrics=dev_metrics, test_metrics=test_metrics, history=history, train_seconds=train_seconds
+    )
 
 
 def stratified_split(train: LabeledData, y: np.ndarray, fraction: float, seed: int):
@@ -571,9 +577,15 @@ def stratified_split(train: LabeledData, y: np.ndarray, fraction: float, seed: i
     counts = np.bincount(y)
     n_dev = int(round(fraction * len(y)))
     if counts[counts > 0].min() < 2 or n_dev < len(counts) or len(y) - n_dev < len(counts):
-        return train, None, y, None, (
-            f"no dev set given and {train.name} is too small for a stratified {fraction:.0%} split: "
-            "trained without a dev set (last step kept)"
+        return (
+            train,
+            None,
+            y,
+            None,
+            (
+                f"no dev set given and {train.name} is too small for a stratified {fraction:.0%} split: "
+                "trained without a dev set (last step kept)"
+            ),
         )
     idx_train, idx_dev = train_test_split(np.arange(len(y)), test_size=n_dev, stratify=y, random_state=seed)
     idx_train, idx_dev = np.sort(idx_train), np.sort(idx_dev)

@@ -50,8 +50,7 @@ def k_from_vocab_size(n: int) -> int:
         if n == N_SPECIAL + 4**k:
             return k
     raise ValueError(
-        f"a vocabulary of {n} tokens matches no DNABERT k-mer size; expected 69 (k=3), 261 (k=4), "
-        "1029 (k=5) or 4101 (k=6)"
+        f"a vocabulary of {n} tokens matches no DNABERT k-mer size; expected 69 (k=3), 261 (k=4), 1029 (k=5) or 4101 (k=6)"
     )
 
 
@@ -147,8 +146,7 @@ def from_kmer_sentence(sentence: str) -> str:
     for i, (a, b) in enumerate(zip(kmers[:-1], kmers[1:]), start=1):
         if len(b) != k or a[1:] != b[:-1]:
             raise SequenceError(
-                f"k-mer {i} ({b!r}) does not overlap k-mer {i - 1} ({a!r}) by {k - 1} bases: "
-                "not a DNABERT k-mer sentence"
+                f"k-mer {i} ({b!r}) does not overlap k-mer {i - 1} ({a!r}) by {k - 1} bases: not a DNABERT k-mer sentence"
             )
     return normalize_sequence(kmers[0] + "".join(km[-1] for km in kmers[1:]), "k-mer sentence")
 

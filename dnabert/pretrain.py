@@ -76,8 +76,9 @@ class SpanMaskingCollator:
     ``input_ids``, ``attention_mask`` and ``labels``, int64 tensors of shape (B, T).
     """
 
-    def __init__(self, k: int, mlm_probability: float = 0.15, mask_prob: float = 0.8, random_prob: float = 0.1,
-                 seed: int | None = None):
+    def __init__(
+        self, k: int, mlm_probability: float = 0.15, mask_prob: float = 0.8, random_prob: float = 0.1, seed: int | None = None
+    ):
         if not 0 < mlm_probability < 1:
             raise ValueError(f"mlm_probability must be in (0, 1), got {mlm_probability}")
         self.k = k
@@ -157,8 +158,9 @@ def acgt_segments(seq: str, min_len: int) -> list[str]:
     return [m for m in re.split(r"[^ACGT]+", seq.upper()) if len(m) >= min_len]
 
 
-def pretrain_samples(seqs: list[str], k: int, min_length: int = 5, max_length: int = 510, sample_ratio: float = 1.0,
-                     seed: int = 0) -> list[str]:
+def pretrain_samples(
+    seqs: list[str], k: int, min_length: int = 5, max_length: int = 510, sample_ratio: float = 1.0, seed: int = 0
+) -> list[str]:
     """Training sequences the way the DNABERT paper makes them: non-overlapping splitting plus random sampling.
 
     1. Every input sequence is split at N (and any non-ACGT letter): sequences
@@ -243,8 +245,9 @@ class PretrainResult:
 
 
 @torch.inference_mode()
-def mlm_loss(model: torch.nn.Module, dataset: TokenDataset, k: int, mlm_probability: float = 0.15, seed: int = 0,
-             batch_size: int = 32) -> float:
+def mlm_loss(
+    model: torch.nn.Module, dataset: TokenDataset, k: int, mlm_probability: float = 0.15, seed: int = 0, batch_size: int = 32
+) -> float:
     """Mean MLM loss over ``dataset`` with a fixed (seeded) span masking."""
     model.eval()
     device = next(model.parameters()).device
@@ -351,7 +354,9 @@ def pretrain(
     chunks = pretrain_samples(seqs, k, settings.min_length, chunk, settings.sample_ratio, settings.seed)
     shortest = max(k, settings.min_length)
     if not chunks:
-        raise InputError(f"no sequence has a stretch of at least {shortest} A/C/G/T bases (N splits them): nothing to pre-train on")
+        raise InputError(
+            f"no sequence has a stretch of at least {shortest} A/C/G/T bases (N splits them): nothing to pre-train on"
+        )
     rng = np.random.default_rng(settings.seed)
     order = rng.permutation(len(chunks))
     n_eval = min(settings.eval_size, len(chunks) // 4)
@@ -402,10 +407,27 @@ def pretrain(
     import json
 
     if main_process:
-        (out / "pretrain_metrics.json").write_text(json.dumps({
-            "k": k, "n_chunks": len(chunks), "n_eval_chunks": len(eval_chunks), "max_length": chunk,
-            "heldout_mlm_loss_before": first_loss, "heldout_mlm_loss_after": last_loss, "steps": trainer.state.global_step,
-            "init": str(model) if model is not None else "random",
-        }, indent=2) + "\n")
-    return PretrainResult(path=out, first_loss=first_loss, last_loss=last_loss, n_chunks=len(chunks),
-                          history=[dict(h) for h in trainer.state.log_history], n_skipped=sum(not acgt_segments(s, shortest) for s in seqs))
+        (out / "pretrain_metrics.json").write_text(
+            json.dumps(
+                {
+                    "k": k,
+                    "n_chunks": len(chunks),
+                    "n_eval_chunks": len(eval_chunks),
+                    "max_length": chunk,
+                    "heldout_mlm_loss_before": first_loss,
+                    "heldout_mlm_loss_after": last_loss,
+                    "steps": trainer.state.global_step,
+                    "init": str(model) if model is not None else "random",
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    return PretrainResult(
+        path=out,
+        first_loss=first_loss,
+        last_loss=last_loss,
+        n_chunks=len(chunks),
+        history=[dict(h) for h in trainer.state.log_history],
+        n_skipped=sum(not acgt_segments(s, shortest) for s in seqs),
+    )

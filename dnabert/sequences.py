@@ -99,7 +99,9 @@ def _decode(data: bytes, name: str, max_bytes: int | None = None) -> str:
         except (EOFError, OSError, gzip.BadGzipFile) as e:
             raise SequenceError(f"{name}: the gzip file is truncated or corrupt ({e}). Re-export or re-compress it.") from None
         if max_bytes is not None and len(data) > max_bytes:
-            raise SequenceError(f"{name}: decompresses to more than the limit of {max_bytes / 2**20:.3g} MB; give a smaller file.")
+            raise SequenceError(
+                f"{name}: decompresses to more than the limit of {max_bytes / 2**20:.3g} MB; give a smaller file."
+            )
     if b"\x00" in data[:4096]:
         raise SequenceError(f"{name}: this looks like a binary file, not FASTA or plain text with one sequence per line.")
     if data.startswith(b"%PDF"):

@@ -186,7 +186,9 @@ def relative_score(site: str, pwm: np.ndarray) -> float:
     return float((s - lo) / (hi - lo))
 
 
-def sample_site(ppm: np.ndarray, rng: np.random.Generator, min_rel_score: float = 0.8, pwm: np.ndarray | None = None) -> tuple[str, float]:
+def sample_site(
+    ppm: np.ndarray, rng: np.random.Generator, min_rel_score: float = 0.8, pwm: np.ndarray | None = None
+) -> tuple[str, float]:
     """Draw a site from ``ppm`` (4, W), redrawing until its relative score >= ``min_rel_score``.
 
     Returns the site (forward strand of the motif) and its relative score.

@@ -71,9 +71,14 @@ if len(seq) - lm.k + 1 > lm.window:
 piece = seq[start : start + lm.window + lm.k - 1]
 tokens, attn = attention_matrices(lm, piece)
 h1, h2, h3 = st.columns(3)
-layer = h1.selectbox("Layer", range(attn.shape[0]), index=attn.shape[0] - 1, format_func=lambda i: f"layer {i}", key="heads_layer")
+layer = h1.selectbox(
+    "Layer", range(attn.shape[0]), index=attn.shape[0] - 1, format_func=lambda i: f"layer {i}", key="heads_layer"
+)
 query = h2.selectbox(
-    "Selected token", range(len(tokens)), index=0, format_func=lambda i: f"{i}: {tokens[i]} (bp {start + i - 1})" if 0 < i < len(tokens) - 1 else f"{i}: {tokens[i]}",
+    "Selected token",
+    range(len(tokens)),
+    index=0,
+    format_func=lambda i: f"{i}: {tokens[i]} (bp {start + i - 1})" if 0 < i < len(tokens) - 1 else f"{i}: {tokens[i]}",
     key="heads_query",
 )
 threshold = h3.select_slider("Hide links below", [0.0, 0.1, 0.2, 0.4, 0.6], value=0.2, key="heads_threshold")
@@ -81,7 +86,9 @@ tab_grid, tab_context, tab_overview, tab_bertviz = st.tabs(["Head grid", "Contex
 with tab_grid:
     st.plotly_chart(head_grid(tokens, attn, query=max(query, 1), layer=layer), width="stretch", key="head_grid_chart")
 with tab_context:
-    st.plotly_chart(context_plot(tokens, attn, layer=layer, query=query, threshold=threshold), width="stretch", key="context_chart")
+    st.plotly_chart(
+        context_plot(tokens, attn, layer=layer, query=query, threshold=threshold), width="stretch", key="context_chart"
+    )
 with tab_overview:
     st.plotly_chart(context_overview(tokens, attn, query=query), width="stretch", key="overview_chart")
 with tab_bertviz:
@@ -95,8 +102,13 @@ with tab_bertviz:
         st.info(f"The bertviz view is limited to {BERTVIZ_MAX_TOKENS} tokens (this window has {len(tokens)}); use the head grid.")
 
 st.subheader("Attention vs. attribution")
-method = st.radio("Attribution", ["integrated_gradients", "gradient_x_input"], horizontal=True, key="attribution_method",
-                  format_func=lambda m: m.replace("_", " "))
+method = st.radio(
+    "Attribution",
+    ["integrated_gradients", "gradient_x_input"],
+    horizontal=True,
+    key="attribution_method",
+    format_func=lambda m: m.replace("_", " "),
+)
 if st.button("Compute attribution", key="attribution_run"):
     try:
         att = attribution_track(lm, piece, method=method)
@@ -114,5 +126,7 @@ write_attention_npz(npz, pos.ids, pos.seqs, pred.scores, mode, lm.k)
 long = attention_long_table(pos.ids, pos.seqs, pred.scores)
 c1, c2 = st.columns(2)
 c1.download_button("Download all scores (NPZ)", npz.getvalue(), "attention.npz", "application/octet-stream")
-c2.download_button("Download all scores (TSV)", long.to_csv(sep="\t", index=False).encode(), "attention.tsv", "text/tab-separated-values")
+c2.download_button(
+    "Download all scores (TSV)", long.to_csv(sep="\t", index=False).encode(), "attention.tsv", "text/tab-separated-values"
+)
 cli_command("attention", "--attention", mode, "--input", "sequences.fa", "--out", "scores.npz", "--tsv", "scores.tsv")

@@ -59,14 +59,18 @@ with col_pos:
     elif source == "Paste":
         st.text_area("Sequences (FASTA or one per line)", key="positives_text", height=150)
     elif not EXAMPLES["positives"].is_file():
-        st.warning("The example data ships with the demo model, which is missing: run `python -m dnabert demo-model --out models/demo`.")
+        st.warning(
+            "The example data ships with the demo model, which is missing: run `python -m dnabert demo-model --out models/demo`."
+        )
     if st.button("Load sequences", type="primary"):
         load("positives", source)
 
 with col_neg:
     st.subheader("Negatives (optional)")
     st.caption("Background sequences for motif enrichment. Without them, dinucleotide-shuffled copies of the sequences are used.")
-    neg_source = st.radio("Negatives", ["Shuffled sequences", "Upload a file", "Paste", "Example data"], key="neg_source", horizontal=True)
+    neg_source = st.radio(
+        "Negatives", ["Shuffled sequences", "Upload a file", "Paste", "Example data"], key="neg_source", horizontal=True
+    )
     if neg_source == "Upload a file":
         st.file_uploader("FASTA, .gz, or one sequence per line", key="negatives_file")
     elif neg_source == "Paste":

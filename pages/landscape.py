@@ -19,7 +19,12 @@ sort = c2.selectbox(
     "Sort rows by",
     ["probability", "class", "peak", "none"],
     key="landscape_sort",
-    format_func={"probability": "predicted probability", "class": "predicted class", "peak": "position of the maximum", "none": "input order"}.get,
+    format_func={
+        "probability": "predicted probability",
+        "class": "predicted class",
+        "peak": "position of the maximum",
+        "none": "input order",
+    }.get,
 )
 target = c3.selectbox("Probability of class", lm.labels, index=len(lm.labels) - 1, key="landscape_class")
 
@@ -32,7 +37,14 @@ except InputError as e:
 c = lm.labels.index(target)
 predicted = [lm.labels[i] for i in pred.probs.argmax(axis=1)]
 fig = attention_landscape(
-    pred.scores, probs=pred.probs[:, c], classes=predicted, ids=pos.ids, sort=sort, title=f"{mode} attention, {len(pos)} sequences"
+    pred.scores,
+    probs=pred.probs[:, c],
+    classes=predicted,
+    ids=pos.ids,
+    sort=sort,
+    title=f"{mode} attention, {len(pos)} sequences",
 )
 st.plotly_chart(fig, width="stretch", key="landscape_chart")
-st.caption("Mean profiles (with a band of one standard deviation) are per predicted class. Sequences of different lengths are padded on the right.")
+st.caption(
+    "Mean profiles (with a band of one standard deviation) are per predicted class. Sequences of different lengths are padded on the right."
+)

@@ -25,13 +25,23 @@ st.caption(
 with st.form("motif_params"):
     c1, c2, c3, c4 = st.columns(4)
     attention = c1.selectbox("Attention", ["last", "mean", "rollout"], help="How attention becomes per-nucleotide scores")
-    mode = c1.selectbox("Candidates", ["kmers", "regions"], help="kmers: k-mers in high-attention regions, assembled (recommended); regions: exact region strings, the original DNABERT analysis")
-    rule = c2.selectbox("Region rule", ["zscore", "original"], help="zscore: score > mean + z x SD; original: > mean and > 10 x minimum")
+    mode = c1.selectbox(
+        "Candidates",
+        ["kmers", "regions"],
+        help="kmers: k-mers in high-attention regions, assembled (recommended); regions: exact region strings, the original DNABERT analysis",
+    )
+    rule = c2.selectbox(
+        "Region rule", ["zscore", "original"], help="zscore: score > mean + z x SD; original: > mean and > 10 x minimum"
+    )
     z = c2.number_input("z", 0.0, 5.0, 1.0, 0.1, help="zscore rule threshold in standard deviations")
     min_len = c2.number_input("Minimum region length", 3, 30, 5, help="Shortest high-attention run (bp); also the shortest k-mer")
     k_max = c3.number_input("Longest k-mer", 5, 12, 8, help="kmers mode: longest candidate word")
-    pval = c3.number_input("q-value cutoff", 1e-6, 0.5, 0.005, format="%.4f", help="Benjamini-Hochberg cutoff for enriched candidates")
-    mismatches = c3.number_input("Mismatches when assembling", 0, 3, 1, help="Mismatches a seed k-mer tolerates when collecting sites")
+    pval = c3.number_input(
+        "q-value cutoff", 1e-6, 0.5, 0.005, format="%.4f", help="Benjamini-Hochberg cutoff for enriched candidates"
+    )
+    mismatches = c3.number_input(
+        "Mismatches when assembling", 0, 3, 1, help="Mismatches a seed k-mer tolerates when collecting sites"
+    )
     window = c4.number_input("Window size", 8, 60, 24, help="Width (bp) of the window cut around every instance")
     min_n = c4.number_input("Minimum instances", 1, 100, 3, help="Fewest instances for a motif to be reported")
     database = c4.selectbox("Match against", ["JASPAR2024 CORE vertebrates", "none"], help="TOMTOM database (offline)")
@@ -82,13 +92,19 @@ table = motif_table(result)
 if len(table):
     sci = {c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "q", "best_match_q")}
     st.dataframe(table, hide_index=True, width="stretch", column_config=sci)
-    choice = st.selectbox("Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}")
+    choice = st.selectbox(
+        "Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}"
+    )
     motif = result.motifs[choice]
     left, right = st.columns(2)
     left.image(files[f"logos/{motif.id}.png"], caption=f"{motif.id} (information content)")
     left.image(files[f"logos/{motif.id}_rc.png"], caption=f"{motif.id}, reverse complement")
     matches = result.matches[result.matches["motif"] == motif.id]
-    right.dataframe(matches.drop(columns=["motif"]), hide_index=True, column_config={c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "E", "q")})
+    right.dataframe(
+        matches.drop(columns=["motif"]),
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "E", "q")},
+    )
     st.subheader(f"Instances of {motif.id}")
     st.dataframe(motif.instances, hide_index=True, width="stretch")
 else:
@@ -104,6 +120,16 @@ d[5].download_button("Everything (zip)", zipped.getvalue(), "motifs.zip", "appli
 with st.expander("Report preview"):
     st.iframe(files["report.html"].decode(), height=600)
 cli_command(
-    "motifs", "--positives", "positives.fa", *([] if shuffled else ["--negatives", "negatives.fa"]),
-    "--attention", attention, "--mode", mode, "--rule", rule, "--out", "motifs_out",
+    "motifs",
+    "--positives",
+    "positives.fa",
+    *([] if shuffled else ["--negatives", "negatives.fa"]),
+    "--attention",
+    attention,
+    "--mode",
+    mode,
+    "--rule",
+    rule,
+    "--out",
+    "motifs_out",
 )

@@ -30,12 +30,19 @@ for col, label in zip(cols, lm.labels):
 
 query = st.text_input("Filter by id (substring)", key="predict_filter")
 shown = table[table["id"].str.contains(query, regex=False)] if query else table
-st.dataframe(shown, hide_index=True, width="stretch", column_config={
-    f"p_{lab}": st.column_config.ProgressColumn(f"p_{lab}", min_value=0.0, max_value=1.0, format="%.3f") for lab in lm.labels
-})
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        f"p_{lab}": st.column_config.ProgressColumn(f"p_{lab}", min_value=0.0, max_value=1.0, format="%.3f") for lab in lm.labels
+    },
+)
 target = lm.labels[-1]
 st.plotly_chart(
-    px.histogram(table, x=f"p_{target}", color="predicted", nbins=40, range_x=[0, 1], height=300, title=f"P({target}) over all sequences"),
+    px.histogram(
+        table, x=f"p_{target}", color="predicted", nbins=40, range_x=[0, 1], height=300, title=f"P({target}) over all sequences"
+    ),
     width="stretch",
 )
 st.download_button("Download predictions (CSV)", table.to_csv(index=False).encode(), "predictions.csv", "text/csv")

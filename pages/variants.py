@@ -18,12 +18,16 @@ c1, c2 = st.columns(2)
 target = c1.selectbox("Score the probability of class", lm.labels, index=len(lm.labels) - 1, key="variants_class")
 class_index = lm.labels.index(target)
 both = c2.checkbox("Average forward and reverse-complement scores", key="variants_both")
-st.caption("diff = (p_mut - p_wt) x max(p_wt, p_mut); logOR = log2 odds(p_wt) - log2 odds(p_mut), probabilities clipped to [1e-6, 1 - 1e-6].")
+st.caption(
+    "diff = (p_mut - p_wt) x max(p_wt, p_mut); logOR = log2 odds(p_wt) - log2 odds(p_mut), probabilities clipped to [1e-6, 1 - 1e-6]."
+)
 
 tab_map, tab_list = st.tabs(["Mutation map", "Variant list"])
 
 with tab_map:
-    index = st.selectbox("Sequence", range(len(pos)), format_func=lambda i: f"{pos.ids[i]} ({len(pos.seqs[i])} bp)", key="variants_seq")
+    index = st.selectbox(
+        "Sequence", range(len(pos)), format_func=lambda i: f"{pos.ids[i]} ({len(pos.seqs[i])} bp)", key="variants_seq"
+    )
     seq = pos.seqs[index]
     st.caption(f"{3 * len(seq)} single-base mutants, scored in batches.")
     if st.button("Run saturation mutagenesis", type="primary", key="variants_map_run"):
@@ -41,14 +45,31 @@ with tab_map:
     mm = st.session_state.get("variants_map")
     if mm is not None and mm.seq == seq:
         st.plotly_chart(
-            mutation_map_figure(mm.seq, mm.diff, mm.log_or, mm.p_wt, mm.p_mut, mm.attention_wt, title=f"{mm.id}: P({mm.label}) = {mm.p_wt:.3f}"),
+            mutation_map_figure(
+                mm.seq, mm.diff, mm.log_or, mm.p_wt, mm.p_mut, mm.attention_wt, title=f"{mm.id}: P({mm.label}) = {mm.p_wt:.3f}"
+            ),
             width="stretch",
             key="mutation_map_chart",
         )
         table = mutation_map_table(mm)
         st.dataframe(table.head(200), hide_index=True, width="stretch")
-        st.download_button("Download all mutants (TSV)", table.to_csv(sep="\t", index=False).encode(), f"{mm.id}_mutations.tsv", "text/tab-separated-values")
-    cli_command("mutate", "--input", "sequences.fa", "--class", target, "--attention-change", *(["--both-strands"] if both else []), "--out", "mutations.tsv")
+        st.download_button(
+            "Download all mutants (TSV)",
+            table.to_csv(sep="\t", index=False).encode(),
+            f"{mm.id}_mutations.tsv",
+            "text/tab-separated-values",
+        )
+    cli_command(
+        "mutate",
+        "--input",
+        "sequences.fa",
+        "--class",
+        target,
+        "--attention-change",
+        *(["--both-strands"] if both else []),
+        "--out",
+        "mutations.tsv",
+    )
 
 with tab_list:
     st.markdown(
@@ -78,5 +99,19 @@ with tab_list:
     table = st.session_state.get("variants_table")
     if table is not None:
         st.dataframe(table, hide_index=True, width="stretch")
-        st.download_button("Download (TSV)", table.to_csv(sep="\t", index=False).encode(), "variants.tsv", "text/tab-separated-values")
-    cli_command("mutate", "--input", "sequences.fa", "--variants", "variants.tsv", "--class", target, "--attention-change", *(["--both-strands"] if both else []), "--out", "variants_scored.tsv")
+        st.download_button(
+            "Download (TSV)", table.to_csv(sep="\t", index=False).encode(), "variants.tsv", "text/tab-separated-values"
+        )
+    cli_command(
+        "mutate",
+        "--input",
+        "sequences.fa",
+        "--variants",
+        "variants.tsv",
+        "--class",
+        target,
+        "--attention-change",
+        *(["--both-strands"] if both else []),
+        "--out",
+        "variants_scored.tsv",
+    )

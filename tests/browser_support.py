@@ -28,8 +28,23 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90):
     """Start ``streamlit run app.py`` on a free loopback port; yield its URL."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
         cwd=REPO,
         env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
         stdout=subprocess.PIPE,
@@ -44,7 +59,9 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90):
                 break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"streamlit did not start:\n{proc.stdout.read().decode() if proc.stdout else ''}") from None
+                    raise RuntimeError(
+                        f"streamlit did not start:\n{proc.stdout.read().decode() if proc.stdout else ''}"
+                    ) from None
                 time.sleep(0.5)
         yield url
     finally:

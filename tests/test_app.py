@@ -102,7 +102,9 @@ def test_variants_page_mutation_map_and_list():
     seq_len = len(at.session_state["positives"].seqs[0])
     assert at.session_state["variants_map"].diff.shape == (seq_len, 4)
     first = at.session_state["positives"].ids[0]
-    at.file_uploader(key="variants_file").upload("v.tsv", f"id\tstart\tend\talt\n{first}\t10\t10\tAAA\n{first}\t20\t22\t\n".encode()).run()
+    at.file_uploader(key="variants_file").upload(
+        "v.tsv", f"id\tstart\tend\talt\n{first}\t10\t10\tAAA\n{first}\t20\t22\t\n".encode()
+    ).run()
     at.button(key="variants_list_run").click().run()
     assert not at.exception and not at.error
     assert len(at.session_state["variants_table"]) == 2

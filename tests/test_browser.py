@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -143,7 +142,10 @@ def test_full_flow(server, browser, tmp_path):
 def test_two_sessions_see_only_their_own_data(server, browser):
     """Two browser contexts load different sequences at the same time; each one's results hold only its own."""
     sessions = []
-    for name, seq in [("alpha_only", "ACGTTGCAAGGCTTACGATCGATCGGGCGCCCCCTGGTGGCC"), ("beta_only", "TTGACCGGTACGTACGATCGATCGACTAGCTAGCAGCATCGA")]:
+    for name, seq in [
+        ("alpha_only", "ACGTTGCAAGGCTTACGATCGATCGGGCGCCCCCTGGTGGCC"),
+        ("beta_only", "TTGACCGGTACGTACGATCGATCGACTAGCTAGCAGCATCGA"),
+    ]:
         context = browser.new_context(viewport={"width": 1300, "height": 900}, accept_downloads=True)
         page = context.new_page()
         urls = track_requests(page)

@@ -98,7 +98,12 @@ def test_pickle_payload_is_not_executed(tmp_path):
         (lambda p: (p / "config.json").write_text("{not json"), "not valid JSON"),
         (lambda p: (p / "model.safetensors").unlink(), "no weights"),
         (lambda p: (p / "model.safetensors").write_bytes(b"garbage"), "could not be loaded"),
-        (lambda p: (p / "config.json").write_text(json.dumps({**json.loads((p / "config.json").read_text()), "model_type": "gpt2"})), "only BERT"),
+        (
+            lambda p: (p / "config.json").write_text(
+                json.dumps({**json.loads((p / "config.json").read_text()), "model_type": "gpt2"})
+            ),
+            "only BERT",
+        ),
     ],
 )
 def test_broken_folders_give_clear_errors(tmp_path, damage, message):

@@ -34,7 +34,24 @@ def test_predict(tiny_model_dir, fasta, tmp_path, capsys):
 
 def test_attention_npz_and_tsv(tiny_model_dir, fasta, tmp_path):
     out, tsv = tmp_path / "s.npz", tmp_path / "s.tsv"
-    assert main(["attention", "--model", str(tiny_model_dir), "--input", str(fasta), "--out", str(out), "--tsv", str(tsv), "--attention", "mean"]) == 0
+    assert (
+        main(
+            [
+                "attention",
+                "--model",
+                str(tiny_model_dir),
+                "--input",
+                str(fasta),
+                "--out",
+                str(out),
+                "--tsv",
+                str(tsv),
+                "--attention",
+                "mean",
+            ]
+        )
+        == 0
+    )
     ids, tracks = load_attention_npz(out)
     seqs = read_sequences(fasta).seqs
     assert ids == ["a", "b", "a_2"] and [len(t) for t in tracks] == [len(s) for s in seqs]
@@ -46,7 +63,12 @@ def test_attention_npz_and_tsv(tiny_model_dir, fasta, tmp_path):
 
 def test_scan_covers_the_sequence(tiny_model_dir, fasta, tmp_path):
     out = tmp_path / "scan.tsv"
-    assert main(["scan", "--model", str(tiny_model_dir), "--input", str(fasta), "--window", "20", "--stride", "10", "--out", str(out)]) == 0
+    assert (
+        main(
+            ["scan", "--model", str(tiny_model_dir), "--input", str(fasta), "--window", "20", "--stride", "10", "--out", str(out)]
+        )
+        == 0
+    )
     table = pd.read_csv(out, sep="\t")
     a = table[table["id"] == "a"]
     assert a["start"].tolist() == [0, 10, 20, 25] and (a["end"] - a["start"] == 20).all()
@@ -72,7 +94,10 @@ def test_bad_input_exit_2_and_no_output(tiny_model_dir, tmp_path, capsys, conten
 def test_bad_model_and_window(tiny_model_dir, fasta, tmp_path, capsys):
     assert main(["predict", "--model", str(tmp_path / "nope"), "--input", str(fasta), "--out", str(tmp_path / "x")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert main(["scan", "--model", str(tiny_model_dir), "--input", str(fasta), "--window", "600", "--out", str(tmp_path / "x")]) == 2
+    assert (
+        main(["scan", "--model", str(tiny_model_dir), "--input", str(fasta), "--window", "600", "--out", str(tmp_path / "x")])
+        == 2
+    )
     assert "more k-mers than the model window" in capsys.readouterr().err
 
 

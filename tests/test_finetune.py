@@ -132,9 +132,37 @@ def planted_run(tmp_path_factory):
     dev_idx = np.arange(100)
     write_table(tmp / "dev.tsv", data.subset(dev_idx))
     out = tmp / "model"
-    code = main(["finetune", "--train", str(tmp / "train.tsv"), "--dev", str(tmp / "dev.tsv"), "--test", str(tmp / "test.tsv"),
-                 "--k", "6", "--layers", "1", "--hidden", "32", "--heads", "2", "--epochs", "3", "--lr", "3e-3",
-                 "--batch-size", "32", "--threads", "1", "--device", "cpu", "--out", str(out)])
+    code = main(
+        [
+            "finetune",
+            "--train",
+            str(tmp / "train.tsv"),
+            "--dev",
+            str(tmp / "dev.tsv"),
+            "--test",
+            str(tmp / "test.tsv"),
+            "--k",
+            "6",
+            "--layers",
+            "1",
+            "--hidden",
+            "32",
+            "--heads",
+            "2",
+            "--epochs",
+            "3",
+            "--lr",
+            "3e-3",
+            "--batch-size",
+            "32",
+            "--threads",
+            "1",
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     return tmp, out, test
 
@@ -162,8 +190,9 @@ def test_saved_folder_loads_and_predicts(planted_run):
 
 def test_continue_from_a_saved_folder(planted_run, tmp_path):
     tmp, out, _ = planted_run
-    res = finetune(read_labeled(tmp / "dev.tsv"), tmp_path / "again", model=out,
-                   settings=FinetuneSettings(epochs=1, threads=1, device="cpu"))
+    res = finetune(
+        read_labeled(tmp / "dev.tsv"), tmp_path / "again", model=out, settings=FinetuneSettings(epochs=1, threads=1, device="cpu")
+    )
     assert res.labels == ["negative", "positive"]
     assert load_model(tmp_path / "again").labels == ["negative", "positive"]
 
@@ -218,8 +247,13 @@ def test_stratified_dev_split_and_small_sets():
 def test_no_dev_given_uses_a_split_and_early_stopping(tmp_path):
     data = make_planted_dataset(60, 60, length=60, motifs=("MA0139.2",), shuffled_fraction=0.0, seed=4)
     train = LabeledData(data.seqs, ["positive" if v else "negative" for v in data.labels], data.ids, "train")
-    res = finetune(train, tmp_path / "m", k=6, shape=TINY,
-                   settings=FinetuneSettings(epochs=20, learning_rate=1e-5, patience=1, threads=1, device="cpu"))
+    res = finetune(
+        train,
+        tmp_path / "m",
+        k=6,
+        shape=TINY,
+        settings=FinetuneSettings(epochs=20, learning_rate=1e-5, patience=1, threads=1, device="cpu"),
+    )
     rec = json.loads((tmp_path / "m" / "metrics.json").read_text())
     assert rec["n_dev"] == 12 and rec["n_train"] == 108 and "stratified" in rec["notes"][0]
     evals = [h for h in res.history if "eval_auroc" in h]

@@ -153,9 +153,15 @@ def test_few_steps_lower_the_mlm_loss(tmp_path):
     seqs = ["".join(rng.choice(units, 5)) for _ in range(200)]
     out = tmp_path / "mlm"
     shape = ModelShape(layers=1, hidden=32, heads=2, intermediate=64, max_tokens=64)
-    res = pretrain(seqs, out, k=K, shape=shape,
-                   settings=PretrainSettings(max_steps=25, batch_size=16, learning_rate=5e-3, eval_size=32, log_every=5,
-                                             threads=1, device="cpu"))
+    res = pretrain(
+        seqs,
+        out,
+        k=K,
+        shape=shape,
+        settings=PretrainSettings(
+            max_steps=25, batch_size=16, learning_rate=5e-3, eval_size=32, log_every=5, threads=1, device="cpu"
+        ),
+    )
     assert res.last_loss < res.first_loss - 1.0, (res.first_loss, res.last_loss)
     assert res.n_chunks > 200  # split pieces + as many sampled ones
     rec = json.loads((out / "pretrain_metrics.json").read_text())
@@ -181,7 +187,9 @@ def test_pretrain_cli_errors(tmp_path, capsys):
     assert main(["pretrain", "--input", str(short), "--out", str(tmp_path / "new"), "--k", "6"]) == 2
     assert "nothing to pre-train" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()
-    assert main(["pretrain", "--input", str(fa), "--out", str(tmp_path / "new"), "--k", "6", "--hidden", "100", "--heads", "3"]) == 2
+    assert (
+        main(["pretrain", "--input", str(fa), "--out", str(tmp_path / "new"), "--k", "6", "--hidden", "100", "--heads", "3"]) == 2
+    )
     assert "multiple of the number of heads" in capsys.readouterr().err
     garbage = tmp_path / "garbage"
     garbage.mkdir()

@@ -260,11 +260,17 @@ def test_logo_and_report_code_leaves_no_figure_open(tmp_path):
 LIMITS = {  # limit: (module constant, value, data, message)
     "upload size": ("MAX_UPLOAD_MB", 0.001, fasta(["a", "b"], SEQS[:2]) * 10, "MB is over the app's limit of 0.001 MB"),
     "gzip that inflates": (
-        "MAX_UPLOAD_MB", 0.01, gzip.compress((b"A" * 99 + b"\n") * 10000), "decompresses to more than the limit of 0.01 MB"
+        "MAX_UPLOAD_MB",
+        0.01,
+        gzip.compress((b"A" * 99 + b"\n") * 10000),
+        "decompresses to more than the limit of 0.01 MB",
     ),
     "sequence count": ("MAX_SEQUENCES", 3, fasta(list("abcd"), SEQS + SEQS[:1]), "4 sequences is over the app's limit of 3"),
     "sequence length": (
-        "MAX_LENGTH", 100, fasta(["short", "long"], [SEQS[0], SEQS[1] * 3]), "sequence 'long' is 180 bp, over the app's limit"
+        "MAX_LENGTH",
+        100,
+        fasta(["short", "long"], [SEQS[0], SEQS[1] * 3]),
+        "sequence 'long' is 180 bp, over the app's limit",
     ),
 }
 

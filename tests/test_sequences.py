@@ -99,7 +99,13 @@ def test_shuffle_is_seeded_and_shuffles():
 
 
 @settings(max_examples=60, deadline=None)
-@given(records=st.lists(st.tuples(st.text("abcxyz0123_", min_size=1, max_size=8), st.text("ACGTNacgtn", min_size=1, max_size=80)), min_size=1, max_size=10))
+@given(
+    records=st.lists(
+        st.tuples(st.text("abcxyz0123_", min_size=1, max_size=8), st.text("ACGTNacgtn", min_size=1, max_size=80)),
+        min_size=1,
+        max_size=10,
+    )
+)
 def test_fasta_parser_fuzz(records):
     text = "".join(f">{rid}\n{seq}\n" for rid, seq in records)
     data = parse_sequences(text)

@@ -16,8 +16,14 @@ from viz.tracks import attention_track
 
 CHROMIUM = Path("/usr/bin/chromium")
 PLOTLY_FIGURES = {
-    "attention_track", "attention_track_long", "landscape", "head_grid", "context", "context_overview",
-    "mutation_map", "attention_vs_attribution",
+    "attention_track",
+    "attention_track_long",
+    "landscape",
+    "head_grid",
+    "context",
+    "context_overview",
+    "mutation_map",
+    "attention_vs_attribution",
 }
 LOGOS = {"logo", "logo_reverse_complement", "logo_jaspar_match"}
 

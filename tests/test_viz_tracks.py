@@ -37,7 +37,10 @@ def test_track_data_regions_sites_and_seams():
     seq = random_seqs(1, 60, 60, seed=1)[0]
     scores = np.linspace(0, 1, 60)
     fig = attention_track(
-        seq, scores, regions=np.array([[10, 20]]), sites=[(12, 18, "NRF1"), (40, 50, "REST"), (2, 8, "NRF1")],
+        seq,
+        scores,
+        regions=np.array([[10, 20]]),
+        sites=[(12, 18, "NRF1"), (40, 50, "REST"), (2, 8, "NRF1")],
         windows=np.array([[0, 40], [30, 60]]),
     )
     line = trace(fig, "attention")

@@ -90,10 +90,14 @@ def parse_upload(data: bytes, name: str) -> SequenceSet:
     """Parse uploaded or pasted sequences and enforce the app's limits (also on what a gzip file inflates to)."""
     limit = int(MAX_UPLOAD_MB * 2**20)
     if len(data) > limit:
-        raise InputError(f"{name}: {len(data) / 2**20:.1f} MB is over the app's limit of {MAX_UPLOAD_MB:g} MB; use the CLI for large inputs")
+        raise InputError(
+            f"{name}: {len(data) / 2**20:.1f} MB is over the app's limit of {MAX_UPLOAD_MB:g} MB; use the CLI for large inputs"
+        )
     seqs = parse_sequences(data, name, max_bytes=limit)
     if len(seqs) > MAX_SEQUENCES:
-        raise InputError(f"{name}: {len(seqs)} sequences is over the app's limit of {MAX_SEQUENCES}; use the CLI (command shown on each page) for large inputs")
+        raise InputError(
+            f"{name}: {len(seqs)} sequences is over the app's limit of {MAX_SEQUENCES}; use the CLI (command shown on each page) for large inputs"
+        )
     longest = max(range(len(seqs)), key=lambda i: len(seqs.seqs[i]))
     if len(seqs.seqs[longest]) > MAX_LENGTH:
         raise InputError(
@@ -146,7 +150,13 @@ def run_prediction(seqs: SequenceSet, attention: str | None) -> Prediction:
 def _predict_with_bar(seqs: list[str], attention: str | None) -> Prediction:
     bar = st.progress(0.0, text="Scoring sequences...")
     try:
-        return predict(current_model(), seqs, batch_size=32, attention=attention, progress=lambda d, t: bar.progress(d / t, text=f"Scoring windows {d}/{t}"))
+        return predict(
+            current_model(),
+            seqs,
+            batch_size=32,
+            attention=attention,
+            progress=lambda d, t: bar.progress(d / t, text=f"Scoring windows {d}/{t}"),
+        )
     finally:
         bar.empty()
 
@@ -183,4 +193,3 @@ def gc_fraction(seqs: list[str]) -> np.ndarray:
         if acgt:
             out[i] = (s.count("G") + s.count("C")) / acgt
     return out
-

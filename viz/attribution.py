@@ -44,26 +44,51 @@ def attention_vs_attribution(
     corr = attention_correlation(att, attr)
     x = np.arange(len(seq))
     fig = make_subplots(
-        rows=3, cols=2, column_widths=[0.74, 0.26], row_heights=[0.42, 0.42, 0.16],
+        rows=3,
+        cols=2,
+        column_widths=[0.74, 0.26],
+        row_heights=[0.42, 0.42, 0.16],
         specs=[[{}, {"rowspan": 3}], [{}, None], [{}, None]],
-        shared_xaxes=True, horizontal_spacing=0.07, vertical_spacing=0.04,
+        shared_xaxes=True,
+        horizontal_spacing=0.07,
+        vertical_spacing=0.04,
     )
     fig.add_trace(
-        go.Scatter(x=x, y=att, mode="lines", line=dict(color="#222222", shape="hvh"), name="attention",
-                   hovertemplate="position %{x}<br>attention %{y:.4g}<extra></extra>"),
-        row=1, col=1,
+        go.Scatter(
+            x=x,
+            y=att,
+            mode="lines",
+            line=dict(color="#222222", shape="hvh"),
+            name="attention",
+            hovertemplate="position %{x}<br>attention %{y:.4g}<extra></extra>",
+        ),
+        row=1,
+        col=1,
     )
     fig.add_trace(
-        go.Bar(x=x, y=attr, marker_color=np.where(attr >= 0, "#d62728", "#1f77b4"), name="attribution",
-               hovertemplate="position %{x}<br>" + method + " %{y:.4g}<extra></extra>"),
-        row=2, col=1,
+        go.Bar(
+            x=x,
+            y=attr,
+            marker_color=np.where(attr >= 0, "#d62728", "#1f77b4"),
+            name="attribution",
+            hovertemplate="position %{x}<br>" + method + " %{y:.4g}<extra></extra>",
+        ),
+        row=2,
+        col=1,
     )
     fig.add_trace(base_strip(seq, letters=len(seq) <= LETTERS_MAX), row=3, col=1)
     fig.add_trace(
-        go.Scatter(x=np.abs(attr), y=att, mode="markers", marker=dict(size=5, color="#555555", opacity=0.6),
-                   name="positions", text=[f"position {i} ({b})" for i, b in enumerate(seq)],
-                   hovertemplate="%{text}<br>|attribution| %{x:.4g}<br>attention %{y:.4g}<extra></extra>"),
-        row=1, col=2,
+        go.Scatter(
+            x=np.abs(attr),
+            y=att,
+            mode="markers",
+            marker=dict(size=5, color="#555555", opacity=0.6),
+            name="positions",
+            text=[f"position {i} ({b})" for i, b in enumerate(seq)],
+            hovertemplate="%{text}<br>|attribution| %{x:.4g}<br>attention %{y:.4g}<extra></extra>",
+        ),
+        row=1,
+        col=2,
     )
     fig.update_yaxes(title_text="attention", row=1, col=1)
     fig.update_yaxes(title_text=method, row=2, col=1)

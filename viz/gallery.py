@@ -95,8 +95,10 @@ def load_inputs(model: str, n: int, scratch: Path) -> tuple[LoadedModel, Planted
     """Model, sequences and notes for the gallery (see the module docstring)."""
     notes = []
     if model == "demo" and not (DEMO_MODEL_DIR / "config.json").is_file():
-        notes.append("the demo model is not built (python -m dnabert demo-model): using a tiny RANDOM model, so the "
-                     "figures show the plotting, not what a trained model attends to")
+        notes.append(
+            "the demo model is not built (python -m dnabert demo-model): using a tiny RANDOM model, so the "
+            "figures show the plotting, not what a trained model attends to"
+        )
         lm = random_model(scratch / "random_model")
     else:
         lm = load_model(model)
@@ -118,8 +120,11 @@ def logo_figures(data: PlantedData, scores: list[np.ndarray], notes: list[str]) 
     pos = np.flatnonzero(data.labels == 1)
     neg = np.flatnonzero(data.labels == 0)
     result = find_motifs(
-        [data.seqs[i] for i in pos], [scores[i] for i in pos], [data.seqs[i] for i in neg] or None,
-        database=database, pos_ids=[data.ids[i] for i in pos],
+        [data.seqs[i] for i in pos],
+        [scores[i] for i in pos],
+        [data.seqs[i] for i in neg] or None,
+        database=database,
+        pos_ids=[data.ids[i] for i in pos],
     )
     if result.motifs:
         name, ppm = f"{result.motifs[0].id} {result.motifs[0].consensus}", result.motifs[0].ppm.T
@@ -136,7 +141,11 @@ def logo_figures(data: PlantedData, scores: list[np.ndarray], notes: list[str]) 
         "logo": motif_logo(ppm, name),
         "logo_reverse_complement": motif_logo(ppm, name, reverse_complement=True),
         "logo_jaspar_match": aligned_logos(
-            ppm, database.ppm(best["target_id"]).T, int(best["offset"]), best["orientation"], name,
+            ppm,
+            database.ppm(best["target_id"]).T,
+            int(best["offset"]),
+            best["orientation"],
+            name,
             f"{best['target_id']} {best['target_name']} (p = {best['p']:.2g})",
         ),
     }
@@ -153,7 +162,11 @@ def make_figures(lm: LoadedModel, data: PlantedData, notes: list[str]) -> tuple[
     regions = np.stack([found.start, found.end], axis=1)
     figs: dict[str, go.Figure] = {}
     figs["attention_track"] = attention_track(
-        seq, track, regions, _sites(data, focus), pred.windows[focus],
+        seq,
+        track,
+        regions,
+        _sites(data, focus),
+        pred.windows[focus],
         title=f"{data.ids[focus]}: attention (p = {p_pos[focus]:.3f}); shaded: high-attention regions",
     )
 
@@ -162,12 +175,19 @@ def make_figures(lm: LoadedModel, data: PlantedData, notes: list[str]) -> tuple[
     joined = "".join(data.seqs[i] for i in parts)
     long_pred = predict(lm, [joined], attention="last")
     figs["attention_track_long"] = attention_track(
-        joined, long_pred.scores[0], sites=[s for i, o in zip(parts, offsets) for s in _sites(data, i, int(o))],
-        windows=long_pred.windows[0], max_points=1000,
+        joined,
+        long_pred.scores[0],
+        sites=[s for i, o in zip(parts, offsets) for s in _sites(data, i, int(o))],
+        windows=long_pred.windows[0],
+        max_points=1000,
         title=f"{len(parts)} positives joined ({len(joined)} bp, {len(long_pred.windows[0])} model windows)",
     )
     figs["landscape"] = attention_landscape(
-        pred.scores, p_pos, np.where(data.labels == 1, "positive", "negative"), data.ids, sort="probability",
+        pred.scores,
+        p_pos,
+        np.where(data.labels == 1, "positive", "negative"),
+        data.ids,
+        sort="probability",
         title=f"attention landscape of {len(data.seqs)} sequences",
     )
 
@@ -184,7 +204,12 @@ def make_figures(lm: LoadedModel, data: PlantedData, notes: list[str]) -> tuple[
 
     mm = score_mutation_map(lm, seq, data.ids[focus], attention=True)
     figs["mutation_map"] = mutation_map(
-        seq, mm.diff, mm.log_or, mm.p_wt, mm.p_mut, mm.attention_wt,
+        seq,
+        mm.diff,
+        mm.log_or,
+        mm.p_wt,
+        mm.p_mut,
+        mm.attention_wt,
         title=f"{data.ids[focus]}: mutation map (class {mm.label}, wild type p = {mm.p_wt:.3f})",
     )
     ig = attribution_track(lm, seq, target=lm.model.config.num_labels - 1)

@@ -71,7 +71,10 @@ def head_grid(tokens: list[str], attn: np.ndarray, query: int = 1, layer: int = 
         raise InputError(f"layer {layer} does not exist; the model has layers 0..{n_layers - 1}")
     shown = layer % n_layers
     fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12,
         subplot_titles=("from [CLS]", f"from token {query} ({tokens[query]})"),
     )
     x = np.arange(n_tokens)
@@ -183,7 +186,11 @@ def context_plot(tokens: list[str], attn: np.ndarray, layer: int, query: int, th
     if links == 0:
         fig.add_annotation(
             text=f"no attention >= {threshold:g} from this token to another token in layer {layer}",
-            showarrow=False, xref="paper", yref="paper", x=0.5, y=0.6,
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.6,
         )
     fig.update_layout(
         title=f"context of token {query} ({tokens[query]}), layer {layer}: {links} links with attention >= {threshold:g}",

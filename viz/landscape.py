@@ -42,9 +42,7 @@ def stack_tracks(tracks: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
     """
     rows = [np.asarray(t, dtype=np.float64) for t in tracks]
     if len(rows) < 2:
-        raise InputError(
-            f"a landscape needs at least 2 sequences, got {len(rows)}; show a single sequence as an attention track"
-        )
+        raise InputError(f"a landscape needs at least 2 sequences, got {len(rows)}; show a single sequence as an attention track")
     for i, r in enumerate(rows):
         if r.ndim != 1 or r.size == 0:
             raise InputError(f"track {i + 1} must be a non-empty 1-D array of per-nucleotide scores, got shape {r.shape}")
@@ -200,8 +198,13 @@ def attention_landscape(
         )
         fig.add_trace(
             go.Scatter(
-                x=positions, y=mean, mode="lines", line=dict(color=color, width=1.5), name=f"{name} mean",
-                legendgroup=name, hovertemplate=f"{name} (n={len(member)})<br>position %{{x}}<br>mean %{{y:.4g}}<extra></extra>",
+                x=positions,
+                y=mean,
+                mode="lines",
+                line=dict(color=color, width=1.5),
+                name=f"{name} mean",
+                legendgroup=name,
+                hovertemplate=f"{name} (n={len(member)})<br>position %{{x}}<br>mean %{{y:.4g}}<extra></extra>",
             ),
             row=1,
             col=1,

@@ -127,29 +127,53 @@ def mutation_map(
         panels.insert(0, "attention")
     heights = {"attention": 0.7, "probability": 0.7, "difference score": 1.0, "log-odds ratio": 1.0}
     fig = make_subplots(
-        rows=len(panels) + 1, cols=1, shared_xaxes=True, vertical_spacing=0.03,
+        rows=len(panels) + 1,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.03,
         row_heights=[heights[p] for p in panels] + [0.25],
     )
     row = {p: i + 1 for i, p in enumerate(panels)}
     x = np.arange(length)
     if attention is not None:
         fig.add_trace(
-            go.Scatter(x=x, y=attention, mode="lines", line=dict(color="#222222", shape="hvh"), name="attention",
-                       hovertemplate="position %{x}<br>attention %{y:.4g}<extra></extra>"),
-            row=row["attention"], col=1,
+            go.Scatter(
+                x=x,
+                y=attention,
+                mode="lines",
+                line=dict(color="#222222", shape="hvh"),
+                name="attention",
+                hovertemplate="position %{x}<br>attention %{y:.4g}<extra></extra>",
+            ),
+            row=row["attention"],
+            col=1,
         )
         fig.update_yaxes(title_text="attention", row=row["attention"], col=1)
     if p_mut is not None:
         fig.add_trace(
-            go.Scatter(x=[-0.5, length - 0.5], y=[p_wt, p_wt], mode="lines", line=dict(color="black", dash="dash"),
-                       name="p wild type", hovertemplate=f"wild type p = {p_wt:.4f}<extra></extra>"),
-            row=row["probability"], col=1,
+            go.Scatter(
+                x=[-0.5, length - 0.5],
+                y=[p_wt, p_wt],
+                mode="lines",
+                line=dict(color="black", dash="dash"),
+                name="p wild type",
+                hovertemplate=f"wild type p = {p_wt:.4f}<extra></extra>",
+            ),
+            row=row["probability"],
+            col=1,
         )
         for c, base in enumerate(BASE_ORDER):
             fig.add_trace(
-                go.Scatter(x=x, y=p_mut[:, c], mode="markers", marker=dict(size=4, color=BASE_COLORS[base]),
-                           name=f"p mutant {base}", hovertemplate=f"position %{{x}} -> {base}<br>p = %{{y:.4f}}<extra></extra>"),
-                row=row["probability"], col=1,
+                go.Scatter(
+                    x=x,
+                    y=p_mut[:, c],
+                    mode="markers",
+                    marker=dict(size=4, color=BASE_COLORS[base]),
+                    name=f"p mutant {base}",
+                    hovertemplate=f"position %{{x}} -> {base}<br>p = %{{y:.4f}}<extra></extra>",
+                ),
+                row=row["probability"],
+                col=1,
             )
         fig.update_yaxes(title_text="p", row=row["probability"], col=1)
 
@@ -159,19 +183,35 @@ def mutation_map(
         lo, hi = fig.get_subplot(row[name], 1).yaxis.domain
         fig.add_trace(
             go.Heatmap(
-                z=values.T, x=x, y=list(BASE_ORDER), zmin=-bound, zmax=bound, colorscale=scale, name=name,
+                z=values.T,
+                x=x,
+                y=list(BASE_ORDER),
+                zmin=-bound,
+                zmax=bound,
+                colorscale=scale,
+                name=name,
                 colorbar=dict(title=name.split()[0], len=hi - lo, y=(lo + hi) / 2),
                 hovertemplate="position %{x} -> %{y}<br>" + name + " %{z:.4g}<extra></extra>",
             ),
-            row=row[name], col=1,
+            row=row[name],
+            col=1,
         )
         fig.add_trace(
-            go.Scatter(x=x, y=ref, mode="markers", marker=dict(size=3, color="black"), name="reference base",
-                       showlegend=False, hovertemplate="position %{x}: reference %{y}<extra></extra>"),
-            row=row[name], col=1,
+            go.Scatter(
+                x=x,
+                y=ref,
+                mode="markers",
+                marker=dict(size=3, color="black"),
+                name="reference base",
+                showlegend=False,
+                hovertemplate="position %{x}: reference %{y}<extra></extra>",
+            ),
+            row=row[name],
+            col=1,
         )
-        fig.update_yaxes(title_text=name, categoryorder="array", categoryarray=list(BASE_ORDER), autorange="reversed",
-                         row=row[name], col=1)
+        fig.update_yaxes(
+            title_text=name, categoryorder="array", categoryarray=list(BASE_ORDER), autorange="reversed", row=row[name], col=1
+        )
     fig.add_trace(base_strip(seq, letters=length <= LETTERS_MAX), row=len(panels) + 1, col=1)
     fig.update_yaxes(showticklabels=False, row=len(panels) + 1, col=1)
     fig.update_xaxes(title_text="position (0-based)", range=[-0.5, length - 0.5], row=len(panels) + 1, col=1)

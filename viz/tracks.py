@@ -248,8 +248,15 @@ def attention_track(
         fig.add_vrect(x0=s - 0.5, x1=e - 0.5, fillcolor=REGION_COLOR, line_width=0, layer="below", name="region", row=1, col=1)
     for seam in sorted({int(v) for v in windows[1:, 0]} | {int(v) for v in windows[:-1, 1]}):
         fig.add_shape(
-            type="line", x0=seam - 0.5, x1=seam - 0.5, y0=0, y1=1, xref="x", yref="paper",
-            line=dict(color="#555555", width=1, dash="dot"), name="window seam",
+            type="line",
+            x0=seam - 0.5,
+            x1=seam - 0.5,
+            y0=0,
+            y1=1,
+            xref="x",
+            yref="paper",
+            line=dict(color="#555555", width=1, dash="dot"),
+            name="window seam",
         )
 
     note = "" if width == 1 else f" (display: max of each {width}-bp bin; the data keep all {length} positions)"
