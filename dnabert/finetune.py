@@ -329,12 +329,39 @@ def model_shape(
     return shape
 
 
-def precision_args(device: str | None, enabled: bool = True) -> dict[str, bool]:
-    """Mixed precision on a CUDA GPU (bf16 where supported, else fp16); full precision on CPU."""
-    on_gpu = torch.cuda.is_available() and (device is None or str(device).startswith("cuda"))
-    if not (enabled and on_gpu):
-        return {}
-    return {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+def training_arguments(workdir: str, settings, total_steps: int, **extra):
+    """The project's ``TrainingArguments``: AdamW with linear warm-up then linear decay, offline
+    (``report_to="none"``), no pinned memory, mixed precision on a CUDA GPU (bf16 where supported,
+    else fp16) and full precision on CPU.
+
+    ``settings`` is a :class:`FinetuneSettings` or :class:`dnabert.pretrain.PretrainSettings`;
+    ``total_steps`` sizes the warm-up; ``extra`` adds or overrides arguments (evaluation, saving...).
+    """
+    from transformers import TrainingArguments
+
+    on_gpu = torch.cuda.is_available() and (settings.device is None or str(settings.device).startswith("cuda"))
+    precision = {}
+    if settings.mixed_precision and on_gpu:
+        precision = {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+    return TrainingArguments(
+        output_dir=workdir,
+        num_train_epochs=settings.epochs,
+        per_device_train_batch_size=settings.batch_size,
+        learning_rate=settings.learning_rate,
+        weight_decay=settings.weight_decay,
+        warmup_steps=int(round(settings.warmup * total_steps)),
+        lr_scheduler_type="linear",
+        max_grad_norm=settings.max_grad_norm,
+        logging_strategy="steps",
+        logging_steps=settings.log_every,
+        report_to="none",
+        dataloader_pin_memory=False,
+        disable_tqdm=True,
+        seed=settings.seed,
+        use_cpu=settings.device == "cpu",
+        **precision,
+        **extra,
+    )
 
 
 @dataclass
@@ -453,7 +480,7 @@ def finetune(
     """
     import time
 
-    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+    from transformers import EarlyStoppingCallback, Trainer, set_seed
 
     from dnabert.checkpoint import save_model
 
@@ -486,36 +513,25 @@ def finetune(
     steps_per_epoch = math.ceil(len(ds_train) / settings.batch_size)
     total_steps = max(1, math.ceil(steps_per_epoch * settings.epochs))
     with tempfile.TemporaryDirectory(prefix="dnabert-finetune-") as workdir:
-        args = TrainingArguments(
-            output_dir=workdir,
-            num_train_epochs=settings.epochs,
-            per_device_train_batch_size=settings.batch_size,
+        has_dev = ds_dev is not None
+        strategy = ("steps" if settings.eval_every else "epoch") if has_dev else "no"
+        args = training_arguments(
+            workdir,
+            settings,
+            total_steps,
             per_device_eval_batch_size=settings.eval_batch_size,
-            learning_rate=settings.learning_rate,
-            weight_decay=settings.weight_decay,
-            warmup_steps=int(round(settings.warmup * total_steps)),
-            lr_scheduler_type="linear",
-            max_grad_norm=settings.max_grad_norm,
-            eval_strategy=("steps" if settings.eval_every else "epoch") if ds_dev is not None else "no",
-            save_strategy=("steps" if settings.eval_every else "epoch") if ds_dev is not None else "no",
+            eval_strategy=strategy,
+            save_strategy=strategy,
             eval_steps=settings.eval_every,
             save_steps=settings.eval_every,
             save_total_limit=2,
             save_only_model=True,
-            load_best_model_at_end=ds_dev is not None,
-            metric_for_best_model=settings.metric_for_best if ds_dev is not None else None,
+            load_best_model_at_end=has_dev,
+            metric_for_best_model=settings.metric_for_best if has_dev else None,
             greater_is_better=True,
-            logging_strategy="steps",
-            logging_steps=settings.log_every,
-            report_to="none",
-            dataloader_pin_memory=False,
-            disable_tqdm=True,
-            seed=settings.seed,
-            use_cpu=settings.device == "cpu",
-            **precision_args(settings.device, settings.mixed_precision),
         )
         cbs = list(callbacks or [])
-        if ds_dev is not None and settings.patience:
+        if has_dev and settings.patience:
             cbs.append(EarlyStoppingCallback(early_stopping_patience=settings.patience))
         trainer = Trainer(
             model=clf,

@@ -51,7 +51,7 @@ import numpy as np
 import torch
 
 from dnabert.errors import InputError
-from dnabert.finetune import ModelShape, TokenDataset, model_shape, precision_args
+from dnabert.finetune import ModelShape, TokenDataset, model_shape, training_arguments
 from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, from_kmer_sentence, is_kmer_sentence
 
 NEVER_MASK = (PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID)
@@ -334,7 +334,7 @@ def pretrain(
     chunks taken out of the training data (none when there are fewer than 4x
     as many chunks; then the loss is measured on training chunks).
     """
-    from transformers import Trainer, TrainingArguments, set_seed
+    from transformers import Trainer, set_seed
 
     from dnabert.checkpoint import save_model
 
@@ -372,26 +372,8 @@ def pretrain(
     if settings.late_fraction > 0:
         cbs.append(LateMaskingCallback(collator, settings.late_mlm_probability, settings.late_fraction))
     with tempfile.TemporaryDirectory(prefix="dnabert-pretrain-") as workdir:
-        args = TrainingArguments(
-            output_dir=workdir,
-            num_train_epochs=settings.epochs,
-            max_steps=settings.max_steps,
-            per_device_train_batch_size=settings.batch_size,
-            learning_rate=settings.learning_rate,
-            weight_decay=settings.weight_decay,
-            warmup_steps=int(round(settings.warmup * steps)),
-            lr_scheduler_type="linear",
-            max_grad_norm=settings.max_grad_norm,
-            save_strategy="no",
-            logging_strategy="steps",
-            logging_steps=settings.log_every,
-            report_to="none",
-            dataloader_pin_memory=False,
-            disable_tqdm=True,
-            seed=settings.seed,
-            use_cpu=settings.device == "cpu",
-            remove_unused_columns=False,
-            **precision_args(settings.device, settings.mixed_precision),
+        args = training_arguments(
+            workdir, settings, steps, max_steps=settings.max_steps, save_strategy="no", remove_unused_columns=False
         )
         trainer = Trainer(model=mlm, args=args, train_dataset=ds_train, data_collator=collator, callbacks=cbs)
         trainer.train()
