@@ -58,7 +58,7 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
 
 
 def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
-    from dnabert.variants import read_variant_list, score_edits, variant_table
+    from dnabert.variants import edit_table, read_variant_list, score_edits
 
     data = read_input(args.input, lm.k)
     edits = read_variant_list(args.variants, data.ids, data.seqs)
@@ -74,8 +74,7 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
         progress=_advance(bar),
     )
     bar.close()
-    refs = [data.seqs[e.seq][e.start : e.end] for e in edits]
-    return variant_table([data.ids[e.seq] for e in edits], [e.start for e in edits], refs, [e.alt for e in edits], scores)
+    return edit_table(data.ids, data.seqs, edits, scores)
 
 
 def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:

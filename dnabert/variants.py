@@ -354,6 +354,12 @@ def variant_table(
     return sort_by_effect(table)
 
 
+def edit_table(ids: list[str], seqs: list[str], edits: list[Edit], scores: EditScores) -> pd.DataFrame:
+    """:func:`variant_table` of edits of the sequences ``seqs`` (named ``ids``): ref read from the sequence."""
+    refs = [seqs[e.seq][e.start : e.end] for e in edits]
+    return variant_table([ids[e.seq] for e in edits], np.array([e.start for e in edits]), refs, [e.alt for e in edits], scores)
+
+
 def mutation_map_table(mm: MutationMap) -> pd.DataFrame:
     """The long table of a mutation map: one row per mutant (see :func:`variant_table`)."""
     pos, col = np.nonzero(~np.isnan(mm.p_mut))

@@ -3,11 +3,10 @@
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from dnabert.errors import InputError
-from dnabert.variants import mutation_map, mutation_map_table, read_variant_list, score_edits, variant_table
+from dnabert.variants import edit_table, mutation_map, mutation_map_table, read_variant_list, score_edits
 from viz.app_state import cli_command, current_model, require_data, session_cached, show_error
 from viz.mutation_map import mutation_map as mutation_map_figure
 
@@ -90,10 +89,7 @@ with tab_list:
             scores = score_edits(lm, pos.seqs, edits, class_index, attention=True, both_strands=both,
                                  progress=lambda d, t: bar.progress(d / t, text=f"Scoring {d}/{t}"))  # fmt: skip
             bar.empty()
-            refs = [pos.seqs[e.seq][e.start : e.end] for e in edits]
-            st.session_state["variants_table"] = variant_table(
-                [pos.ids[e.seq] for e in edits], np.array([e.start for e in edits]), refs, [e.alt for e in edits], scores
-            )
+            st.session_state["variants_table"] = edit_table(pos.ids, pos.seqs, edits, scores)
         except InputError as e:
             show_error(e)
     table = st.session_state.get("variants_table")
