@@ -82,11 +82,23 @@ def write_attention_npz(target, ids: list[str], seqs: list[str], scores: list[np
 
 
 def load_attention_npz(path) -> tuple[list[str], list[np.ndarray]]:
-    """Read :func:`write_attention_npz` output: ids and one per-nucleotide track per sequence."""
+    """Read :func:`write_attention_npz` output: ids and one per-nucleotide track per sequence.
+
+    Raises
+    ------
+    InputError
+        Missing arrays, or lengths that do not add up to the scores.
+    """
     with np.load(path, allow_pickle=False) as z:
+        missing = {"ids", "lengths", "scores"} - set(z.files)
+        if missing:
+            raise InputError(f"{path}: missing array(s) {', '.join(sorted(missing))}; expected the output of 'dnabert attention'")
         ids = [str(i) for i in z["ids"]]
-        tracks = np.split(z["scores"], np.cumsum(z["lengths"])[:-1])
-    return ids, tracks
+        lengths = z["lengths"].astype(np.int64)
+        flat = z["scores"]
+    if len(lengths) != len(ids) or lengths.sum() != len(flat):
+        raise InputError(f"{path}: 'lengths' do not add up to the number of scores; the file is damaged")
+    return ids, np.split(flat, np.cumsum(lengths)[:-1])
 
 
 def attention_long_table(ids: list[str], seqs: list[str], scores: list[np.ndarray]) -> pd.DataFrame:

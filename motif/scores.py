@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from dnabert.errors import InputError
+from dnabert.outputs import load_attention_npz
 
 
 class ScoreError(InputError):
@@ -99,18 +100,11 @@ def load_scores(path: str | Path, seqs: list[str], ids: list[str]) -> list[np.nd
         if data.ndim != 2:
             raise ScoreError(f"{p}: expected a 2-D array with one row per positive sequence (atten.npy), got shape {data.shape}")
         return check_scores(data, seqs, ids)
-    with data:
-        missing_keys = {"ids", "lengths", "scores"} - set(data.files)
-        if missing_keys:
-            raise ScoreError(
-                f"{p}: missing array(s) {', '.join(sorted(missing_keys))}; expected the output of 'dnabert attention'"
-            )
-        file_ids = [str(i) for i in data["ids"]]
-        lengths = data["lengths"].astype(np.int64)
-        flat = data["scores"]
-    if len(lengths) != len(file_ids) or lengths.sum() != len(flat):
-        raise ScoreError(f"{p}: 'lengths' do not add up to the number of scores; the file is damaged")
-    tracks = dict(zip(file_ids, np.split(flat, np.cumsum(lengths)[:-1])))
+    data.close()
+    try:
+        tracks = dict(zip(*load_attention_npz(p)))
+    except InputError as err:  # a damaged 'dnabert attention' file
+        raise ScoreError(str(err)) from None
     missing = [i for i in ids if i not in tracks]
     if missing:
         raise ScoreError(
