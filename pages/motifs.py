@@ -53,13 +53,27 @@ params = MotifParams(
 )  # fmt: skip
 key = ("motifs", st.session_state.get("model_name"), pos.seqs, neg.seqs, params, attention, database)
 
+
+def result_files(result) -> tuple[dict[str, bytes], bytes]:
+    """Every output file of a run (name relative to the folder -> bytes) and all of them as a zip."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = write_results(result, Path(tmp) / "motifs", formats=("meme", "jaspar", "transfac"))
+        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(f"motifs/{name}", data)
+    return files, zipped.getvalue()
+
+
 if run:
     try:
         pred = run_prediction(pos, attention=attention)
         with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
             db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
             found = find_motifs(pos.seqs, pred.scores, None if shuffled else neg.seqs, params, db, pos.ids)
-        st.session_state["motif_result"] = (content_hash(*key), found)
+            files, zipped = result_files(found)  # logos and report are drawn once per run, not on every rerun
+        st.session_state["motif_result"] = (content_hash(*key), found, files, zipped)
     except InputError as e:
         st.session_state.pop("motif_result", None)
         show_error(e)
@@ -68,7 +82,7 @@ if run:
 if "motif_result" not in st.session_state:
     st.info("Set the parameters and press **Find motifs**.")
     st.stop()
-run_key, result = st.session_state["motif_result"]
+run_key, result, files, zipped = st.session_state["motif_result"]
 if run_key != content_hash(*key):
     st.warning("The data or the parameters changed since this result was made: press **Find motifs** to update it.")
 
@@ -79,14 +93,6 @@ m1.metric("High-attention regions", result.n_regions)
 m2.metric("Candidates", len(result.candidates))
 m3.metric("Enriched candidates", int(result.candidates["kept"].sum()) if len(result.candidates) else 0)
 m4.metric("Motifs", len(result.motifs))
-
-with tempfile.TemporaryDirectory() as tmp:
-    out = write_results(result, Path(tmp) / "motifs", formats=("meme", "jaspar", "transfac"))
-    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-zipped = io.BytesIO()
-with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
-    for name, data in files.items():
-        z.writestr(f"motifs/{name}", data)
 
 table = motif_table(result)
 if len(table):
@@ -116,7 +122,7 @@ d[1].download_button("JASPAR", files["motifs.jaspar"], "motifs.jaspar", "text/pl
 d[2].download_button("TRANSFAC", files["motifs.transfac"], "motifs.transfac", "text/plain")
 d[3].download_button("Instances (TSV)", files["instances.tsv"], "instances.tsv", "text/tab-separated-values")
 d[4].download_button("Report (HTML)", files["report.html"], "report.html", "text/html")
-d[5].download_button("Everything (zip)", zipped.getvalue(), "motifs.zip", "application/zip")
+d[5].download_button("Everything (zip)", zipped, "motifs.zip", "application/zip")
 with st.expander("Report preview"):
     st.iframe(files["report.html"].decode(), height=600)
 cli_command(
