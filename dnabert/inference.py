@@ -35,6 +35,7 @@ kept: all layers x heads x T x T is never materialised for the input set.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -129,11 +130,15 @@ def _forward(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, mode: str | Non
     modules = _self_attention_modules(lm.model)
     captured: list[torch.Tensor] = []
     rollout: list[torch.Tensor] = []
+    caller = threading.get_ident()  # the model may be shared (app sessions): record only this call's forward pass
 
     def keep_cls_row(_module, _inputs, output):
-        captured.append(output[1][:, :, 0, :].sum(dim=1))  # (B, H, T, T) -> (B, T)
+        if threading.get_ident() == caller:
+            captured.append(output[1][:, :, 0, :].sum(dim=1))  # (B, H, T, T) -> (B, T)
 
     def accumulate_rollout(_module, _inputs, output):
+        if threading.get_ident() != caller:
+            return
         a = 0.5 * output[1].mean(dim=1) + 0.5 * torch.eye(output[1].shape[-1], device=output[1].device)  # (B, T, T)
         a = a / a.sum(dim=-1, keepdim=True)
         rollout[:] = [a if not rollout else a @ rollout[0]]

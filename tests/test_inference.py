@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -110,3 +112,27 @@ def test_attention_matrices(lm):
     assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and tokens[1] == "ACGTTG"
     assert att.shape == (2, 4, len(seq) - 6 + 3, len(seq) - 6 + 3)
     np.testing.assert_allclose(att.sum(axis=-1), 1.0, atol=1e-5)
+
+
+def test_concurrent_calls_on_one_shared_model(lm):
+    """App sessions share one cached model: concurrent calls must not see each other's attention."""
+    a, b = random_seqs(40, 20, 90, seed=11), random_seqs(40, 20, 90, seed=12)
+    expected = {"a": predict(lm, a, batch_size=8).scores, "b": predict(lm, b, batch_size=5, attention="rollout").scores}
+    got, errors = {}, []
+
+    def run(name, seqs, batch_size, mode):
+        try:
+            for _ in range(5):
+                got[name] = predict(lm, seqs, batch_size=batch_size, attention=mode).scores
+        except Exception as e:  # noqa: BLE001  (reported below, in the test's thread)
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=("a", a, 8, "last")), threading.Thread(target=run, args=("b", b, 5, "rollout"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for name in ("a", "b"):
+        for track, want in zip(got[name], expected[name]):
+            np.testing.assert_allclose(track, want, atol=1e-5)
