@@ -40,12 +40,23 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))  # run as a script in the child process
 
+from demo.synthetic import planted_with_attention
 from motif.jaspar import load_jaspar
 from motif.pipeline import MotifParams, find_motifs
 
 NAIVE_SAMPLE = 200
+PLANTED = ("MA0506.3", "MA0139.2", "MA0138.3")  # NRF1, CTCF, REST
+
+
+def planted(n: int, regime: str = "sharp", seed: int = 0):
+    """n positives with one planted site each and synthetic attention, n uniform negatives."""
+    data, scores = planted_with_attention(n, n, PLANTED, regime=regime, seed=seed)
+    pos = np.flatnonzero(data.labels == 1)
+    neg = np.flatnonzero(data.labels == 0)
+    sites = data.sites.set_index("id").loc[[data.ids[i] for i in pos]]
+    return [data.seqs[i] for i in pos], [data.seqs[i] for i in neg], scores, sites
 
 
 def cache_path(n: int) -> Path:
@@ -54,13 +65,11 @@ def cache_path(n: int) -> Path:
 
 def make_data(n: int) -> Path:
     """Generate (once) and cache n positives + n negatives of 100 bp with attention."""
-    from motif_fixtures import make_planted
-
     path = cache_path(n)
     if not path.exists():
         t0 = time.perf_counter()
-        data = make_planted(n, n, seed=2024)
-        np.savez(path, pos=np.array(data.pos), neg=np.array(data.neg), scores=np.stack(data.scores))
+        pos, neg, scores, _ = planted(n, seed=2024)
+        np.savez(path, pos=np.array(pos), neg=np.array(neg), scores=np.stack(scores))
         print(f"generated {n}+{n} sequences in {time.perf_counter() - t0:.0f} s", flush=True)
     return path
 
@@ -132,24 +141,23 @@ def region_stats(scores, seqs, starts, ends, rule):
 def rules() -> None:
     """The region-rule measurement (see the module docstring)."""
     import pandas as pd
-    from motif_fixtures import make_planted
 
     db = load_jaspar()
     cases = []
     for regime in ("sharp", "diffuse"):
-        d = make_planted(1500, 1500, regime=regime, seed=1)
-        cases.append((f"synthetic {regime}", d.pos, d.neg, d.scores, d.sites))
+        cases.append((f"synthetic {regime}", *planted(1500, regime=regime, seed=1)))
     demo = ROOT / "models" / "demo"
     if (demo / "config.json").exists():
         from dnabert.checkpoint import load_model
         from dnabert.inference import predict
+        from dnabert.options import ATTENTION_MODES
         from dnabert.sequences import read_sequences
 
         lm = load_model(str(demo))
         pos = read_sequences(demo / "example_positives.fa")
         neg = read_sequences(demo / "example_negatives.fa")
         sites = pd.read_csv(demo / "example_sites.tsv", sep="\t").set_index("id").loc[pos.ids]
-        for mode in ("last", "mean", "rollout"):
+        for mode in ATTENTION_MODES:
             scores = predict(lm, pos.seqs, 64, attention=mode).scores
             cases.append((f"demo model, {mode}", pos.seqs, neg.seqs, scores, sites))
     print(f"{'attention':22s} {'rule':9s} {'regions':>7s} {'recall':>7s} {'precision':>9s}  motifs (best JASPAR family, q<0.01)")

@@ -24,7 +24,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
 
 def timed(fn, repeat: int = 1) -> float:
@@ -37,9 +37,9 @@ def timed(fn, repeat: int = 1) -> float:
 def bench(quick: bool, threads: int, device: str) -> list[dict]:
     from transformers import BertForMaskedLM, BertForSequenceClassification
 
+    from demo.synthetic import DEFAULT_MOTIFS, make_planted_dataset, motif_ppm, scan_best, site_pwm
     from dnabert.finetune import ModelShape, TokenDataset, pad_collate
     from dnabert.pretrain import SpanMaskingCollator, _masked_only_mlm_class
-    from dnabert.synthetic import DEFAULT_MOTIFS, log_odds, make_planted_dataset, motif_ppm, scan_best
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -48,7 +48,7 @@ def bench(quick: bool, threads: int, device: str) -> list[dict]:
     t = timed(lambda: make_planted_dataset(n // 2, n // 2, seed=0))
     rows.append({"what": "make_planted_dataset (100 bp)", "n": n, "seconds": t, "per_s": n / t, "unit": "seq/s"})
     data = make_planted_dataset(n // 2, n // 2, seed=0)
-    pwms = [log_odds(motif_ppm(m)) for m in DEFAULT_MOTIFS]
+    pwms = [site_pwm(motif_ppm(m)) for m in DEFAULT_MOTIFS]
     t = timed(lambda: scan_best(data.seqs, pwms))
     rows.append({"what": "PWM scan, 2 motifs x 2 strands", "n": n, "seconds": t, "per_s": n / t, "unit": "seq/s"})
 

@@ -65,12 +65,12 @@ def browser_draw_seconds(figs: dict[str, go.Figure]) -> dict[str, float]:
     """Seconds headless Chromium spends in ``Plotly.newPlot`` per figure (page and JSON loading excluded)."""
     from playwright.sync_api import sync_playwright
 
-    from viz.export import PLOTLY_JS, _browser
+    from viz.export import PLOTLY_JS, launch_chromium
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         shutil.copy(PLOTLY_JS, Path(tmp) / "plotly.min.js")
-        browser = _browser(p)
+        browser = launch_chromium(p)
         page = browser.new_page()
         for name, fig in figs.items():
             html = Path(tmp) / f"{name}.html"

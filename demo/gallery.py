@@ -2,13 +2,13 @@
 
 Usage::
 
-    python -m viz.gallery --out DIR [--model demo|PATH] [--format html png] [--n 200]
+    python -m demo.gallery --out DIR [--model demo|PATH] [--format html png] [--n 200]
 
 Model and data: the demo model (``models/demo``) with the example sequences
 shipped next to it (``example_positives.fa``, ``example_negatives.fa`` and the
 ground truth ``example_sites.tsv``); a model folder given with ``--model``
 uses the example files in that folder when it has them, otherwise planted-motif
-sequences from :mod:`dnabert.synthetic`. When the demo model has not been
+sequences from :mod:`demo.synthetic`. When the demo model has not been
 built, a tiny random model stands in and the output says so (its figures
 show the plotting, not what a trained model attends to).
 
@@ -44,13 +44,13 @@ import plotly.graph_objects as go
 import torch
 from transformers import BertConfig, BertForSequenceClassification
 
+from demo.synthetic import PlantedData, make_planted_dataset
 from dnabert.attribution import attribution_track
 from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model, resolve_model_path, save_model
 from dnabert.errors import InputError
 from dnabert.inference import attention_matrices, predict
 from dnabert.outputs import atomic_path
 from dnabert.sequences import read_sequences, reverse_complement
-from dnabert.synthetic import PlantedData, make_planted_dataset
 from dnabert.variants import mutation_map as score_mutation_map
 from motif.encoding import encode
 from motif.jaspar import load_jaspar, match_motifs
@@ -127,14 +127,14 @@ def logo_figures(data: PlantedData, scores: list[np.ndarray], notes: list[str]) 
         pos_ids=[data.ids[i] for i in pos],
     )
     if result.motifs:
-        name, ppm = f"{result.motifs[0].id} {result.motifs[0].consensus}", result.motifs[0].ppm.T
+        name, ppm = f"{result.motifs[0].id} {result.motifs[0].consensus}", result.motifs[0].ppm
         matches = result.matches[result.matches["motif"] == result.motifs[0].id]
     else:
         first = data.sites[data.sites["motif"] == data.sites["motif"].iloc[0]]
         sites = [s if strand == "+" else reverse_complement(s) for s, strand in zip(first["site"], first["strand"])]
-        counts = np.array([[[b == c for c in "ACGT"] for b in s] for s in sites], dtype=float).sum(axis=0)
-        name, ppm = f"planted {first['motif'].iloc[0]} sites", counts / counts.sum(axis=1, keepdims=True)
-        matches = match_motifs([ppm.T], database, top=1)
+        counts = np.array([[[b == c for b in s] for c in "ACGT"] for s in sites], dtype=float).sum(axis=0)  # (4, W)
+        name, ppm = f"planted {first['motif'].iloc[0]} sites", counts / counts.sum(axis=0, keepdims=True)
+        matches = match_motifs([ppm], database, top=1)
         notes.append("the motif pipeline found no motif in this model's attention: the logos show the planted sites instead")
     best = matches.iloc[0]
     return {
@@ -142,7 +142,7 @@ def logo_figures(data: PlantedData, scores: list[np.ndarray], notes: list[str]) 
         "logo_reverse_complement": motif_logo(ppm, name, reverse_complement=True),
         "logo_jaspar_match": aligned_logos(
             ppm,
-            database.ppm(best["target_id"]).T,
+            database.ppm(best["target_id"]),
             int(best["offset"]),
             best["orientation"],
             name,
@@ -257,7 +257,7 @@ def write_gallery(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m viz.gallery", description="render every figure for one model and its data")
+    parser = argparse.ArgumentParser(prog="python -m demo.gallery", description="render every figure for one model and its data")
     parser.add_argument("--out", required=True, help="output folder (created; files of the same names are replaced)")
     parser.add_argument("--model", default="demo", help="checkpoint folder, or 'demo' (default)")
     parser.add_argument("--format", nargs="+", choices=FORMATS, default=list(FORMATS), help="html and/or png (default both)")

@@ -36,9 +36,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from demo.synthetic import DEFAULT_MOTIFS, PlantedData, make_planted_dataset, motif_ppm, scan_best, site_pwm, write_fasta
 from dnabert.errors import InputError
 from dnabert.outputs import atomic_path
-from dnabert.synthetic import DEFAULT_MOTIFS, PlantedData, log_odds, make_planted_dataset, motif_ppm, scan_best, write_fasta
 
 LABELS = ["negative", "positive"]
 
@@ -175,7 +175,7 @@ def evaluate_demo(
     pos_class = lm.labels.index("positive") if "positive" in lm.labels else 1
     probs = pred.probs if pos_class == 1 else pred.probs[:, ::-1]
     metrics = classification_metrics(test.labels, probs)
-    pwms = [log_odds(motif_ppm(m)) for m in motifs]
+    pwms = [site_pwm(motif_ppm(m)) for m in motifs]
     ceiling = float(roc_auc_score(test.labels, scan_best(test.seqs, pwms)))
     hits = site_hits(pred.scores, test, tolerance)
     called = probs[:, 1] >= 0.5
@@ -197,7 +197,7 @@ def evaluate_demo(
         "gap_to_ceiling": ceiling - metrics["auroc"],
         "attention_last": {
             "tolerance_bp": tolerance,
-            "n_correct_positives": int(len(hits_ok)),
+            "n_correct_positives": len(hits_ok),
             "hit_rate": float(hits_ok["hit"].mean()) if len(hits_ok) else None,
             "median_distance": float(hits_ok["distance"].median()) if len(hits_ok) else None,
             "per_motif": per_motif,
@@ -255,7 +255,7 @@ def motif_check(model_dir: str | Path, test: PlantedData, motifs: tuple[str, ...
             {
                 "id": m.id,
                 "consensus": m.consensus,
-                "n_instances": int(len(m.instances)),
+                "n_instances": len(m.instances),
                 "n_pos": m.n_pos,
                 "n_neg": m.n_neg,
                 "log10_p": float(m.log10_p),
@@ -466,7 +466,7 @@ earlier team experiments not to (not re-measured for this card).
 
 ## Training data (synthetic, regenerated from the seed)
 - 100-bp sequences from a first-order Markov chain with approximate human (hg38)
-  dinucleotide frequencies (about 41% GC, CpG depleted; `dnabert.synthetic.HUMAN_DINUCLEOTIDES`).
+  dinucleotide frequencies (about 41% GC, CpG depleted; `demo.synthetic.HUMAN_DINUCLEOTIDES`).
 - Positives: 1 or 2 planted sites each (equally likely), CTCF (MA0139.2, 15 bp) or
   YY1 (MA0095.2, 12 bp) with equal probability, random strand, random non-overlapping
   positions at least 5 bp from either end; sites sampled from the JASPAR 2024 matrices
@@ -476,7 +476,7 @@ earlier team experiments not to (not re-measured for this card).
   sites destroyed), the rest background only. Composition therefore does not
   separate the classes; only the site does.
 - Train {r["n_train"]}, dev {r["n_dev"]}, test {r["n_test"]} sequences (half positives), generated with
-  separate seeds from seed {r["seed"]} (`dnabert.demo_model.demo_data`).
+  separate seeds from seed {r["seed"]} (`demo.recipe.demo_data`).
 - Optimisation: AdamW, lr {r["learning_rate"]}, linear warm-up ({r["warmup"]:.0%}) then linear decay,
   {r["epochs"]:g} epochs, batch {r["batch_size"]}, weight decay {r["weight_decay"]}, dropout {r["dropout"]};
   the best of the dev evaluations ({_every(r)}) by AUROC is kept. {record["train_seconds"]:.0f} s of training on

@@ -25,29 +25,28 @@ version, MA0095.4, an 8-bp CAAAATGG, so a version is required). Everything is
 seeded by ``seed``.
 
 Scores use log2-odds against the uniform background with a pseudocount of 0.01
-per cell on the probability scale (see :func:`log_odds`); :func:`scan_best` is a
-vectorised scan over both strands: the "PWM ceiling" of a classifier.
+per cell on the probability scale (:func:`site_pwm`); :func:`scan_best` scans
+both strands with :mod:`motif.pwm`: the "PWM ceiling" of a classifier.
 """
 
 from __future__ import annotations
 
-import re
-import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from dnabert.errors import InputError
+from dnabert.inference import kmer_to_nucleotide, l2_normalize
 from dnabert.outputs import atomic_path
-from dnabert.sequences import dinucleotide_shuffle, reverse_complement
-
-BASES = "ACGT"  # row order of all matrices here (JASPAR / MEME order)
+from dnabert.sequences import BASES, dinucleotide_shuffle, reverse_complement
+from motif.encoding import encode
+from motif.jaspar import jaspar_matrix
+from motif.pwm import best_scores, log_odds, probabilities, scan, score_range
 
 JASPAR_RELEASE = "JASPAR2024"
 DEFAULT_MOTIFS = ("MA0139.2", "MA0095.2")  # CTCF, YY1
+SITE_PSEUDOCOUNT = 0.04  # per column, spread over the uniform background: 0.01 per cell of a PPM
 
 # Approximate dinucleotide frequencies of the human genome (hg38), percent; row = first base,
 # column = second base, both in ACGT order. CpG (row C, column G) is depleted about 4-fold.
@@ -62,51 +61,17 @@ HUMAN_DINUCLEOTIDES = np.array(
 TRANSITIONS = HUMAN_DINUCLEOTIDES / HUMAN_DINUCLEOTIDES.sum(axis=1, keepdims=True)  # P(next | previous)
 INITIAL = HUMAN_DINUCLEOTIDES.sum(axis=1) / HUMAN_DINUCLEOTIDES.sum()  # P(first base)
 
-_CODE = np.full(256, 4, dtype=np.int8)
-for _i, _b in enumerate(BASES):
-    _CODE[ord(_b)] = _i
 _LETTERS = np.frombuffer(BASES.encode(), dtype="S1")
 
 
-@lru_cache(maxsize=64)
-def jaspar_motif(matrix_id: str, release: str = JASPAR_RELEASE) -> tuple[str, np.ndarray]:
-    """TF name and PPM of a versioned JASPAR matrix id, read offline from pyjaspar.
-
-    Returns
-    -------
-    name : str
-    ppm : np.ndarray, shape (4, W), rows ACGT, columns sum to 1 (read-only)
-
-    Raises
-    ------
-    InputError
-        An id without a version (``MA0095``) or one the release does not hold.
-    """
-    import pyjaspar
-
-    if not re.fullmatch(r"[A-Z]{2}\d{4}\.\d+", matrix_id):
-        raise InputError(
-            f"motif {matrix_id!r}: give a versioned JASPAR matrix id such as MA0139.2 (CTCF) or MA0095.2 (YY1); "
-            "without a version the latest one would be used, which can be a different matrix"
-        )
-    db = pyjaspar.jaspardb(release=release)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pyjaspar warns before returning None for an unknown id
-            found = db.fetch_motif_by_id(matrix_id)
-    finally:
-        db.conn.close()
-    if found is None:
-        raise InputError(f"motif {matrix_id!r} is not in {release}; look ids up at jaspar.elixir.no or in pyjaspar")
-    counts = np.array([found.counts[b] for b in BASES], dtype=np.float64)
-    ppm = counts / counts.sum(axis=0, keepdims=True)
-    ppm.flags.writeable = False
-    return found.name, ppm
-
-
 def motif_ppm(matrix_id: str) -> np.ndarray:
-    """PPM (4, W), rows ACGT, of a versioned JASPAR matrix id (:func:`jaspar_motif`)."""
-    return jaspar_motif(matrix_id)[1]
+    """PPM (4, W), rows ACGT, of a versioned JASPAR matrix id of :data:`JASPAR_RELEASE`."""
+    return jaspar_matrix(matrix_id, JASPAR_RELEASE)[1]
+
+
+def site_pwm(ppm: np.ndarray) -> np.ndarray:
+    """Log2-odds (4, W) against the uniform background of a PPM smoothed by :data:`SITE_PSEUDOCOUNT`."""
+    return log_odds(probabilities(ppm, SITE_PSEUDOCOUNT))
 
 
 def markov_background(n: int, length: int, rng: np.random.Generator) -> list[str]:
@@ -119,71 +84,29 @@ def markov_background(n: int, length: int, rng: np.random.Generator) -> list[str
     return [row.decode() for row in _LETTERS[codes].view(f"S{length}").ravel()]
 
 
-def log_odds(ppm: np.ndarray, pseudo: float = 0.01) -> np.ndarray:
-    """log2((p + pseudo) / (1 + 4 pseudo) / 0.25) for a (4, W) PPM against a uniform background."""
-    return np.log2((ppm + pseudo) / (1 + 4 * pseudo) / 0.25)
+def uniform_background(n: int, length: int, rng: np.random.Generator) -> list[str]:
+    """n sequences of ``length`` bases, each base uniform over A, C, G, T."""
+    codes = rng.integers(0, 4, size=(n, length))
+    return [row.decode() for row in _LETTERS[codes].view(f"S{length}").ravel()]
 
 
-def one_hot(seqs: list[str], length: int | None = None) -> np.ndarray:
-    """Integer codes, shape (n, L) int8, A C G T = 0..3, anything else (N, padding) = 4."""
-    length = max((len(s) for s in seqs), default=0) if length is None else length
-    out = np.full((len(seqs), length), 4, dtype=np.int8)
-    for i, s in enumerate(seqs):
-        out[i, : len(s)] = _CODE[np.frombuffer(s.encode("ascii", "replace"), dtype=np.uint8)]
-    return out
+BACKGROUNDS = {"human": markov_background, "uniform": uniform_background}
 
 
-def scan_scores(seqs: list[str], pwm: np.ndarray) -> np.ndarray:
-    """Log-odds score of every window on both strands.
+def relative_scores(scores: np.ndarray, pwm: np.ndarray) -> np.ndarray:
+    """``(s - min) / (max - min)`` of site scores under a (4, W) PWM (1 = the best possible site)."""
+    lo, hi = score_range(pwm)
+    return (np.asarray(scores) - lo) / (hi - lo)
 
-    Parameters
-    ----------
-    seqs : list of str
-        n sequences (upper case). Positions past a sequence's end, and bases
-        other than ACGT, score the column minimum.
-    pwm : np.ndarray, shape (4, W)
 
-    Returns
-    -------
-    np.ndarray, shape (n, 2, L - W + 1)
-        [:, 0] forward strand, [:, 1] reverse complement (window at the same
-        start position, read on the other strand). L = longest sequence.
+def scan_best(seqs: list[str], pwms: list[np.ndarray]) -> np.ndarray:
+    """Best relative PWM score per sequence over all motifs and both strands, shape (n,) float64.
+
+    Relative scores (:func:`relative_scores`) let motifs of different lengths
+    compare; this is the score of the "PWM ceiling" classifier.
     """
-    w = pwm.shape[1]
-    codes = one_hot(seqs)
-    n, length = codes.shape
-    if length < w:
-        return np.full((n, 2, 0), -np.inf)
-    fwd = np.vstack([pwm, pwm.min(axis=0, keepdims=True)])  # (5, W): code 4 -> column minimum
-    rc_pwm = pwm[::-1, ::-1]  # reverse complement: rows ACGT -> TGCA, columns reversed
-    rev = np.vstack([rc_pwm, rc_pwm.min(axis=0, keepdims=True)])
-    windows = np.lib.stride_tricks.sliding_window_view(codes, w, axis=1)  # (n, L-W+1, W)
-    cols = np.arange(w)
-    return np.stack([fwd[windows, cols].sum(axis=-1), rev[windows, cols].sum(axis=-1)], axis=1)
-
-
-def scan_best(seqs: list[str], pwms: list[np.ndarray], relative: bool = True) -> np.ndarray:
-    """Best PWM score per sequence over all motifs, both strands.
-
-    With ``relative`` each motif's score is mapped to ``(s - min) / (max - min)``
-    first, so motifs of different lengths compare; this is the score of the
-    "PWM ceiling" classifier. Returns shape (n,) float64.
-    """
-    best = np.full(len(seqs), -np.inf)
-    for pwm in pwms:
-        s = scan_scores(seqs, pwm).reshape(len(seqs), -1).max(axis=1)
-        if relative:
-            lo, hi = pwm.min(axis=0).sum(), pwm.max(axis=0).sum()
-            s = (s - lo) / (hi - lo)
-        best = np.maximum(best, s)
-    return best
-
-
-def relative_score(site: str, pwm: np.ndarray) -> float:
-    """``(s - min) / (max - min)`` of one site (forward strand) under a (4, W) PWM."""
-    s = pwm[_CODE[np.frombuffer(site.encode(), dtype=np.uint8)], np.arange(pwm.shape[1])].sum()
-    lo, hi = pwm.min(axis=0).sum(), pwm.max(axis=0).sum()
-    return float((s - lo) / (hi - lo))
+    enc = encode(seqs)
+    return np.max([relative_scores(best_scores(enc, pwm), pwm) for pwm in pwms], axis=0)
 
 
 def sample_site(
@@ -193,11 +116,12 @@ def sample_site(
 
     Returns the site (forward strand of the motif) and its relative score.
     """
-    pwm = log_odds(ppm) if pwm is None else pwm
+    pwm = site_pwm(ppm) if pwm is None else pwm
     for _ in range(100_000):
         idx = (rng.random((ppm.shape[1], 1)) > np.cumsum(ppm.T, axis=1)).sum(axis=1)
         site = "".join(BASES[min(i, 3)] for i in idx)
-        rel = relative_score(site, pwm)
+        forward, _ = scan(encode([site]).codes, pwm, slice(0, 1))
+        rel = float(relative_scores(forward[0], pwm))
         if rel >= min_rel_score:
             return site, rel
     raise ValueError(f"could not draw a site with relative score >= {min_rel_score}; lower min_rel_score")
@@ -254,6 +178,7 @@ def make_planted_dataset(
     max_sites: int = 2,
     seed: int = 0,
     prefix: str = "",
+    background: str = "human",
 ) -> PlantedData:
     """Positives with 1..``max_sites`` planted sites, negatives part background, part shuffled positives.
 
@@ -277,17 +202,20 @@ def make_planted_dataset(
         Each positive gets between 1 and ``max_sites`` non-overlapping sites.
     seed : int
     prefix : str
+    background : {"human", "uniform"}
+        The human-like Markov chain (:func:`markov_background`) or uniform bases.
     """
     if n_pos < 1 or n_neg < 0:
         raise ValueError("n_pos must be >= 1 and n_neg >= 0")
-    named = [jaspar_motif(m) for m in motifs]
+    make_background = BACKGROUNDS[background]
+    named = [jaspar_matrix(m, JASPAR_RELEASE) for m in motifs]
     ppms = [ppm for _, ppm in named]
-    pwms = [log_odds(p) for p in ppms]
+    pwms = [site_pwm(p) for p in ppms]
     widths = [p.shape[1] for p in ppms]
     if length < max_sites * max(widths) + 2 * margin:
         raise ValueError(f"length {length} is too short for {max_sites} sites of up to {max(widths)} bp with {margin}-bp margins")
     rng = np.random.default_rng(seed)
-    pos = markov_background(n_pos, length, rng)
+    pos = make_background(n_pos, length, rng)
     site_rows = []
     for i in range(n_pos):
         taken = np.zeros(length, dtype=bool)
@@ -309,7 +237,7 @@ def make_planted_dataset(
         site_rows += sorted(rows, key=lambda r: r["start"])
     n_shuf = int(round(n_neg * shuffled_fraction))
     sources = rng.integers(0, n_pos, size=n_shuf)
-    neg = [dinucleotide_shuffle(pos[j], rng) for j in sources] + markov_background(n_neg - n_shuf, length, rng)
+    neg = [dinucleotide_shuffle(pos[j], rng) for j in sources] + make_background(n_neg - n_shuf, length, rng)
     neg_kind = ["shuffled"] * n_shuf + ["background"] * (n_neg - n_shuf)
     ids = [f"{prefix}pos{i + 1}" for i in range(n_pos)] + [f"{prefix}neg{i + 1}" for i in range(n_neg)]
     seqs = pos + neg
@@ -318,7 +246,7 @@ def make_planted_dataset(
     order = rng.permutation(len(seqs))
     params = dict(
         n_pos=n_pos, n_neg=n_neg, length=length, motifs=list(motifs), min_rel_score=min_rel_score,
-        shuffled_fraction=shuffled_fraction, margin=margin, max_sites=max_sites, seed=seed, background="human-like order-1 Markov",
+        shuffled_fraction=shuffled_fraction, margin=margin, max_sites=max_sites, seed=seed, background=background,
     )  # fmt: skip
     return PlantedData(
         ids=[ids[i] for i in order],
@@ -334,8 +262,69 @@ def pwm_ceiling(data: PlantedData) -> float:
     """AUROC of the best relative PWM score of the planted motifs (both strands): what a scan that knows the answer reaches."""
     from sklearn.metrics import roc_auc_score
 
-    pwms = [log_odds(motif_ppm(m)) for m in data.params["motifs"]]
+    pwms = [site_pwm(motif_ppm(m)) for m in data.params["motifs"]]
     return float(roc_auc_score(data.labels, scan_best(data.seqs, pwms)))
+
+
+ATTENTION_REGIMES = {"sharp": (0.02, 0.0), "diffuse": (0.2, 1.0)}  # (noise scale, baseline) of synthetic attention
+
+
+def synthetic_attention(
+    rng: np.random.Generator, length: int, peak: tuple[int, int], decoy: tuple[int, int], regime: str, k: int = 6
+) -> np.ndarray:
+    """A DNABERT-viz-like per-nucleotide track, shape (length,) float32, L2-normalised.
+
+    Per-k-mer scores (``length - k + 1``): baseline + exponential noise, plus 1
+    on the k-mers overlapping ``peak`` [start, end) and 0.5 on those
+    overlapping ``decoy``; averaged onto the nucleotides. Regimes
+    (:data:`ATTENTION_REGIMES`): ``sharp``, a near-zero baseline like a
+    well-trained model's last layer; ``diffuse``, a baseline about as high as
+    the peak (rollout, a weakly trained model), never 10x the minimum.
+    """
+    scale, baseline = ATTENTION_REGIMES[regime]
+    kmer_scores = baseline + rng.exponential(scale, length - k + 1)
+    for (start, end), height in ((peak, 1.0), (decoy, 0.5)):
+        kmer_scores[max(start - k + 1, 0) : end] += height
+    return l2_normalize(kmer_to_nucleotide(kmer_scores, k)).astype(np.float32)
+
+
+def planted_with_attention(
+    n_pos: int,
+    n_neg: int,
+    motifs: tuple[str, ...],
+    length: int = 100,
+    regime: str = "sharp",
+    hit_rate: float = 0.9,
+    seed: int = 0,
+) -> tuple[PlantedData, list[np.ndarray]]:
+    """Planted data for motif discovery without a model: one site per positive, uniform background,
+    uniform negatives, and synthetic attention of the positives.
+
+    A fraction ``1 - hit_rate`` of positives has its attention peak at a
+    random place instead of the site; every positive also gets a half-height
+    10-bp decoy peak at a random place (:func:`synthetic_attention`).
+
+    Returns
+    -------
+    data : PlantedData
+        Sequences in a seeded random order, n_pos positives and n_neg negatives.
+    scores : list of np.ndarray
+        One (length,) float32 track per positive, in the order of the
+        positives in ``data``.
+    """
+    data = make_planted_dataset(
+        n_pos, max(n_neg, 0), length, motifs, shuffled_fraction=0.0, max_sites=1, seed=seed, background="uniform"
+    )
+    rng = np.random.default_rng([seed, 1])
+    site = data.sites.set_index("id")
+    scores = []
+    for i in np.flatnonzero(data.labels == 1):
+        start, end = int(site.at[data.ids[i], "start"]), int(site.at[data.ids[i], "end"])
+        if rng.random() >= hit_rate:  # the attention misses the site
+            start, end = (other := int(rng.integers(0, length - (end - start)))), other + end - start
+        decoy = int(rng.integers(0, length - 10))
+        scores.append(synthetic_attention(rng, length, (start, end), (decoy, decoy + 10), regime))
+    return data, scores
 
 
 def split_indices(n: int, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0) -> list[np.ndarray]:
@@ -347,11 +336,10 @@ def split_indices(n: int, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1
 
 def write_fasta(path: str | Path, ids: list[str], seqs: list[str], width: int = 0) -> None:
     """Write a FASTA file atomically (one line per sequence unless ``width``)."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w") as fh:
-            for i, s in zip(ids, seqs):
-                body = "\n".join(s[j : j + width] for j in range(0, len(s), width)) if width else s
-                fh.write(f">{i}\n{body}\n")
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        for i, s in zip(ids, seqs):
+            body = "\n".join(s[j : j + width] for j in range(0, len(s), width)) if width else s
+            fh.write(f">{i}\n{body}\n")
 
 
 def write_table(path: str | Path, data: PlantedData, label_names: tuple[str, str] = ("negative", "positive")) -> None:

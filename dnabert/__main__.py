@@ -1,5 +1,7 @@
+"""``python -m dnabert``: the command line's entry point (it lives in ``explorer.cli``, above the library)."""
+
 import sys
 
-from dnabert.cli import main
+from explorer.cli import main
 
 sys.exit(main())

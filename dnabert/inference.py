@@ -16,8 +16,7 @@ renormalised, and the layers multiplied in order; the [CLS] row of the
 product gives the token scores.
 
 Edge nucleotides are covered by fewer k-mers (the first and last base by one
-only) so their scores are noisier; :func:`mask_edges` blanks the first and last
-k-1 bases when that matters.
+only), so their scores are noisier.
 
 Long sequences
 --------------
@@ -45,9 +44,8 @@ from tqdm.auto import tqdm
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.kmer import build_vocab, encode_batch, kmer_ids
+from dnabert.options import ATTENTION_MODES
 from dnabert.sequences import SequenceError
-
-ATTENTION_MODES = ("last", "mean", "rollout")
 
 
 @dataclass
@@ -110,14 +108,6 @@ def l2_normalize(track: np.ndarray) -> np.ndarray:
     """``track / ||track||_2`` (an all-zero track is returned unchanged)."""
     norm = np.linalg.norm(track)
     return track / norm if norm > 0 else track
-
-
-def mask_edges(track: np.ndarray, k: int, value: float = np.nan) -> np.ndarray:
-    """Copy of a per-nucleotide track with the first and last k - 1 bases set to ``value``."""
-    out = np.array(track, dtype=np.float64 if np.isnan(value) else track.dtype)
-    out[: k - 1] = value
-    out[max(len(out) - (k - 1), 0) :] = value
-    return out
 
 
 def _self_attention_modules(model: torch.nn.Module) -> list[torch.nn.Module]:

@@ -27,12 +27,12 @@ from dnabert.sequences import SequenceError, normalize_sequence
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID = range(5)
 N_SPECIAL = len(SPECIAL_TOKENS)
-BASES = "ATCG"  # vocabulary order of the original DNABERT
+VOCAB_BASE_ORDER = "ATCG"  # k-mer order of the original DNABERT vocab.txt (not the ACGT of matrices)
 KS = (3, 4, 5, 6)
 MAX_TOKENS = 512  # BERT position embeddings; at most 510 k-mers per window
 
 _CODE = np.full(256, -1, dtype=np.int8)
-for _i, _b in enumerate(BASES):
+for _i, _b in enumerate(VOCAB_BASE_ORDER):
     _CODE[ord(_b)] = _i
     _CODE[ord(_b.lower())] = _i
 _CODE[ord("U")] = _CODE[ord("u")] = 1
@@ -41,7 +41,7 @@ _CODE[ord("U")] = _CODE[ord("u")] = 1
 def build_vocab(k: int) -> list[str]:
     """The original DNABERT vocabulary for ``k``: 5 special tokens then 4**k k-mers."""
     _check_k(k)
-    return SPECIAL_TOKENS + ["".join(p) for p in itertools.product(BASES, repeat=k)]
+    return SPECIAL_TOKENS + ["".join(p) for p in itertools.product(VOCAB_BASE_ORDER, repeat=k)]
 
 
 def k_from_vocab_size(n: int) -> int:

@@ -112,3 +112,15 @@ def attention_long_table(ids: list[str], seqs: list[str], scores: list[np.ndarra
             "score": np.concatenate(scores),
         }
     )
+
+
+def prediction_table(ids: list[str], seqs: list[str], probs: np.ndarray, labels: list[str]) -> pd.DataFrame:
+    """One row per sequence: id, length, ``p_<label>`` per class, predicted (the most probable class).
+
+    ``probs`` has shape (n, C), rows in the order of ``ids``; ``labels`` has length C.
+    """
+    table = pd.DataFrame({"id": ids, "length": [len(s) for s in seqs]})
+    for c, label in enumerate(labels):
+        table[f"p_{label}"] = probs[:, c]
+    table["predicted"] = [labels[i] for i in probs.argmax(axis=1)]
+    return table

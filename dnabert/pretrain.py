@@ -295,7 +295,7 @@ def build_mlm(model: str | Path | None, k: int | None, shape: ModelShape):
 
     from dnabert.checkpoint import read_config, resolve_model_path
 
-    BertForMaskedLM = _masked_only_mlm_class()  # noqa: N806 (saved as a plain BertForMaskedLM)
+    BertForMaskedLM = _masked_only_mlm_class()
     if model is None:
         if k is None:
             raise InputError("give k (--k) to pre-train a new model")

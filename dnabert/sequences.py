@@ -26,6 +26,10 @@ from Bio.SeqIO.FastaIO import SimpleFastaParser
 
 from dnabert.errors import InputError
 
+BASES = "ACGT"
+"""The four bases in the order of every per-base matrix in this project: a matrix over bases is
+(4, W) with rows A, C, G, T (the JASPAR / MEME order); per-position tables such as mutation maps
+are (L, 4) with columns in this order."""
 IUPAC = "ACGTNRYSWKMBDHV"
 _COMPLEMENT = str.maketrans("ACGTNRYSWKMBDHVacgtnryswkmbdhv", "TGCANYRSWMKVHDBtgcanyrswmkvhdb")
 _INVALID = re.compile(f"[^{IUPAC}]")

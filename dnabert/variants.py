@@ -45,9 +45,8 @@ from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
 from dnabert.inference import l2_normalize, predict
 from dnabert.outputs import atomic_path
-from dnabert.sequences import reverse_complement
+from dnabert.sequences import BASES, reverse_complement
 
-BASES = "ACGT"  # column order of every (L, 4) matrix here
 LOG_ODDS_EPS = 1e-6
 CHUNK = 1024  # mutants per predict call
 TABLE_COLUMNS = ["id", "position", "ref", "alt", "p_wt", "p_mut", "diff", "logOR"]
@@ -385,9 +384,8 @@ def save_mutation_maps(path: str | Path, maps: list[MutationMap]) -> None:
     for name in MAP_ARRAYS:
         if getattr(maps[0], name) is not None:
             arrays[name] = np.concatenate([getattr(m, name) for m in maps])
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
 
 
 def load_mutation_maps(path: str | Path) -> list[MutationMap]:

@@ -39,7 +39,8 @@ from typing import BinaryIO
 import pyfaidx
 
 from dnabert.errors import InputError
-from dnabert.variants import BASES, CHUNK, Edit
+from dnabert.sequences import BASES
+from dnabert.variants import CHUNK, Edit
 
 HEADER = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 

@@ -1,50 +1,58 @@
-"""DNABERT Explorer: the Streamlit app. Run with ``streamlit run app.py``."""
+"""DNABERT Explorer: the Streamlit app. Run with ``streamlit run app.py`` from a checkout (or this file)."""
 
 import os
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from pathlib import Path
 
 import streamlit as st
 
 from dnabert.errors import InputError
-from viz.app_state import available_models, current_model, show_error
+from explorer.state import available_models, current_model, show_error
 
-st.set_page_config(page_title="DNABERT Explorer", layout="wide")
+PAGES = Path(__file__).resolve().parent / "pages"
 
-pages = [
-    st.Page("pages/home.py", title="Data", default=True),
-    st.Page("pages/predict.py", title="Predict"),
-    st.Page("pages/attention.py", title="Attention"),
-    st.Page("pages/landscape.py", title="Landscape"),
-    st.Page("pages/motifs.py", title="Motifs"),
-    st.Page("pages/variants.py", title="Variants"),
-    st.Page("pages/models.py", title="Models"),
-]
-nav = st.navigation(pages)
 
-with st.sidebar:
-    models = list(available_models())
-    st.selectbox(
-        "Model",
-        models,
-        key="model_name",
-        help="The embedded demo model, or a checkpoint folder from the configured model directories",
-    )
-    try:
-        lm = current_model()
-        cfg = lm.model.config
-        st.caption(
-            f"k = {lm.k} · {cfg.num_hidden_layers} layers · {cfg.hidden_size} hidden · {cfg.num_attention_heads} heads · "
-            f"classes: {', '.join(lm.labels)}"
+def main() -> None:
+    """Build one run of the app: page navigation and the sidebar's model picker."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    st.set_page_config(page_title="DNABERT Explorer", layout="wide")
+    pages = [
+        st.Page(PAGES / "home.py", title="Data", default=True),
+        st.Page(PAGES / "predict.py", title="Predict"),
+        st.Page(PAGES / "attention.py", title="Attention"),
+        st.Page(PAGES / "landscape.py", title="Landscape"),
+        st.Page(PAGES / "motifs.py", title="Motifs"),
+        st.Page(PAGES / "variants.py", title="Variants"),
+        st.Page(PAGES / "models.py", title="Models"),
+    ]
+    nav = st.navigation(pages)
+
+    with st.sidebar:
+        models = list(available_models())
+        st.selectbox(
+            "Model",
+            models,
+            key="model_name",
+            help="The embedded demo model, or a checkpoint folder from the configured model directories",
         )
-        for note in lm.notes:
-            st.warning(note)
-        card = lm.path / "MODEL_CARD.md"
-        if card.is_file():
-            with st.expander("Model card"):
-                st.markdown(card.read_text())
-    except InputError as e:  # a broken model folder: say what is wrong instead of failing
-        show_error(e)
-        st.stop()
+        try:
+            lm = current_model()
+            cfg = lm.model.config
+            st.caption(
+                f"k = {lm.k} · {cfg.num_hidden_layers} layers · {cfg.hidden_size} hidden · "
+                f"{cfg.num_attention_heads} heads · classes: {', '.join(lm.labels)}"
+            )
+            for note in lm.notes:
+                st.warning(note)
+            card = lm.path / "MODEL_CARD.md"
+            if card.is_file():
+                with st.expander("Model card"):
+                    st.markdown(card.read_text())
+        except InputError as e:  # a broken model folder: say what is wrong instead of failing
+            show_error(e)
+            st.stop()
 
-nav.run()
+    nav.run()
+
+
+if __name__ == "__main__":
+    main()

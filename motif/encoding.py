@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BASES = "ACGT"
+from dnabert.sequences import BASES
+
 OTHER = 4  # code of N, IUPAC ambiguity letters and the separator
 _LUT = np.full(256, OTHER, dtype=np.uint8)
 for _i, _b in enumerate(BASES):

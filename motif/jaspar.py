@@ -18,6 +18,7 @@ and again for any dtype other than float64, so matrices are always float64.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +29,7 @@ import pandas as pd
 from scipy.stats import false_discovery_control
 
 from dnabert.errors import InputError
-from motif.encoding import BASES
+from dnabert.sequences import BASES
 from motif.meme import read_meme
 
 MATCH_COLUMNS = ["motif", "rank", "target_id", "target_name", "p", "E", "q", "offset", "overlap", "orientation"]
@@ -71,6 +72,48 @@ def _frozen(matrix: np.ndarray) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=64)
+def jaspar_matrix(matrix_id: str, release: str = "JASPAR2024") -> tuple[str, np.ndarray]:
+    """TF name and PPM of one versioned JASPAR matrix id, read offline from pyjaspar.
+
+    Returns
+    -------
+    name : str
+    ppm : np.ndarray, shape (4, W), rows ACGT, columns sum to 1 (read-only)
+
+    Raises
+    ------
+    DatabaseError
+        An id without a version (``MA0095``: the latest version can be a
+        different matrix) or one the release does not hold.
+    """
+    import pyjaspar
+
+    if not re.fullmatch(r"[A-Z]{2}\d{4}\.\d+", matrix_id):
+        raise DatabaseError(
+            f"motif {matrix_id!r}: give a versioned JASPAR matrix id such as MA0139.2 (CTCF) or MA0095.2 (YY1); "
+            "without a version the latest one would be used, which can be a different matrix"
+        )
+    if release not in pyjaspar.jaspar_releases:
+        raise DatabaseError(f"unknown JASPAR release {release!r}; available: {', '.join(sorted(pyjaspar.jaspar_releases))}")
+    db = pyjaspar.jaspardb(release=release)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyjaspar warns before returning None for an unknown id
+            found = db.fetch_motif_by_id(matrix_id)
+    finally:
+        db.conn.close()
+    if found is None:
+        raise DatabaseError(f"motif {matrix_id!r} is not in {release}; look ids up at jaspar.elixir.no or in pyjaspar")
+    return found.name, _frozen(_ppm(found))
+
+
+def _ppm(matrix) -> np.ndarray:
+    """(4, W) probabilities of a pyjaspar matrix's counts."""
+    counts = np.array([matrix.counts[b] for b in BASES], dtype=np.float64)
+    return counts / counts.sum(axis=0, keepdims=True)
+
+
 @lru_cache(maxsize=8)
 def load_jaspar(release: str = "JASPAR2024", collection: str = "CORE", tax_group: str | None = "vertebrates") -> MotifDatabase:
     """JASPAR matrices from pyjaspar's bundled SQLite files (no network).
@@ -106,10 +149,7 @@ def load_jaspar(release: str = "JASPAR2024", collection: str = "CORE", tax_group
                 f"{release} has no matrix in collection {collection!r} for taxonomic group {tax_group!r}; "
                 f"collections: {', '.join(collections)}; taxonomic groups: {', '.join(groups)}"
             )
-        ppms = []
-        for m in found:
-            counts = np.array([m.counts[b] for b in BASES], dtype=np.float64)
-            ppms.append(_frozen(counts / counts.sum(axis=0, keepdims=True)))
+        ppms = [_frozen(_ppm(m)) for m in found]
         return MotifDatabase(
             name=f"{release} {collection} {tax_group or 'all taxa'}",
             ids=tuple(m.matrix_id for m in found),

@@ -33,7 +33,7 @@ from Bio.motifs import transfac as bio_transfac
 from memelite.io import read_meme as memelite_read_meme
 
 from dnabert.errors import InputError
-from motif.encoding import BASES
+from dnabert.sequences import BASES
 
 FORMATS = ("meme", "jaspar", "transfac")
 SUFFIX = {"meme": ".meme", "jaspar": ".jaspar", "transfac": ".transfac"}

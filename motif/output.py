@@ -125,9 +125,9 @@ def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, 
         instances.to_csv(tmp / "instances.tsv", sep="\t", index=False)
         result.candidates.to_csv(tmp / "candidates.tsv", sep="\t", index=False)
         result.matches.to_csv(tmp / "jaspar_matches.tsv", sep="\t", index=False)
-        logos = {m.id: logo_png(motif_logo(m.ppm.T, m.id)) for m in motifs}
+        logos = {m.id: logo_png(motif_logo(m.ppm, m.id)) for m in motifs}
         for m in motifs:
             (tmp / "logos" / f"{m.id}.png").write_bytes(logos[m.id])
-            (tmp / "logos" / f"{m.id}_rc.png").write_bytes(logo_png(motif_logo(m.ppm.T, m.id, reverse_complement=True)))
+            (tmp / "logos" / f"{m.id}_rc.png").write_bytes(logo_png(motif_logo(m.ppm, m.id, reverse_complement=True)))
         (tmp / "report.html").write_text(render_report(result, logos), encoding="utf-8")
     return out

@@ -216,3 +216,29 @@ def sequences_with_site(
         best = np.maximum(forward, reverse) if both_strands else forward
         found[enc.seq_of(lo + np.flatnonzero(best >= min_score))] = True
     return found
+
+
+def best_scores(enc: Encoded, pwm: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
+    """Best site score of each sequence, over all positions and both strands.
+
+    Parameters
+    ----------
+    enc : Encoded
+    pwm : np.ndarray, shape (4, W)
+        Log-odds matrix.
+    chunk : int
+        Positions scored at once (bounds memory).
+
+    Returns
+    -------
+    np.ndarray, shape (n,), float64
+        -inf for a sequence without a site of W A/C/G/T bases.
+    """
+    best = np.full(len(enc), -np.inf)
+    last = len(enc.codes) - pwm.shape[1] + 1
+    for lo in range(0, max(last, 0), chunk):
+        forward, reverse = scan(enc.codes, pwm, slice(lo, min(lo + chunk, last)))
+        site = np.maximum(forward, reverse)
+        ok = np.isfinite(site)
+        np.maximum.at(best, enc.seq_of(lo + np.flatnonzero(ok)), site[ok])
+    return best

@@ -33,7 +33,7 @@ def _matches_cell(result: MotifResult, motif_index: int) -> str:
     parts = []
     for r in rows.itertuples(index=False):
         label = f"{r.target_id} {r.target_name}"
-        aligned = aligned_logos(motif.ppm.T, result.target_ppms[r.target_id].T, int(r.offset), r.orientation, motif.id, label)
+        aligned = aligned_logos(motif.ppm, result.target_ppms[r.target_id], int(r.offset), r.orientation, motif.id, label)
         parts.append(
             f"<div><b>{html.escape(label)}</b> p = {r.p:.2g}, E = {r.E:.2g}, q = {r.q:.2g}, "
             f"offset {int(r.offset)}, overlap {int(r.overlap)}, strand {html.escape(r.orientation)}</div>"

@@ -39,11 +39,11 @@ def test_paste_then_summary_and_every_page():
     at = paste(app().run(), PASTE)
     assert not at.exception and not at.error
     assert at.metric[0].value == "3"
-    for page in ["pages/predict.py", "pages/attention.py", "pages/landscape.py"]:
+    for page in ["explorer/pages/predict.py", "explorer/pages/attention.py", "explorer/pages/landscape.py"]:
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
         assert not at.error, (page, [e.value for e in at.error])
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("explorer/pages/predict.py").run()
     df = at.dataframe[0].value
     assert list(df["id"]) == ["s0", "s1", "s2"]
 
@@ -72,7 +72,7 @@ def test_upload_gzip():
 
 def test_pages_without_data_point_to_data_page():
     at = app().run()
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("explorer/pages/predict.py").run()
     assert not at.exception
     assert "No sequences loaded" in at.info[0].value
 
@@ -85,7 +85,7 @@ def load_example(at: AppTest) -> AppTest:
 
 def test_motifs_page_finds_the_planted_motifs():
     at = load_example(app().run())
-    at.switch_page("pages/motifs.py").run()
+    at.switch_page("explorer/pages/motifs.py").run()
     at.selectbox[-1].set_value("none")  # no TOMTOM here: the browser test covers JASPAR matching
     at.button[0].click().run()
     assert not at.exception and not at.error
@@ -96,7 +96,7 @@ def test_motifs_page_finds_the_planted_motifs():
 
 def test_variants_page_mutation_map_and_list():
     at = load_example(app().run())
-    at.switch_page("pages/variants.py").run()
+    at.switch_page("explorer/pages/variants.py").run()
     at.button(key="variants_map_run").click().run()
     assert not at.exception and not at.error
     seq_len = len(at.session_state["positives"].seqs[0])
@@ -111,14 +111,14 @@ def test_variants_page_mutation_map_and_list():
 
 
 def test_models_page_fine_tunes_into_a_configured_folder(tmp_path, monkeypatch):
-    from dnabert.synthetic import make_planted_dataset
-    from viz.app_state import available_models
+    from demo.synthetic import make_planted_dataset
+    from explorer.state import available_models
 
     monkeypatch.setenv("DNABERT_MODEL_DIRS", str(tmp_path))
     data = make_planted_dataset(30, 30, seed=1)
     tsv = "sequence\tlabel\n" + "".join(f"{s}\t{'pos' if y else 'neg'}\n" for s, y in zip(data.seqs, data.labels))
     at = app().run()
-    at.switch_page("pages/models.py").run()
+    at.switch_page("explorer/pages/models.py").run()
     at.file_uploader(key="models_train").upload("train.tsv", tsv.encode()).run()
     at.number_input(key="models_epochs").set_value(1)
     at.text_input(key="models_name").input("../escape")

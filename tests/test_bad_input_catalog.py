@@ -11,7 +11,7 @@ the records that come out are exactly those that went in (pre-training, which
 skips sequences without a stretch of max(k, min-length) A/C/G/T bases, says
 how many).
 
-Entry points: the CLI subcommands (run in-process through ``dnabert.cli.main``),
+Entry points: the CLI subcommands (run in-process through ``explorer.cli.main``),
 the Python readers and loaders, and the app's upload paths (through AppTest).
 Every model here is one tiny k = 6 model whose window is 10 k-mers (15 bp), so
 "far longer than the window" costs little.
@@ -34,7 +34,6 @@ from conftest import make_tiny_model
 from streamlit.testing.v1 import AppTest
 
 from dnabert.checkpoint import load_model
-from dnabert.cli import main
 from dnabert.errors import InputError
 from dnabert.finetune import read_labeled
 from dnabert.inference import predict
@@ -43,6 +42,7 @@ from dnabert.outputs import load_attention_npz
 from dnabert.sequences import parse_sequences
 from dnabert.variants import read_variant_list
 from dnabert.vcf import vcf_chunks
+from explorer.cli import main
 from motif.jaspar import load_jaspar
 from motif.meme import format_meme, read_meme
 from motif.pipeline import find_motifs
@@ -260,7 +260,7 @@ def via_app(ctx: Ctx, src: Path) -> Outcome:
         assert "positives" not in at.session_state
         return Outcome(error)
     notes = " ".join(i.value for i in at.info)
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("explorer/pages/predict.py").run()
     error = app_errors(at)
     if error:
         return Outcome(error)
@@ -620,7 +620,7 @@ def variants_via_app(ctx: Ctx, path: Path) -> Outcome:
     at.radio(key="pos_source").set_value("Paste").run()
     at.text_area(key="positives_text").input(FASTA.decode())
     at.button[0].click().run()
-    at.switch_page("pages/variants.py").run()
+    at.switch_page("explorer/pages/variants.py").run()
     at.file_uploader(key="variants_file").upload(path.name, path.read_bytes()).run()
     at.button(key="variants_list_run").click().run()
     error = app_errors(at)

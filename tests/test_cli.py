@@ -1,4 +1,4 @@
-"""The core CLI commands end to end (in-process via dnabert.cli.main, and once as a subprocess)."""
+"""The core CLI commands end to end (in-process via explorer.cli.main, and once as a subprocess)."""
 
 import gzip
 import subprocess
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dnabert.cli import main
 from dnabert.outputs import load_attention_npz
 from dnabert.sequences import read_sequences
+from explorer.cli import main
 
 FASTA = ">a\nACGTACGTACGTAGCTAGCTAGCTAGCATCGATCGATCGATCGAT\n>b\nacgtnnnnACGATCGATCGATCGACTAGCTACGATCGA\n>a\nACGATCGACTAGCTAGCTAGCTAGCATCGACTAGCA\n"
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, matthews_corrcoef, roc_auc_score
 
+from demo.synthetic import make_planted_dataset, write_table
 from dnabert.checkpoint import load_model
-from dnabert.cli import main
 from dnabert.errors import InputError
 from dnabert.finetune import (
     FinetuneSettings,
@@ -23,7 +23,7 @@ from dnabert.finetune import (
 )
 from dnabert.inference import predict
 from dnabert.kmer import to_kmer_sentence
-from dnabert.synthetic import make_planted_dataset, write_table
+from explorer.cli import main
 
 TINY = ModelShape(layers=1, hidden=32, heads=2, intermediate=64, max_tokens=128)
 

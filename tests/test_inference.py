@@ -6,7 +6,7 @@ import torch
 from conftest import make_tiny_model, random_seqs
 
 from dnabert.checkpoint import load_model
-from dnabert.inference import attention_matrices, kmer_to_nucleotide, mask_edges, predict, window_starts
+from dnabert.inference import attention_matrices, kmer_to_nucleotide, predict, window_starts
 from dnabert.kmer import encode_batch
 from dnabert.sequences import SequenceError
 
@@ -95,10 +95,8 @@ def test_window_starts_cover_everything():
         assert covered.all() and len(s) == -(-n // 32)
 
 
-def test_kmer_to_nucleotide_and_edges():
+def test_kmer_to_nucleotide():
     np.testing.assert_allclose(kmer_to_nucleotide(np.array([3.0, 6.0]), 3), [3, 4.5, 4.5, 6])
-    masked = mask_edges(np.arange(10.0), 3)
-    assert np.isnan(masked[:2]).all() and np.isnan(masked[-2:]).all() and masked[2] == 2
 
 
 def test_short_sequence_error(lm):

@@ -10,8 +10,8 @@ from Bio import motifs as bio_motifs
 from memelite.io import read_meme as memelite_read
 from motif_fixtures import make_planted, tomtom_warm  # noqa: F401 (tomtom_warm: session fixture)
 
-import dnabert.cli
-from dnabert.synthetic import write_fasta
+import explorer.cli
+from demo.synthetic import write_fasta
 from motif.output import MOTIF_COLUMNS
 
 pytestmark = pytest.mark.usefixtures("tomtom_warm")
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("tomtom_warm")
 @pytest.fixture
 def main():
     """``python -m dnabert`` in-process."""
-    return dnabert.cli.main
+    return explorer.cli.main
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import pytest
 from conftest import random_seqs
 
 from dnabert.checkpoint import load_model
-from dnabert.cli import main
 from dnabert.finetune import ModelShape, TokenDataset
 from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, to_kmer_sentence
 from dnabert.pretrain import (
@@ -19,6 +18,7 @@ from dnabert.pretrain import (
     pretrain_samples,
     read_pretrain_sequences,
 )
+from explorer.cli import main
 
 K = 6
 

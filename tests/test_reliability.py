@@ -40,15 +40,15 @@ from streamlit.testing.v1 import AppTest
 from test_checkpoint import write_original_layout
 from transformers import BertForSequenceClassification
 
-import viz.app_state
+import explorer.state
+from demo.synthetic import make_planted_dataset
 from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
-from dnabert.cli import main
 from dnabert.errors import InputError
 from dnabert.finetune import FinetuneSettings, LabeledData, ModelShape, finetune
 from dnabert.outputs import atomic_path
 from dnabert.pretrain import PretrainSettings, pretrain
 from dnabert.sequences import shuffled_negatives
-from dnabert.synthetic import make_planted_dataset
+from explorer.cli import main
 from motif.encoding import encode
 from motif.meme import format_meme, read_meme
 from motif.output import motif_table, write_results
@@ -82,7 +82,10 @@ def paste(at: AppTest, text: str, kind: str = "positives") -> AppTest:
 
 
 def test_sources_never_unpickle_or_trust_remote_code():
-    sources = [REPO / "app.py", *(p for d in ("dnabert", "motif", "viz", "pages", "bench") for p in (REPO / d).rglob("*.py"))]
+    sources = [
+        REPO / "app.py",
+        *(p for d in ("dnabert", "motif", "viz", "explorer", "demo", "bench") for p in (REPO / d).rglob("*.py")),
+    ]
     for path in sources:
         code = path.read_text()
         assert not re.search(r"trust_remote_code\s*=\s*True", code), path
@@ -111,11 +114,11 @@ def test_app_offers_only_models_in_configured_folders(tmp_path, monkeypatch):
     (models / "notes").mkdir()
     (models / "link").symlink_to(outside / "secret")
     monkeypatch.setenv("DNABERT_MODEL_DIRS", str(models))
-    assert viz.app_state.available_models() == {"demo": DEMO_MODEL_DIR.resolve(), "models/good": (models / "good").resolve()}
+    assert explorer.state.available_models() == {"demo": DEMO_MODEL_DIR.resolve(), "models/good": (models / "good").resolve()}
     for name in ["models/link", "models/nested", "models/nested/deeper", "models/../elsewhere/secret",
                  str(outside / "secret"), "../elsewhere/secret", "/etc"]:  # fmt: skip
         with pytest.raises(InputError, match="is not one of the configured models"):
-            viz.app_state.model_path(name)
+            explorer.state.model_path(name)
 
 
 @needs_demo
@@ -124,8 +127,8 @@ def test_app_ignores_a_model_path_put_in_the_session(tmp_path, monkeypatch):
     secret = make_tiny_model(tmp_path / "secret", k=4)
     monkeypatch.setenv("DNABERT_MODEL_DIRS", str(tmp_path / "none"))
     loaded = []
-    monkeypatch.setattr(viz.app_state, "load_model", lambda path: loaded.append(path) or load_model(path))
-    viz.app_state._load.clear()
+    monkeypatch.setattr(explorer.state, "load_model", lambda path: loaded.append(path) or load_model(path))
+    explorer.state._load.clear()
     for name in (str(secret), "../" + secret.name):
         at = AppTest.from_file("../app.py", default_timeout=120)
         at.session_state["model_name"] = name
@@ -196,23 +199,23 @@ def test_killed_cli_runs_leave_no_output(tmp_path):
 @needs_demo
 def test_two_sessions_never_see_each_others_data_and_share_one_read_only_model(monkeypatch):
     loaded = []
-    monkeypatch.setattr(viz.app_state, "load_model", lambda path: loaded.append(path) or load_model(path))
-    viz.app_state._load.clear()
+    monkeypatch.setattr(explorer.state, "load_model", lambda path: loaded.append(path) or load_model(path))
+    explorer.state._load.clear()
     alice = paste(AppTest.from_file("../app.py", default_timeout=120).run(), fasta(["a1", "a2", "a3"], SEQS))
     bob = paste(AppTest.from_file("../app.py", default_timeout=120).run(), fasta(["b1", "b2"], SEQS[::-1][:2]))
     tables = {}
     for name, at in (("alice", alice), ("bob", bob), ("alice again", alice)):
-        for page in ("pages/predict.py", "pages/attention.py"):
+        for page in ("explorer/pages/predict.py", "explorer/pages/attention.py"):
             at.switch_page(page).run()
             assert not at.exception and not at.error, (name, page)
-        at.switch_page("pages/predict.py").run()
+        at.switch_page("explorer/pages/predict.py").run()
         tables[name] = at.dataframe[0].value.set_index("id")
     assert list(tables["alice"].index) == ["a1", "a2", "a3"] == list(tables["alice again"].index)
     assert list(tables["bob"].index) == ["b1", "b2"]
     assert alice.session_state["positives"].ids == ["a1", "a2", "a3"] and bob.session_state["positives"].ids == ["b1", "b2"]
     # same sequence, same probabilities: results are keyed by content, never by who asked
     assert tables["bob"].loc["b1", "p_positive"] == pytest.approx(tables["alice"].loc["a3", "p_positive"], abs=1e-6)
-    lm = viz.app_state._load(str(DEMO_MODEL_DIR.resolve()))
+    lm = explorer.state._load(str(DEMO_MODEL_DIR.resolve()))
     assert len(loaded) == 1, "each session loaded its own model"
     assert not lm.model.training and not any(p.requires_grad for p in lm.model.parameters())
     saved = load_file(DEMO_MODEL_DIR / "model.safetensors")
@@ -233,7 +236,7 @@ def test_memory_stays_flat_over_50_runs_of_the_attention_page(tmp_path, monkeypa
     monkeypatch.setenv("DNABERT_MODEL_DIRS", str(model.parent))
     at = AppTest.from_file("../app.py", default_timeout=120)
     at.session_state["model_name"] = "models/tiny"
-    paste(at.run(), fasta(["s1", "s2", "s3"], SEQS)).switch_page("pages/attention.py").run()
+    paste(at.run(), fasta(["s1", "s2", "s3"], SEQS)).switch_page("explorer/pages/attention.py").run()
     for _ in range(10):  # warm-up: caches fill, allocator settles
         at.run()
     gc.collect()
@@ -251,7 +254,7 @@ def test_logo_and_report_code_leaves_no_figure_open(tmp_path):
     assert result.motifs
     plt.close("all")
     write_results(result, tmp_path / "motifs", formats=("meme", "jaspar"))  # a logo per motif and the HTML report
-    ppm = result.motifs[0].ppm.T
+    ppm = result.motifs[0].ppm
     figure_bytes(motif_logo(ppm, "m"))
     figure_bytes(aligned_logos(ppm, ppm[::-1, ::-1], offset=0, strand="-"))
     assert plt.get_fignums() == []
@@ -283,7 +286,7 @@ LIMITS = {  # limit: (module constant, value, data, message)
 def test_upload_limits_are_enforced_with_clear_messages(monkeypatch, limit, kind):
     """Uploaded sequences and pasted negatives (pasted text cannot be gzipped)."""
     name, value, data, message = LIMITS[limit]
-    monkeypatch.setattr(viz.app_state, name, value)
+    monkeypatch.setattr(explorer.state, name, value)
     at = AppTest.from_file("../app.py", default_timeout=120).run()
     if kind == "positives":
         at.file_uploader(key="positives_file").upload("seqs.fa", data if isinstance(data, bytes) else data.encode())
@@ -298,7 +301,7 @@ def test_upload_limits_are_enforced_with_clear_messages(monkeypatch, limit, kind
 def test_limits_are_read_from_the_environment():
     limits = {"DNABERT_MAX_UPLOAD_MB": "1.5", "DNABERT_MAX_SEQUENCES": "7", "DNABERT_MAX_LENGTH": "300"}
     env = {**os.environ, "PYTHONPATH": str(REPO), **limits}
-    code = "import viz.app_state as s; print(s.MAX_UPLOAD_MB, s.MAX_SEQUENCES, s.MAX_LENGTH)"
+    code = "import explorer.state as s; print(s.MAX_UPLOAD_MB, s.MAX_SEQUENCES, s.MAX_LENGTH)"
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0 and run.stdout.split() == ["1.5", "7", "300"], run.stderr
 

@@ -8,23 +8,22 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from dnabert.cli import main
-from dnabert.errors import InputError
-from dnabert.sequences import read_sequences, reverse_complement
-from dnabert.synthetic import (
+from demo.synthetic import (
     DEFAULT_MOTIFS,
-    jaspar_motif,
-    log_odds,
     make_planted_dataset,
     markov_background,
     motif_ppm,
     pwm_ceiling,
-    relative_score,
+    relative_scores,
     sample_site,
     scan_best,
-    scan_scores,
+    site_pwm,
     split_indices,
 )
+from dnabert.errors import InputError
+from dnabert.sequences import read_sequences, reverse_complement
+from explorer.cli import main
+from motif.jaspar import jaspar_matrix
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +50,15 @@ def test_shapes_labels_and_kinds(data):
 
 def test_planted_sites_are_where_the_table_says(data):
     seqs = dict(zip(data.ids, data.seqs))
-    pwms = {m: log_odds(motif_ppm(m)) for m in DEFAULT_MOTIFS}
+    pwms = {m: site_pwm(motif_ppm(m)) for m in DEFAULT_MOTIFS}
     for r in data.sites.itertuples():
         placed = seqs[r.id][r.start : r.end]
         assert placed == r.site
         assert r.end - r.start == motif_ppm(r.jaspar_id).shape[1]
         assert 5 <= r.start and r.end <= 95  # margins
         forward = placed if r.strand == "+" else reverse_complement(placed)
-        assert relative_score(forward, pwms[r.jaspar_id]) == pytest.approx(r.rel_score, abs=1e-3)
+        score = sum(pwms[r.jaspar_id]["ACGT".index(b), j] for j, b in enumerate(forward))  # a direct sum
+        assert relative_scores(score, pwms[r.jaspar_id]) == pytest.approx(r.rel_score, abs=1e-3)
         assert r.rel_score >= 0.8
     for _, sites in data.sites.groupby("id"):  # two sites of one sequence never overlap
         assert (sites["start"].to_numpy()[1:] >= sites["end"].to_numpy()[:-1]).all()
@@ -77,11 +77,11 @@ def test_background_is_human_like():
 
 
 def test_motifs_need_a_version_and_must_exist():
-    assert jaspar_motif("MA0095.2")[0] == "YY1" and motif_ppm("MA0095.2").shape == (4, 12)
+    assert jaspar_matrix("MA0095.2")[0] == "YY1" and motif_ppm("MA0095.2").shape == (4, 12)
     with pytest.raises(InputError, match="versioned JASPAR matrix id"):
-        jaspar_motif("MA0095")
+        motif_ppm("MA0095")
     with pytest.raises(InputError, match="not in JASPAR2024"):
-        jaspar_motif("MA9999.1")
+        motif_ppm("MA9999.1")
 
 
 def test_shuffled_negatives_keep_a_positive_composition(data):
@@ -99,20 +99,22 @@ def test_seeded_and_reproducible():
     assert a.seqs != c.seqs
 
 
-def test_scan_scores_match_a_naive_loop():
-    pwm = log_odds(motif_ppm("MA0139.2"))
-    seqs = ["ACGTGCGCATGCGCAGTTACGNACG", "GCGCATGCGCAC"]
-    got = scan_scores(seqs, pwm)
+def test_site_pwm_and_scan_best_match_direct_formulas():
+    ppm = motif_ppm("MA0139.2")
+    pwm = site_pwm(ppm)
+    np.testing.assert_allclose(pwm, np.log2((ppm + 0.01) / 1.04 / 0.25))  # 0.01 per cell on the probability scale
+    seqs = ["ACGTGCGCATGCGCAGTTACGNACG", "GCGCATGCGCACCGCGTAGGGAAT", "ACGT"]
     w = pwm.shape[1]
     idx = {b: i for i, b in enumerate("ACGT")}
 
     def score(site):
-        return sum(pwm[idx[b], j] if b in idx else pwm[:, j].min() for j, b in enumerate(site))
+        return sum(pwm[idx[b], j] for j, b in enumerate(site))
 
-    for i, s in enumerate(seqs):
-        for p in range(len(s) - w + 1):
-            assert got[i, 0, p] == pytest.approx(score(s[p : p + w]))
-            assert got[i, 1, p] == pytest.approx(score(reverse_complement(s[p : p + w])))
+    lo, hi = pwm.min(axis=0).sum(), pwm.max(axis=0).sum()
+    for s, got in zip(seqs, scan_best(seqs, [pwm])):
+        sites = [s[p : p + w] for p in range(len(s) - w + 1) if "N" not in s[p : p + w]]
+        best = max((max(score(x), score(reverse_complement(x))) for x in sites), default=-np.inf)
+        assert got == pytest.approx((best - lo) / (hi - lo))
 
 
 def test_sample_site_threshold_and_pwm_ceiling(data):
@@ -121,7 +123,7 @@ def test_sample_site_threshold_and_pwm_ceiling(data):
     for _ in range(20):
         site, rel = sample_site(ppm, rng, 0.9)
         assert rel >= 0.9 and len(site) == 15
-    pwms = [log_odds(motif_ppm(m)) for m in DEFAULT_MOTIFS]
+    pwms = [site_pwm(motif_ppm(m)) for m in DEFAULT_MOTIFS]
     best = scan_best(data.seqs, pwms)
     assert roc_auc_score(data.labels, best) > 0.95
     assert pwm_ceiling(data) == roc_auc_score(data.labels, best)

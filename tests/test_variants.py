@@ -6,7 +6,6 @@ import pytest
 from conftest import random_seqs
 
 from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
-from dnabert.cli import main
 from dnabert.errors import InputError
 from dnabert.inference import predict
 from dnabert.sequences import read_sequences, reverse_complement
@@ -26,6 +25,7 @@ from dnabert.variants import (
     save_mutation_maps,
     score_edits,
 )
+from explorer.cli import main
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from conftest import random_seqs
 
-from dnabert.cli import main
 from dnabert.variants import Edit, apply_edit
 from dnabert.vcf import VcfError, open_genome, read_vcf, reference_window, vcf_chunks
+from explorer.cli import main
 
 HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
 CHR1, CHR2 = random_seqs(2, 300, 300, seed=11)

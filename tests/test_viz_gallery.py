@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dnabert.synthetic import make_planted_dataset, write_fasta
+from demo.gallery import load_inputs, main
+from demo.synthetic import make_planted_dataset, write_fasta
 from viz.bertviz_offline import head_view_html
 from viz.export import figures_to_png, html_to_png
-from viz.gallery import load_inputs, main
 from viz.tracks import attention_track
 
 CHROMIUM = Path("/usr/bin/chromium")

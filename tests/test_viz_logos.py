@@ -3,14 +3,13 @@
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from demo.synthetic import motif_ppm
 from dnabert.errors import InputError
-from dnabert.synthetic import motif_ppm
 from viz.logos import aligned_logos, figure_bytes, information_matrix, motif_logo, reverse_complement_ppm
 
-PPM = np.array([[1.0, 0, 0, 0], [0.25, 0.25, 0.25, 0.25], [0, 0, 0.5, 0.5], [0, 1.0, 0, 0]])
+PPM = np.array([[1.0, 0, 0, 0], [0.25, 0.25, 0.25, 0.25], [0, 0, 0.5, 0.5], [0, 1.0, 0, 0]]).T  # (4, W)
 
 
 def glyphs(ax):
@@ -33,7 +32,7 @@ def test_information_matrix_is_bits():
     info = information_matrix(PPM)
     assert list(info.columns) == list("ACGT")
     assert np.allclose(info.sum(axis=1), [2.0, 0.0, 1.0, 2.0])
-    assert np.allclose(information_matrix(pd.DataFrame(PPM * 7, columns=list("ACGT"))), info)  # counts are normalised
+    assert np.allclose(information_matrix(PPM * 7), info)  # counts are normalised
 
 
 def test_motif_logo_draws_information_per_position():
@@ -45,7 +44,7 @@ def test_motif_logo_draws_information_per_position():
 
 def test_reverse_complement_logo():
     rc = reverse_complement_ppm(PPM)
-    assert np.array_equal(rc, [[0, 0, 1, 0], [0.5, 0.5, 0, 0], [0.25] * 4, [0, 0, 0, 1]])
+    assert np.array_equal(rc.T, [[0, 0, 1, 0], [0.5, 0.5, 0, 0], [0.25] * 4, [0, 0, 0, 1]])
     assert np.array_equal(reverse_complement_ppm(rc), PPM)
     fig = motif_logo(PPM, "demo", reverse_complement=True)
     assert column_heights(fig.axes[0]) == {0: 2.0, 1: 1.0, 3: 2.0}
@@ -56,12 +55,14 @@ def test_aligned_logos_follow_memelite_tomtom_offsets():
     from memelite import tomtom
 
     rng = np.random.default_rng(0)
-    target = motif_ppm("MA0138.3").T  # REST, (20, 4)
-    decoys = [rng.dirichlet(np.full(4, 0.3), size=12) for _ in range(30)]
-    cases = [(target[4:13], "+"), (reverse_complement_ppm(target[4:13]), "-")]
+    target = motif_ppm("MA0138.3")  # REST, (4, 20)
+    decoys = [rng.dirichlet(np.full(4, 0.3), size=12).T for _ in range(30)]
+    cases = [(target[:, 4:13], "+"), (reverse_complement_ppm(target[:, 4:13]), "-")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, _, offsets, _, strands = tomtom([q.T.copy() for q, _ in cases], [target.T.copy()] + [d.T.copy() for d in decoys])[:5]
+        _, _, offsets, _, strands = tomtom(
+            [np.ascontiguousarray(q) for q, _ in cases], [np.ascontiguousarray(t) for t in [target, *decoys]]
+        )[:5]
     for i, (query, strand) in enumerate(cases):
         assert strands[i, 0] == (strand == "-")
         fig = aligned_logos(query, target, int(offsets[i, 0]), int(strands[i, 0]), "query", "REST")
@@ -87,12 +88,12 @@ def test_figure_bytes_png_and_svg():
 @pytest.mark.parametrize(
     "ppm, message",
     [
-        (PPM.T[:, :3], r"\(4, W\) memelite matrix"),
-        (np.ones((3, 5)), r"shape \(W, 4\)"),
-        (np.zeros((0, 4)), r"shape \(W, 4\)"),
+        (PPM.T[:3], r"\(W, 4\) matrix: pass its transpose"),
+        (np.ones((3, 5)), r"shape \(4, W\)"),
+        (np.zeros((4, 0)), r"shape \(4, W\)"),
         (-PPM, "non-negative"),
-        (np.array([[1, 0, 0, 0], [0, 0, 0, 0]]), "position 2 has all-zero"),
-        (np.array([[np.nan, 0, 0, 1]]), "finite"),
+        (np.array([[1, 0, 0, 0], [0, 0, 0, 0]]).T, "position 2 has all-zero"),
+        (np.array([[np.nan, 0, 0, 1]]).T, "finite"),
     ],
 )
 def test_logo_bad_input(ppm, message):

@@ -54,7 +54,8 @@ def write_html(fig: go.Figure, path: str | Path, plotlyjs: str = "inline") -> Pa
     return path
 
 
-def _browser(playwright):
+def launch_chromium(playwright):
+    """Debian's headless Chromium through Playwright, with this project's offline settings (:data:`CHROMIUM_ARGS`)."""
     if not Path(CHROMIUM).is_file():
         raise InputError(f"PNG export needs a local Chromium at {CHROMIUM} (Debian package 'chromium'; or set DNABERT_CHROMIUM)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -80,7 +81,7 @@ def figures_to_png(figs: dict[str | Path, go.Figure], width: int = 1100, scale: 
 
     written = []
     with sync_playwright() as p:
-        browser = _browser(p)
+        browser = launch_chromium(p)
         page = browser.new_page()
         page.set_content('<html><body><div id="fig"></div></body></html>')
         page.add_script_tag(path=str(PLOTLY_JS))
@@ -109,7 +110,7 @@ def html_to_png(html: str, path: str | Path, width: int = 1100) -> Path:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _browser(p)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": width, "height": 800})
         page.route("**/*", lambda route: route.abort())
         page.set_content(html, wait_until="load")

@@ -1,9 +1,9 @@
 """Sequence logos (logomaker, information content) of motifs, alone or aligned with a JASPAR match.
 
-PPMs here are (W, 4) arrays (or DataFrames) with columns in A, C, G, T order,
-one row per motif position; rows are normalised to sum 1, so counts work too.
-A (4, W) matrix as memelite and :mod:`dnabert.synthetic` use is passed
-transposed (``ppm.T``).
+PPMs here are (4, W) arrays with rows A, C, G, T, one column per motif
+position (the project's one matrix orientation, as in :mod:`motif` and
+memelite); columns are normalised to sum 1, so counts work too. logomaker's
+(W, 4) DataFrame is made only inside :func:`information_matrix`.
 
 TOMTOM alignment (memelite's convention, checked on sub-motifs): with strand
 ``"+"`` (or 0), query column i lies on target column ``i + offset``; with
@@ -29,35 +29,35 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from dnabert.errors import InputError
+from dnabert.sequences import BASES
 
-BASES = list("ACGT")
 COLORS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff9f1c", "T": "#d62728"}
 
 
-def check_ppm(ppm: np.ndarray | pd.DataFrame, name: str = "PPM") -> np.ndarray:
-    """Validate a (W, 4) ACGT matrix and normalise its rows to sum 1.
+def check_ppm(ppm: np.ndarray, name: str = "PPM") -> np.ndarray:
+    """Validate a (4, W) ACGT matrix and normalise its columns to sum 1.
 
     Returns
     -------
-    np.ndarray, shape (W, 4), float64
+    np.ndarray, shape (4, W), float64
     """
     try:
         a = np.asarray(ppm, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"{name} must be a numeric (W, 4) matrix") from None
-    if a.ndim != 2 or a.shape[1] != 4 or a.shape[0] == 0:
-        hint = " (a (4, W) memelite matrix: pass its transpose)" if a.ndim == 2 and a.shape[0] == 4 else ""
-        raise InputError(f"{name} must have shape (W, 4), one row per position with columns A, C, G, T; got {a.shape}{hint}")
+        raise InputError(f"{name} must be a numeric (4, W) matrix") from None
+    if a.ndim != 2 or a.shape[0] != 4 or a.shape[1] == 0:
+        hint = " (a (W, 4) matrix: pass its transpose)" if a.ndim == 2 and a.shape[1] == 4 else ""
+        raise InputError(f"{name} must have shape (4, W), rows A, C, G, T and one column per position; got {a.shape}{hint}")
     if not np.isfinite(a).all() or (a < 0).any():
         raise InputError(f"{name} must hold finite, non-negative probabilities or counts")
-    sums = a.sum(axis=1, keepdims=True)
+    sums = a.sum(axis=0, keepdims=True)
     if (sums == 0).any():
-        raise InputError(f"{name}: position {int(np.flatnonzero(sums[:, 0] == 0)[0]) + 1} has all-zero probabilities")
+        raise InputError(f"{name}: position {int(np.flatnonzero(sums[0] == 0)[0]) + 1} has all-zero probabilities")
     return a / sums
 
 
 def reverse_complement_ppm(ppm: np.ndarray) -> np.ndarray:
-    """Reverse complement of a (W, 4) ACGT matrix: positions reversed, A<->T and C<->G swapped."""
+    """Reverse complement of a (4, W) ACGT matrix: positions reversed, A<->T and C<->G swapped."""
     return np.asarray(ppm)[::-1, ::-1].copy()
 
 
@@ -66,9 +66,9 @@ def information_matrix(ppm: np.ndarray) -> pd.DataFrame:
 
     Returns
     -------
-    pd.DataFrame, shape (W, 4), columns A, C, G, T, index 0..W-1
+    pd.DataFrame, shape (W, 4), columns A, C, G, T, index 0..W-1 (logomaker's layout)
     """
-    df = pd.DataFrame(check_ppm(ppm), columns=BASES)
+    df = pd.DataFrame(check_ppm(ppm).T, columns=list(BASES))
     return logomaker.transform_matrix(df, from_type="probability", to_type="information")
 
 
@@ -85,12 +85,12 @@ def _draw(ax: Axes, ppm: np.ndarray, start: int, title: str) -> logomaker.Logo:
     return logo
 
 
-def motif_logo(ppm: np.ndarray | pd.DataFrame, title: str = "", reverse_complement: bool = False) -> Figure:
+def motif_logo(ppm: np.ndarray, title: str = "", reverse_complement: bool = False) -> Figure:
     """Information-content logo of one motif (or of its reverse complement).
 
     Parameters
     ----------
-    ppm : array-like, shape (W, 4), columns A, C, G, T
+    ppm : np.ndarray, shape (4, W), rows A, C, G, T
     title : str
     reverse_complement : bool
 
@@ -102,7 +102,7 @@ def motif_logo(ppm: np.ndarray | pd.DataFrame, title: str = "", reverse_compleme
     a = check_ppm(ppm)
     if reverse_complement:
         a = reverse_complement_ppm(a)
-    fig = Figure(figsize=(max(2.5, 0.45 * len(a) + 1), 2))
+    fig = Figure(figsize=(max(2.5, 0.45 * a.shape[1] + 1), 2))
     ax = fig.subplots()
     _draw(ax, a, 0, title + (" (reverse complement)" if reverse_complement else ""))
     ax.set_xlabel("position")
@@ -111,8 +111,8 @@ def motif_logo(ppm: np.ndarray | pd.DataFrame, title: str = "", reverse_compleme
 
 
 def aligned_logos(
-    query: np.ndarray | pd.DataFrame,
-    target: np.ndarray | pd.DataFrame,
+    query: np.ndarray,
+    target: np.ndarray,
     offset: int,
     strand: str | int,
     query_name: str = "motif",
@@ -122,7 +122,7 @@ def aligned_logos(
 
     Parameters
     ----------
-    query, target : array-like, shape (Wq, 4) and (Wt, 4), columns A, C, G, T
+    query, target : np.ndarray, shapes (4, Wq) and (4, Wt), rows A, C, G, T
     offset : int
         TOMTOM (memelite) offset of the best alignment (module docstring).
     strand : {"+", "-"} or {0, 1}
@@ -142,7 +142,7 @@ def aligned_logos(
     if minus:
         t = reverse_complement_ppm(t)
     offset = int(offset)
-    lo, hi = min(0, -offset), max(len(q), len(t) - offset)
+    lo, hi = min(0, -offset), max(q.shape[1], t.shape[1] - offset)
     fig = Figure(figsize=(max(3.0, 0.45 * (hi - lo) + 1), 3.8))
     ax_q, ax_t = fig.subplots(2, 1, sharex=True)
     _draw(ax_q, q, 0, query_name)

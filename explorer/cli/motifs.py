@@ -12,8 +12,8 @@ import argparse
 import sys
 from dataclasses import fields
 
-from dnabert.cli import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
 from dnabert.errors import InputError
+from explorer.cli.common import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
 from motif.jaspar import load_jaspar, load_meme_database
 from motif.meme import FORMATS
 from motif.output import check_out_dir, write_results

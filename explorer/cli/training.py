@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from demo.synthetic import DEFAULT_MOTIFS
 from dnabert.errors import InputError
-from dnabert.synthetic import DEFAULT_MOTIFS
 
 
 def _log(msg: str) -> None:
@@ -30,7 +30,7 @@ def _check_out(out: str, overwrite: bool) -> None:
 
 
 def run_demo_model(args: argparse.Namespace) -> int:
-    from dnabert.demo_model import DemoRecipe, build_demo_model, refresh_card
+    from demo.recipe import DemoRecipe, build_demo_model, refresh_card
 
     if args.refresh:
         if not (Path(args.out) / "metrics.json").is_file():
@@ -54,12 +54,12 @@ def run_demo_model(args: argparse.Namespace) -> int:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from dnabert.synthetic import jaspar_motif, make_planted_dataset, pwm_ceiling, split_indices, write_planted
+    from demo.synthetic import make_planted_dataset, motif_ppm, pwm_ceiling, split_indices, write_planted
 
     _check_out(args.out, args.overwrite)
     motifs = tuple(args.motifs)
     for m in motifs:
-        jaspar_motif(m)  # InputError for an unversioned or unknown id
+        motif_ppm(m)  # InputError for an unversioned or unknown id
     if args.n_pos < 1 or args.n_neg < 0:
         raise InputError("--n-pos must be at least 1 and --n-neg at least 0")
     if not 0 <= args.shuffled_fraction <= 1:

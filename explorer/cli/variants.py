@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from tqdm.auto import tqdm
 
-from dnabert.cli import add_model_args, load_for_cli, read_input
 from dnabert.errors import InputError
 from dnabert.outputs import atomic_path, check_output_file
+from explorer.cli.common import add_model_args, load_for_cli, read_input
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
     from dnabert.checkpoint import LoadedModel

@@ -9,9 +9,9 @@ from dnabert.attribution import attribution_track
 from dnabert.errors import InputError
 from dnabert.inference import attention_matrices
 from dnabert.outputs import attention_long_table, write_attention_npz
+from explorer.state import cli_command, current_model, require_data, run_prediction, show_error
 from motif.encoding import encode
 from motif.regions import find_regions
-from viz.app_state import cli_command, current_model, require_data, run_prediction, show_error
 from viz.attribution import attention_vs_attribution
 from viz.bertviz_offline import MAX_TOKENS as BERTVIZ_MAX_TOKENS
 from viz.bertviz_offline import head_view_html

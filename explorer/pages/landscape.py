@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dnabert.errors import InputError
-from viz.app_state import current_model, require_data, run_prediction, show_error
+from explorer.state import current_model, require_data, run_prediction, show_error
 from viz.landscape import attention_landscape
 
 st.title("Attention landscape")

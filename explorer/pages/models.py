@@ -7,7 +7,7 @@ from transformers import TrainerCallback
 
 from dnabert.errors import InputError
 from dnabert.finetune import FinetuneSettings, finetune, read_labeled
-from viz.app_state import MAX_UPLOAD_MB, available_models, model_dirs, model_path, show_error
+from explorer.state import MAX_UPLOAD_MB, available_models, model_dirs, model_path, show_error
 
 MAX_ROWS = 20000  # larger jobs belong on the command line
 

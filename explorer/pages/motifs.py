@@ -6,13 +6,13 @@ import zipfile
 from pathlib import Path
 
 import streamlit as st
-import streamlit.components.v1  # noqa: F401  (st.iframe needs the components runtime)
+import streamlit.components.v1
 
 from dnabert.errors import InputError
+from explorer.state import cli_command, content_hash, negatives, require_data, run_prediction, show_error
 from motif.jaspar import load_jaspar
 from motif.output import motif_table, write_results
 from motif.pipeline import MotifParams, find_motifs
-from viz.app_state import cli_command, content_hash, negatives, require_data, run_prediction, show_error
 
 st.title("Motifs")
 pos = require_data()

@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 from dnabert.errors import InputError
-from viz.app_state import cli_command, current_model, require_data, run_prediction, show_error
+from explorer.state import cli_command, current_model, require_data, run_prediction, show_error
 
 st.title("Predictions")
 pos = require_data()

@@ -1,0 +1,5 @@
+"""Choices shared by the library, the command line and the app (light: no torch import)."""
+
+# how attention becomes per-nucleotide scores (see dnabert.inference); the first is the default
+ATTENTION_MODES = ("last", "mean", "rollout")
+ATTENTION_HELP = "aggregation: last-layer [CLS] attention (DNABERT-viz, default), mean over layers, or attention rollout"

@@ -1,0 +1,44 @@
+"""Command line: ``python -m dnabert <command> ...`` (also the ``dnabert`` console script).
+
+This package sits above the library packages: each module here declares the
+sub-commands of one area through ``register(subparsers)`` and imports what a
+command needs only when it runs, so ``--help`` stays fast. Bad input ends with
+``error: <message>`` on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from dnabert.errors import InputError
+from explorer.cli import inference, motifs, training, variants
+
+COMMAND_MODULES = (inference, motifs, variants, training)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dnabert", description="DNABERT Explorer: predict, explain and find motifs with DNA language models"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # a killed job (e.g. a Slurm time-out) cleans up like Ctrl-C; Ctrl-C works even where the shell
+    # started us with SIGINT ignored (background jobs of a non-interactive shell)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.default_int_handler)
+    try:
+        return args.func(args)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: unfinished outputs were removed", file=sys.stderr)
+        return 130

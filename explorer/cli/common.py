@@ -1,0 +1,54 @@
+"""Options and steps shared by the commands that run a model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
+
+CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    """``--model``, ``--batch-size``, ``--device``: shared by every command that runs a model."""
+    p.add_argument("--model", default="demo", help="checkpoint folder, or 'demo' for the embedded demo model (default)")
+    p.add_argument("--batch-size", type=int, default=32, help="model windows per forward pass (default 32)")
+    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default cpu)")
+
+
+def add_attention_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--attention",
+        choices=ATTENTION_MODES,
+        default=ATTENTION_MODES[0],
+        help=ATTENTION_HELP,
+    )
+
+
+def load_for_cli(args: argparse.Namespace):
+    """Load ``--model`` on ``--device``, printing the model's notes to stderr."""
+    from dnabert.checkpoint import load_model
+
+    lm = load_model(args.model, device=args.device)
+    for note in lm.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return lm
+
+
+def read_input(path: str, k: int | None = None):
+    """Read ``--input`` and print its normalisation notes to stderr; with ``k``, refuse sequences shorter than k."""
+    from dnabert.sequences import read_sequences, require_kmers
+
+    data = read_sequences(path)
+    for note in data.notes:
+        print(f"note: {path}: {note}", file=sys.stderr)
+    if k is not None:
+        require_kmers(data, k, path)
+    return data
+
+
+def chunks(n: int):
+    """Slices of at most :data:`CHUNK` items covering ``range(n)``."""
+    for start in range(0, n, CHUNK):
+        yield slice(start, min(start + CHUNK, n))
