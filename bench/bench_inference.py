@@ -19,17 +19,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import BertForSequenceClassification
 
 from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
 from dnabert.inference import kmer_to_nucleotide, l2_normalize, predict
 from dnabert.kmer import encode_batch
+from dnabert.training import ModelShape
 
 
 def random_model(layers: int, hidden: int, heads: int) -> LoadedModel:
-    config = BertConfig(
-        vocab_size=4101, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=4 * hidden
-    )
+    config = ModelShape(layers=layers, hidden=hidden, heads=heads, intermediate=4 * hidden).config(6, num_labels=2)
     config._attn_implementation = "eager"
     torch.manual_seed(0)
     return LoadedModel(model=BertForSequenceClassification(config).eval(), k=6, labels=["0", "1"], path=Path("random"))

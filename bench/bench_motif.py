@@ -7,7 +7,7 @@ Usage::
     python bench/bench_motif.py --rules            # the measurement behind the default region rule
 
 Data: planted NRF1 / CTCF / REST sites with synthetic sharp attention
-(``tests/motif_fixtures.py``), generated once and cached under /tmp. Each
+(:func:`demo.synthetic.planted_with_attention`), generated once and cached under /tmp. Each
 size runs in a fresh child process, so its peak memory (``ru_maxrss``) is
 that of one run: the loaded data plus the pipeline. JASPAR loading and the
 TOMTOM JIT are warmed before timing.

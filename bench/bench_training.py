@@ -38,7 +38,7 @@ def bench(quick: bool, threads: int, device: str) -> list[dict]:
     from transformers import BertForMaskedLM, BertForSequenceClassification
 
     from demo.synthetic import DEFAULT_MOTIFS, make_planted_dataset, motif_ppm, scan_best, site_pwm
-    from dnabert.finetune import ModelShape, TokenDataset, pad_collate
+    from dnabert.training import ModelShape, TokenDataset, pad_collate
     from dnabert.pretrain import SpanMaskingCollator, _masked_only_mlm_class
 
     torch.set_num_threads(threads)

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import torch
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import BertForSequenceClassification
 
 from demo.synthetic import PlantedData, make_planted_dataset
 from dnabert.attribution import attribution_track
@@ -50,8 +50,9 @@ from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model, resolve_
 from dnabert.errors import InputError
 from dnabert.inference import attention_matrices, predict
 from dnabert.outputs import atomic_path
+from dnabert.training import ModelShape
 from dnabert.sequences import read_sequences, reverse_complement
-from dnabert.variants import mutation_map as score_mutation_map
+from dnabert.variants import mutation_map
 from motif.encoding import encode
 from motif.jaspar import load_jaspar, match_motifs
 from motif.pipeline import find_motifs
@@ -62,7 +63,7 @@ from viz.export import figures_to_png, html_to_png, write_html
 from viz.heads import context_overview, context_plot, head_grid
 from viz.landscape import attention_landscape
 from viz.logos import aligned_logos, figure_bytes, motif_logo
-from viz.mutation_map import mutation_map
+from viz.mutation_map import mutation_map_figure
 from viz.tracks import attention_track
 
 FORMATS = ("html", "png")
@@ -72,9 +73,7 @@ LONG_PARTS = 30  # positives joined into the long-sequence example
 def random_model(folder: Path) -> LoadedModel:
     """A seeded, untrained 2-layer k=6 classifier saved in ``folder`` and loaded back."""
     torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=4**6 + 5, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128, num_labels=2
-    )
+    config = ModelShape(layers=2, hidden=64, heads=4, intermediate=128).config(6, num_labels=2)
     save_model(BertForSequenceClassification(config), 6, folder, labels=["negative", "positive"], overwrite=True)
     return load_model(folder)
 
@@ -202,8 +201,8 @@ def make_figures(lm: LoadedModel, data: PlantedData, notes: list[str]) -> tuple[
     figs["context_overview"] = context_overview(tokens, attn, query)
     pages = {"head_view": head_view_html(tokens, attn, last)}
 
-    mm = score_mutation_map(lm, seq, data.ids[focus], attention=True)
-    figs["mutation_map"] = mutation_map(
+    mm = mutation_map(lm, seq, data.ids[focus], attention=True)
+    figs["mutation_map"] = mutation_map_figure(
         seq,
         mm.diff,
         mm.log_or,

@@ -41,22 +41,8 @@ from dnabert.errors import InputError
 from dnabert.outputs import atomic_path
 
 LABELS = ["negative", "positive"]
+CARD_TEMPLATE = Path(__file__).with_name("model_card.md")  # str.format fields: see model_card()
 
-# What was measured while choosing the recipe (same model shape, same test set; 2 CPU threads shared
-# with other jobs). Shown in MODEL_CARD.md.
-RECIPE_HISTORY = """\
-Earlier builds planted NRF1 (MA0506.3) / REST (MA0138.3) sites, one per sequence, in a
-uniform background; the shipped model follows the product specification instead (CTCF /
-YY1, 1-2 sites, human-like Markov background). What those builds taught, and kept here:
-1. 16,000 training sequences x 5 epochs (lr 3e-4): test AUROC 0.949 against a PWM ceiling
-   of 0.996. Dev AUROC stalled from epoch 1 while the training loss kept falling (0.33 ->
-   0.16) and 25% of background-only negatives got P(positive) > 0.5: the model memorised
-   chance k-mers of its training set. Attention was already good (peak within 3 bp of the
-   site in 96% of correctly classified positives).
-2. The same compute on fresh data, 120,000 sequences seen once, reached AUROC 0.963
-   (lr 3e-4) and 0.964 (lr 1e-3, batch 64), still improving when training ended: fresh data
-   beats more epochs. Attention peak within 3 bp: 96-97%.
-"""
 
 
 @dataclass
@@ -128,7 +114,7 @@ def demo_data(recipe: DemoRecipe) -> dict[str, PlantedData]:
 
 
 def _labeled(data: PlantedData, name: str):
-    from dnabert.finetune import LabeledData
+    from dnabert.tables import LabeledData
 
     return LabeledData(seqs=data.seqs, labels=[LABELS[v] for v in data.labels], ids=data.ids, name=name)
 
@@ -167,7 +153,7 @@ def evaluate_demo(
     from sklearn.metrics import roc_auc_score
 
     from dnabert.checkpoint import load_model
-    from dnabert.finetune import classification_metrics
+    from dnabert.metrics import classification_metrics
     from dnabert.inference import predict
 
     lm = load_model(model_dir)
@@ -312,7 +298,8 @@ def build_demo_model(
     """
     import torch
 
-    from dnabert.finetune import FinetuneSettings, ModelShape, finetune
+    from dnabert.finetune import FinetuneSettings, finetune
+    from dnabert.training import ModelShape
 
     recipe = recipe or DemoRecipe()
     out = Path(out)
@@ -378,9 +365,9 @@ def build_demo_model(
             except Exception as e:  # the motif package is another component: never lose a trained model to it
                 record["motif_pipeline"] = {"status": "failed", "reason": f"{type(e).__name__}: {e}"}
             log(f"motif pipeline: {json.dumps(record['motif_pipeline'].get('planted', record['motif_pipeline']))}")
-        from dnabert.finetune import _clean
+        from dnabert.metrics import json_ready
 
-        (tmp / "metrics.json").write_text(json.dumps(_clean(record), indent=2) + "\n")
+        (tmp / "metrics.json").write_text(json.dumps(json_ready(record), indent=2) + "\n")
         write_examples(tmp, data["test"], recipe.n_examples)
         if card:
             (tmp / "MODEL_CARD.md").write_text(model_card(record))
@@ -396,7 +383,7 @@ def build_demo_model(
 def refresh_card(folder: str | Path, rerun_motifs: bool = False) -> dict:
     """Rewrite ``MODEL_CARD.md`` of a built demo folder from its ``metrics.json`` (optionally re-running
     :func:`motif_check` first and recording it). Returns the record."""
-    from dnabert.finetune import _clean
+    from dnabert.metrics import json_ready
 
     folder = Path(folder)
     record = json.loads((folder / "metrics.json").read_text())
@@ -404,7 +391,7 @@ def refresh_card(folder: str | Path, rerun_motifs: bool = False) -> dict:
         recipe = DemoRecipe(**{**record["recipe"], "motifs": tuple(record["recipe"]["motifs"])})
         record["motif_pipeline"] = motif_check(folder, demo_data(recipe)["test"], tuple(recipe.motifs))
     with atomic_path(folder / "metrics.json") as tmp:
-        tmp.write_text(json.dumps(_clean(record), indent=2) + "\n")
+        tmp.write_text(json.dumps(json_ready(record), indent=2) + "\n")
     with atomic_path(folder / "MODEL_CARD.md") as tmp:
         tmp.write_text(model_card(record))
     for f in ("metrics.json", "MODEL_CARD.md"):
@@ -422,116 +409,28 @@ def write_examples(folder: Path, test: PlantedData, n: int) -> None:
     test.sites[test.sites["id"].isin(keep)].to_csv(folder / "example_sites.tsv", sep="\t", index=False)
 
 
-def _every(r: dict) -> str:
-    return f"every {r['eval_every']} steps" if r.get("eval_every") else "every epoch"
-
-
 def _fmt(x, spec: str) -> str:
     return "n/a" if x is None else format(x, spec)
 
 
 def model_card(record: dict) -> str:
-    """MODEL_CARD.md text from a metrics record."""
-    r, t, a = record["recipe"], record["test"], record["attention_last"]
+    """MODEL_CARD.md text from a metrics record (the template :data:`CARD_TEMPLATE`)."""
+    r, a = record["recipe"], record["attention_last"]
     per = "\n".join(
         f"| {m} | {v['recall']:.3f} | {v['n']} | {v['hit_rate']:.3f} |"
         if v["hit_rate"] is not None
         else f"| {m} | {v['recall']:.3f} | 0 | - |"
         for m, v in a["per_motif"].items()
     )
-    motif_note = motif_summary(record["motif_pipeline"]) if "motif_pipeline" in record else "Not run for this build."
-    return f"""# DNABERT-6 demo model (planted CTCF / YY1 sites)
-
-A small DNABERT-style classifier embedded in DNABERT Explorer so that the app and
-the command line work offline, in seconds, on data whose truth is known. It is a
-**teaching and testing model, not a biological predictor**: it was trained on
-synthetic sequences only.
-
-## What it does
-Input: a DNA sequence (trained on 100 bp; any length works, longer ones are split
-into 510-k-mer windows). Output: P(negative), P(positive), where *positive* means
-"contains a binding site of CTCF (JASPAR MA0139.2) or YY1 (MA0095.2)".
-The last layer's [CLS] attention (the app's default track) peaks on a site.
-
-## Architecture
-BERT, {r["layers"]} layers, hidden {r["hidden"]}, {r["heads"]} heads, intermediate {r["intermediate"]},
-{r["max_tokens"]} positions, k = {r["k"]} (vocabulary = the original DNABERT 6-mer vocab.txt, 4101 tokens).
-Trained from random initialisation directly on the classification task, without
-masked-language-model pre-training: in an earlier team measurement 10 minutes of the
-project's span-masked MLM (`python -m dnabert pretrain`) did not improve this kind of
-model (the MLM was far from converged); it was not re-measured for this build, and it
-keeps the rebuild within a CPU budget. Two layers on purpose: with two, the last layer's
-attention localises the site (measured below); with four layers it was seen in
-earlier team experiments not to (not re-measured for this card).
-
-## Training data (synthetic, regenerated from the seed)
-- 100-bp sequences from a first-order Markov chain with approximate human (hg38)
-  dinucleotide frequencies (about 41% GC, CpG depleted; `demo.synthetic.HUMAN_DINUCLEOTIDES`).
-- Positives: 1 or 2 planted sites each (equally likely), CTCF (MA0139.2, 15 bp) or
-  YY1 (MA0095.2, 12 bp) with equal probability, random strand, random non-overlapping
-  positions at least 5 bp from either end; sites sampled from the JASPAR 2024 matrices
-  (pyjaspar, offline) and kept only when their relative PWM score
-  (s - min) / (max - min) is >= {r["min_rel_score"]}.
-- Negatives: {r["shuffled_fraction"]:.0%} dinucleotide shuffles of positives (same composition,
-  sites destroyed), the rest background only. Composition therefore does not
-  separate the classes; only the site does.
-- Train {r["n_train"]}, dev {r["n_dev"]}, test {r["n_test"]} sequences (half positives), generated with
-  separate seeds from seed {r["seed"]} (`demo.recipe.demo_data`).
-- Optimisation: AdamW, lr {r["learning_rate"]}, linear warm-up ({r["warmup"]:.0%}) then linear decay,
-  {r["epochs"]:g} epochs, batch {r["batch_size"]}, weight decay {r["weight_decay"]}, dropout {r["dropout"]};
-  the best of the dev evaluations ({_every(r)}) by AUROC is kept. {record["train_seconds"]:.0f} s of training on
-  {r["threads"]} CPU threads.
-
-## How the recipe was chosen (measured while building it)
-{RECIPE_HISTORY}
-
-## Results on the held-out test set ({r["n_test"]} sequences)
-| metric | value |
-|---|---|
-| AUROC | {t["auroc"]:.4f} |
-| AUPRC | {t["auprc"]:.4f} |
-| accuracy | {t["accuracy"]:.4f} |
-| F1 | {t["f1"]:.4f} |
-| MCC | {t["mcc"]:.4f} |
-| PWM-scan ceiling AUROC | {record["pwm_ceiling_auroc"]:.4f} |
-| gap to ceiling | {record["gap_to_ceiling"]:.4f} |
-
-The ceiling is the AUROC of the best relative log-odds score of the two true
-PWMs over both strands of each sequence: what a scanner that knows the answer
-achieves (not 1.0, since shuffles and background occasionally contain a site-like
-match and a few planted sites are weak).
-
-**Attention localisation** (default "last" track): among the {a["n_correct_positives"]} correctly
-classified positives, the track's maximum lies within {a["tolerance_bp"]} bp of a planted site in
-**{_fmt(a["hit_rate"], ".1%")}** (median distance {_fmt(a["median_distance"], "g")} bp).
-
-| motif (nearest site to the peak) | recall of sequences with it (P >= 0.5) | correct positives | attention peak within {a["tolerance_bp"]} bp |
-|---|---|---|---|
-{per}
-
-Targets: {", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in record["targets_met"].items())}.
-
-## Motif discovery on its attention
-{motif_note}
-
-## Files
-- `model.safetensors`, `config.json`: the BertForSequenceClassification weights and config
-  (labels in `id2label`); `vocab.txt`, `tokenizer_config.json`, `special_tokens_map.json`:
-  the original DNABERT 6-mer vocabulary, so the folder also loads with the original tools.
-- `metrics.json`: everything above, machine-readable, with the full recipe.
-- `example_positives.fa`, `example_negatives.fa` ({r["n_examples"]} sequences each, from the
-  test set) and `example_sites.tsv` (ground truth: id, motif, jaspar_id, start, end
-  (0-based, half-open), strand, site, rel_score): the app's "load example data".
-
-## Rebuild
-`python -m dnabert demo-model --out models/demo --overwrite` (seeded; CPU, a few tens of
-minutes on 2 threads). Built with Python {record["built_with"]["python"]}, torch
-{record["built_with"]["torch"]}, transformers {record["built_with"]["transformers"]}; other versions or
-thread counts may give slightly different weights.
-
-## Limitations
-Synthetic data with a human-like but simple (order-1 Markov) background: it knows
-two motifs and nothing else about real genomes; its probabilities on real sequences
-mean only "contains something CTCF- or YY1-like". Edge bases (first and last 5) are covered by fewer k-mers, and
-no site was planted there.
-"""
+    return CARD_TEMPLATE.read_text().format(
+        r=r,
+        t=record["test"],
+        a=a,
+        record=record,
+        per=per,
+        motif_note=motif_summary(record["motif_pipeline"]) if "motif_pipeline" in record else "Not run for this build.",
+        every=f"every {r['eval_every']} steps" if r.get("eval_every") else "every epoch",
+        hit_rate=_fmt(a["hit_rate"], ".1%"),
+        median_distance=_fmt(a["median_distance"], "g"),
+        targets=", ".join(f"{key}: {'met' if ok else 'NOT met'}" for key, ok in record["targets_met"].items()),
+    )

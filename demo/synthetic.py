@@ -343,7 +343,7 @@ def write_fasta(path: str | Path, ids: list[str], seqs: list[str], width: int = 
 
 
 def write_table(path: str | Path, data: PlantedData, label_names: tuple[str, str] = ("negative", "positive")) -> None:
-    """TSV with columns id, sequence, label (names), kind; loads with :func:`dnabert.finetune.read_labeled`."""
+    """TSV with columns id, sequence, label (names), kind; loads with :func:`dnabert.tables.read_labeled`."""
     with atomic_path(path) as tmp:
         pd.DataFrame(
             {"id": data.ids, "sequence": data.seqs, "label": [label_names[v] for v in data.labels], "kind": data.kind}

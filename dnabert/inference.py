@@ -104,6 +104,12 @@ def kmer_to_nucleotide(kmer_scores: np.ndarray, k: int) -> np.ndarray:
     return np.convolve(kmer_scores, ones) / np.convolve(np.ones(len(kmer_scores)), ones)
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of logits (n, C) -> probabilities (n, C)."""
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def l2_normalize(track: np.ndarray) -> np.ndarray:
     """``track / ||track||_2`` (an all-zero track is returned unchanged)."""
     norm = np.linalg.norm(track)
@@ -225,8 +231,7 @@ def _combine(seqs, segments, seg_logits, seg_scores, k) -> Prediction:
             sums[i][start:end] += seg_scores[j]
             cover[i][start:end] += 1
     logits /= np.maximum(counts, 1)[:, None]
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs = shifted / shifted.sum(axis=1, keepdims=True)
+    probs = softmax(logits)
     scores = None
     if seg_scores is not None:
         scores = [l2_normalize(s / c).astype(np.float32) for s, c in zip(sums, cover)]

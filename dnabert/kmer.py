@@ -126,11 +126,6 @@ def decode(ids: np.ndarray, k: int) -> str:
     return kmers[0] + "".join(km[-1] for km in kmers[1:])
 
 
-def to_kmer_sentence(seq: str, k: int) -> str:
-    """The original DNABERT input text: the overlapping k-mers separated by spaces."""
-    return " ".join(seq[i : i + k] for i in range(len(seq) - k + 1))
-
-
 def from_kmer_sentence(sentence: str) -> str:
     """Turn an original DNABERT k-mer sentence back into its sequence.
 

@@ -31,7 +31,7 @@ CUDA GPU. Training sequences are made as in the DNABERT paper
 plus random sampling, lengths between 5 and 510 bp. The MLM loss on a fixed
 held-back set of these pieces, with a fixed masking, is measured before and
 after training. The default model is BERT-base (12 layers, hidden 768); the
-``small`` and ``tiny`` presets of :data:`dnabert.finetune.MODEL_PRESETS` train
+``small`` and ``tiny`` presets of :data:`dnabert.training.MODEL_PRESETS` train
 on a CPU.
 """
 
@@ -49,9 +49,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 import torch
+from transformers import TrainerCallback
 
 from dnabert.errors import InputError
-from dnabert.finetune import ModelShape, TokenDataset, model_shape, training_arguments
+from dnabert.training import ModelShape, TokenDataset, model_shape, training_arguments
 from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, from_kmer_sentence, is_kmer_sentence
 
 NEVER_MASK = (PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID)
@@ -195,18 +196,15 @@ def pretrain_samples(
     return pieces + sampled
 
 
-class LateMaskingCallback:
+class LateMaskingCallback(TrainerCallback):
     """Switch the collator to ``late`` masking probability for the last ``fraction`` of the steps."""
 
-    def __new__(cls, collator: SpanMaskingCollator, late: float, fraction: float):
-        from transformers import TrainerCallback
+    def __init__(self, collator: SpanMaskingCollator, late: float, fraction: float):
+        self.collator, self.late, self.fraction = collator, late, fraction
 
-        class _Callback(TrainerCallback):
-            def on_step_begin(self, args, state, control, **kwargs):
-                if state.max_steps and state.global_step >= (1 - fraction) * state.max_steps:
-                    collator.mlm_probability = late
-
-        return _Callback()
+    def on_step_begin(self, args, state, control, **kwargs):
+        if state.max_steps and state.global_step >= (1 - self.fraction) * state.max_steps:
+            self.collator.mlm_probability = self.late
 
 
 @dataclass

@@ -388,23 +388,6 @@ def save_mutation_maps(path: str | Path, maps: list[MutationMap]) -> None:
         np.savez_compressed(fh, **arrays)
 
 
-def load_mutation_maps(path: str | Path) -> list[MutationMap]:
-    """Read the maps written by :func:`save_mutation_maps`."""
-    with np.load(path, allow_pickle=False) as z:
-        n, cuts = len(z["ids"]), np.cumsum(z["lengths"])[:-1]
-        parts = {name: np.split(z[name], cuts) if name in z.files else [None] * n for name in MAP_ARRAYS}
-        return [
-            MutationMap(
-                id=str(z["ids"][j]),
-                seq=str(z["seqs"][j]),
-                label=str(z["label"]),
-                p_wt=float(z["p_wt"][j]),
-                **{name: parts[name][j] for name in MAP_ARRAYS},
-            )
-            for j in range(n)
-        ]
-
-
 def read_variant_list(path: str | Path, ids: list[str], seqs: list[str]) -> list[Edit]:
     """Read a variant list: tab-separated sequence id, start, end, alt (0-based, half-open).
 

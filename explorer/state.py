@@ -2,10 +2,10 @@
 
 Everything a page shares lives here so pages stay thin. The model is cached
 with ``st.cache_resource`` (one copy shared by all sessions, never mutated:
-inference only reads it); results are cached with ``st.cache_data`` keyed by
-the model and a hash of the input, so a result is only ever returned for the
-same content. Uploaded data lives in ``st.session_state`` (private to a
-browser session).
+inference only reads it). Results are cached per browser session in
+``st.session_state`` (:func:`session_cached`), keyed by a hash of the model
+name and the input, so a result is only ever returned for the same content
+and never to another session; uploaded data lives there too.
 
 Limits come from environment variables:
 ``DNABERT_MAX_UPLOAD_MB`` (default 50), ``DNABERT_MAX_SEQUENCES`` (20000),

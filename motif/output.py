@@ -12,8 +12,9 @@ Files (coordinates 0-based, half-open):
 * ``candidates.tsv``: every candidate: sequence, n_pos, n_neg, p, log10_p, q, kept.
 * ``jaspar_matches.tsv``: motif, rank, target_id, target_name, p, E, q, offset,
   overlap, orientation.
-* ``logos/<motif>.png`` and ``logos/<motif>_rc.png`` (the reverse complement), and
-  ``report.html`` (self-contained).
+* ``report.html`` (self-contained), and, when images are passed in,
+  ``logos/<motif>.<png|svg>`` and ``logos/<motif>_rc.<png|svg>`` (the reverse
+  complement), drawn by a higher layer (:func:`viz.motif_images.motif_images`).
 
 The folder is written under a temporary name and renamed when complete. An
 existing folder is replaced only when it holds nothing but these files (a
@@ -30,8 +31,7 @@ from dnabert.errors import InputError
 from dnabert.outputs import atomic_path
 from motif.meme import SUFFIX, format_counts, format_meme
 from motif.pipeline import INSTANCE_COLUMNS, MotifResult
-from motif.report import logo_png, render_report
-from viz.logos import motif_logo
+from motif.report import MotifImages, render_report
 
 MOTIF_COLUMNS = [
     "id",
@@ -86,7 +86,9 @@ def check_out_dir(path: str | Path) -> Path:
     return out
 
 
-def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, ...] = ("meme",)) -> Path:
+def write_results(
+    result: MotifResult, out_dir: str | Path, formats: tuple[str, ...] = ("meme",), images: MotifImages | None = None
+) -> Path:
     """Write every output file of ``result`` into ``out_dir`` (see the module docstring).
 
     Parameters
@@ -96,6 +98,8 @@ def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, 
         Created or replaced (only if it holds a previous run).
     formats : tuple of str
         Motif file formats among ``meme``, ``jaspar``, ``transfac``; MEME is always written.
+    images : MotifImages, optional
+        Logos to write and to show in the report (none without).
 
     Returns
     -------
@@ -107,7 +111,6 @@ def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, 
     names = [m.id for m in motifs]
     with atomic_path(out) as tmp:
         tmp.mkdir()
-        (tmp / "logos").mkdir()
         consensus = [m.consensus for m in motifs]
         meme = format_meme(
             names,
@@ -125,9 +128,10 @@ def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, 
         instances.to_csv(tmp / "instances.tsv", sep="\t", index=False)
         result.candidates.to_csv(tmp / "candidates.tsv", sep="\t", index=False)
         result.matches.to_csv(tmp / "jaspar_matches.tsv", sep="\t", index=False)
-        logos = {m.id: logo_png(motif_logo(m.ppm, m.id)) for m in motifs}
-        for m in motifs:
-            (tmp / "logos" / f"{m.id}.png").write_bytes(logos[m.id])
-            (tmp / "logos" / f"{m.id}_rc.png").write_bytes(logo_png(motif_logo(m.ppm, m.id, reverse_complement=True)))
-        (tmp / "report.html").write_text(render_report(result, logos), encoding="utf-8")
+        if images is not None:
+            (tmp / "logos").mkdir()
+            for m in motifs:
+                (tmp / "logos" / f"{m.id}.{images.fmt}").write_bytes(images.logos[m.id])
+                (tmp / "logos" / f"{m.id}_rc.{images.fmt}").write_bytes(images.reverse_complements[m.id])
+        (tmp / "report.html").write_text(render_report(result, images), encoding="utf-8")
     return out

@@ -14,7 +14,7 @@ counting is forward-only), hypergeometric p, Benjamini-Hochberg q over the
 motifs. A
 motif is kept with at least ``min_n_motif`` windows (instances too close to a
 sequence end are dropped and counted) and, in ``kmers`` mode, when its sites
-are enriched (q < ``pval_cutoff``; an assembly of a few random windows is
+are enriched (q < ``q_cutoff``; an assembly of a few random windows is
 not). Stage times are kept in
 ``MotifResult.timings`` (input, regions, enrichment, merge, motifs, tomtom).
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -55,73 +55,95 @@ MODES = ("kmers", "regions")
 INSTANCE_COLUMNS = ["motif", "seq_id", "start", "end", "strand", "site", "window_start", "window_end", "window"]
 
 
+def _param(default, help: str, label: str, *, low=None, high=None, low_open=False, high_open=False, choices=None, basic=False):
+    """A :class:`MotifParams` field with what the command line and the app need to offer it.
+
+    ``help`` is the one description (CLI help, app tooltip); ``label`` the app's
+    widget label; ``low`` / ``high`` the valid range (closed unless ``*_open``);
+    ``choices`` the valid values; ``basic`` puts the widget in the app's main form.
+    """
+    meta = {"help": help, "label": label, "basic": basic}
+    meta.update({k: v for k, v in (("low", low), ("high", high), ("choices", choices)) if v is not None})
+    meta.update(low_open=low_open, high_open=high_open)
+    return field(default=default, metadata=meta)
+
+
+def check_param(name: str, value) -> str | None:
+    """Why ``value`` is not valid for the :class:`MotifParams` field ``name`` (None when it is)."""
+    meta = PARAM_FIELDS[name].metadata
+    if "choices" in meta:
+        return None if value in meta["choices"] else f"{name} must be one of {', '.join(str(c) for c in meta['choices'])}"
+    low, high = meta.get("low"), meta.get("high")
+    too_low = low is not None and (value < low or (meta["low_open"] and value == low))
+    too_high = high is not None and (value > high or (meta["high_open"] and value == high))
+    if too_low or too_high:
+        lo = "(" if meta["low_open"] else "["
+        hi = ")" if meta["high_open"] or high is None else "]"
+        return f"{name} must be in {lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
+    return None
+
+
 @dataclass(frozen=True)
 class MotifParams:
     """Every parameter of the motif analysis (defaults = the recommended run).
 
-    Attributes
-    ----------
-    mode : {"kmers", "regions"}
-        Candidates: k-mers inside regions, assembled (default), or the exact
-        region strings with the original greedy merge.
-    rule : {"zscore", "original"} or None
-        High-attention rule (:mod:`motif.regions`); None = the mode's
-        default (``kmers``: zscore; ``regions``: original, so that the
-        regions mode with its defaults is the original analysis).
-    min_len : int
-        Minimum region length; also the shortest k-mer.
-    z : float
-        ``zscore`` rule: score > mean + z x SD.
-    mean_factor, min_factor : float
-        ``original`` rule: score > mean_factor x mean and > min_factor x min.
-    k_max : int
-        Longest k-mer (``kmers`` mode).
-    both_strands : bool or None
-        Count a candidate's reverse complement too; None = the mode's
-        default (``kmers``: yes, k-mers merged with their reverse complement;
-        ``regions``: no, as the original).
-    pval_cutoff : float
-        Keep candidates with Benjamini-Hochberg q below it.
-    max_mismatches : int
-        Mismatches allowed when a seed k-mer collects sites (:mod:`motif.merge`).
-    min_score : float
-        Relative PWM score (0..1) of a site found by the rescan (:mod:`motif.merge`).
-    site_pvalue : float
-        p-value of a motif site when counting the sequences with a site of a
-        motif (its enrichment); FIMO's default. For a motif so short that no
-        site reaches it, only best-scoring sites count.
-    window_size : int
-        Width of the window cut around every instance.
-    pseudocount : float
-        Added per column of the counts, spread by the background frequencies.
-    trim_bits : float
-        Flanks with less information than this are trimmed.
-    min_n_motif : int
-        Fewest instances (windows) of a reported motif.
-    top_matches : int
-        Database matches kept per motif.
-    seed : int
-        Seed of the dinucleotide shuffle making negatives when none are given.
+    Each field carries its description, valid range and app label
+    (:func:`_param`): the command line (``dnabert motifs``) and the app's
+    Motifs page build their options from them, and :meth:`check` validates
+    with them.
+
+    ``rule`` None = the mode's default (``kmers``: zscore; ``regions``:
+    original, so that the regions mode with its defaults is the original
+    analysis); ``both_strands`` None = the mode's default (``kmers``: k-mers
+    merged with their reverse complement; ``regions``: forward only, as the
+    original). ``site_pvalue`` is FIMO's default; for a motif so short that no
+    site reaches it, only best-scoring sites count.
     """
 
-    mode: str = "kmers"
-    rule: str | None = None
-    min_len: int = 5
-    z: float = 1.0
-    mean_factor: float = 1.0
-    min_factor: float = 10.0
-    k_max: int = 8
-    both_strands: bool | None = None
-    pval_cutoff: float = 0.005
-    max_mismatches: int = 1
-    min_score: float = 0.8
-    site_pvalue: float = 1e-4
-    window_size: int = 24
-    pseudocount: float = 1.0
-    trim_bits: float = 0.3
-    min_n_motif: int = 3
-    top_matches: int = 5
-    seed: int = 0
+    mode: str = _param(
+        "kmers",
+        "candidates: kmers = k-mers in high-attention regions assembled into motifs; regions = the original exact "
+        "region strings and greedy merge",
+        "Candidates",
+        choices=MODES,
+        basic=True,
+    )
+    rule: str | None = _param(
+        None,
+        "high-attention rule: zscore (score > mean + z SD; default in kmers mode) or original (> mean_factor x mean "
+        "and > min_factor x minimum; default in regions mode)",
+        "Region rule",
+        choices=(None, *RULES),
+        basic=True,
+    )
+    min_len: int = _param(5, "shortest high-attention region (bp), also the shortest k-mer", "Minimum region length",
+                          low=1, basic=True)  # fmt: skip
+    z: float = _param(1.0, "zscore rule: standard deviations above the mean", "z", low=0.0, basic=True)
+    mean_factor: float = _param(1.0, "original rule: multiple of the mean", "Mean factor", low=0.0)
+    min_factor: float = _param(10.0, "original rule: multiple of the minimum", "Minimum factor", low=0.0)
+    k_max: int = _param(8, f"longest k-mer in kmers mode (min_len..{MAX_K})", "Longest k-mer", low=1, high=MAX_K, basic=True)
+    both_strands: bool | None = _param(
+        None, "count reverse complements too (default: yes in kmers mode, no in regions mode)", "Both strands",
+        choices=(None, True, False),
+    )  # fmt: skip
+    q_cutoff: float = _param(0.005, "keep candidates with Benjamini-Hochberg q below this", "q-value cutoff",
+                             low=0.0, high=1.0, low_open=True, basic=True)  # fmt: skip
+    max_mismatches: int = _param(1, "mismatches a seed k-mer tolerates when collecting sites", "Mismatches when assembling",
+                                 low=0, high=3, basic=True)  # fmt: skip
+    min_score: float = _param(0.8, "relative PWM score (0..1) of a site found by the rescan", "Minimum site score",
+                              low=0.0, high=1.0)  # fmt: skip
+    site_pvalue: float = _param(1e-4, "site p-value when counting the sequences with a site of a motif", "Site p-value",
+                                low=0.0, high=1.0, low_open=True, high_open=True)  # fmt: skip
+    window_size: int = _param(24, "width (bp) of the window cut around every instance", "Window size",
+                              low=1, basic=True)  # fmt: skip
+    pseudocount: float = _param(1.0, "pseudocount per PPM column, spread by the background frequencies", "Pseudocount",
+                                low=0.0, low_open=True)  # fmt: skip
+    trim_bits: float = _param(0.3, "trim flanks with less information than this (bits)", "Trim below (bits)",
+                              low=0.0, high=2.0)  # fmt: skip
+    min_n_motif: int = _param(3, "fewest instances (windows) of a reported motif", "Minimum instances", low=1, basic=True)
+    top_matches: int = _param(5, "database matches kept per motif", "Matches per motif", low=1)
+    seed: int = _param(0, "seed of the dinucleotide shuffle making negatives when none are given", "Shuffle seed",
+                       low=0, high=2**32 - 1)  # fmt: skip
 
     @property
     def region_rule(self) -> str:
@@ -135,24 +157,15 @@ class MotifParams:
 
     def check(self) -> None:
         """Raise InputError naming the first invalid parameter."""
-        problems = [
-            (self.mode in MODES, f"mode must be one of {', '.join(MODES)}"),
-            (self.region_rule in RULES, f"rule must be one of {', '.join(RULES)}"),
-            (self.min_len >= 1, "min_len must be at least 1"),
-            (self.mode == "regions" or self.min_len <= self.k_max <= MAX_K, f"k_max must be between min_len and {MAX_K}"),
-            (0 < self.pval_cutoff <= 1, "pval_cutoff must be in (0, 1]"),
-            (self.max_mismatches >= 0, "max_mismatches must be >= 0"),
-            (0 <= self.min_score <= 1, "min_score must be in [0, 1]"),
-            (0 < self.site_pvalue < 1, "site_pvalue must be in (0, 1)"),
-            (self.window_size >= 1, "window_size must be at least 1"),
-            (self.pseudocount > 0, "pseudocount must be positive"),
-            (self.trim_bits >= 0, "trim_bits must be >= 0"),
-            (self.min_n_motif >= 1, "min_n_motif must be at least 1"),
-            (self.top_matches >= 1, "top_matches must be at least 1"),
-        ]
-        for ok, message in problems:
-            if not ok:
-                raise InputError(f"invalid motif parameter: {message}")
+        for name in PARAM_FIELDS:
+            problem = check_param(name, getattr(self, name))
+            if problem:
+                raise InputError(f"invalid motif parameter: {problem}")
+        if self.mode == "kmers" and self.k_max < self.min_len:
+            raise InputError(f"invalid motif parameter: k_max must be between min_len and {MAX_K}")
+
+
+PARAM_FIELDS = {f.name: f for f in fields(MotifParams)}
 
 
 @dataclass
@@ -279,7 +292,7 @@ def kmer_enrichment(
         y.append(count_kmers(kmer_index(neg.codes, k, canonical=params.strands), neg, k)[distinct])
     k_all, value_all = np.concatenate(ks), np.concatenate(values)
     words = kmer_words(k_all, value_all)
-    table = enrichment_table(words, np.concatenate(x), np.concatenate(y), len(pos), len(neg), params.pval_cutoff)
+    table = enrichment_table(words, np.concatenate(x), np.concatenate(y), len(pos), len(neg), params.q_cutoff)
     return table, k_all, value_all, occurrences
 
 
@@ -319,7 +332,7 @@ def region_groups(
         words, region_word = region_candidates(regions.strings(pos_seqs))
         x = count_words(pos_seqs, words, params.strands)
         y = count_words(neg_seqs, words, params.strands)
-        table = enrichment_table(words, x, y, len(pos_seqs), len(neg_seqs), params.pval_cutoff)
+        table = enrichment_table(words, x, y, len(pos_seqs), len(neg_seqs), params.q_cutoff)
     with _timed(timings, "merge"):
         kept = np.flatnonzero(table["kept"].to_numpy())
         renumber = np.full(len(words), -1, dtype=np.int64)
@@ -451,18 +464,18 @@ def find_motifs(
     n_kept = int(result.candidates["kept"].sum())
     if not n_kept:
         notes.append(
-            f"no candidate passed the cutoff (q < {params.pval_cutoff}) among {len(result.candidates)}: no motif reported"
+            f"no candidate passed the cutoff (q < {params.q_cutoff}) among {len(result.candidates)}: no motif reported"
         )
     with _timed(timings, "motifs"):
         motifs = [m for m in (build_motif(g, pos, pos_ids, params, background) for g in groups) if m is not None]
         score_motifs(motifs, pos, neg, params, background)
         if params.mode == "kmers":
-            unenriched = [m for m in motifs if m.q >= params.pval_cutoff]
+            unenriched = [m for m in motifs if m.q >= params.q_cutoff]
             if unenriched:
                 notes.append(
-                    f"{len(unenriched)} assembled motif(s) dropped: their sites are not enriched (q >= {params.pval_cutoff})"
+                    f"{len(unenriched)} assembled motif(s) dropped: their sites are not enriched (q >= {params.q_cutoff})"
                 )
-            motifs = [m for m in motifs if m.q < params.pval_cutoff]
+            motifs = [m for m in motifs if m.q < params.q_cutoff]
         motifs.sort(key=lambda m: (m.log10_p, -len(m.instances)))
         for i, m in enumerate(motifs, start=1):
             m.id = f"motif_{i}"

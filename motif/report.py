@@ -1,14 +1,41 @@
-"""Self-contained HTML report of a motif run: images inlined as base64 PNG, no scripts, no external fonts."""
+"""Self-contained HTML report of a motif run: images inlined (base64), no scripts, no external fonts.
+
+The pictures are drawn by a higher layer (:func:`viz.motif_images.motif_images`)
+and passed in as file bytes (:class:`MotifImages`); without them the report
+is tables only.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
+from dataclasses import dataclass, field
 
 from motif.pipeline import MotifResult
-from viz.logos import aligned_logos, figure_bytes
 
 REPORT_MATCHES = 3  # database matches shown per motif
+IMAGE_FORMATS = ("png", "svg")
+_MIME = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+@dataclass
+class MotifImages:
+    """Logos of a motif run, as image files.
+
+    Attributes
+    ----------
+    fmt : {"png", "svg"}
+    logos, reverse_complements : dict of str to bytes
+        Motif id -> logo of the motif / of its reverse complement.
+    matches : dict of (str, str) to bytes
+        (motif id, target id) -> the motif's logo above its database match,
+        aligned at the TOMTOM offset (the top :data:`REPORT_MATCHES` per motif).
+    """
+
+    fmt: str
+    logos: dict[str, bytes] = field(default_factory=dict)
+    reverse_complements: dict[str, bytes] = field(default_factory=dict)
+    matches: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
 _STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
@@ -21,11 +48,13 @@ img { display: block; }
 """
 
 
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+def _img(images: MotifImages | None, data: bytes | None, alt: str) -> str:
+    if images is None or data is None:
+        return ""
+    return f'<img alt="{html.escape(alt)}" src="data:{_MIME[images.fmt]};base64,{base64.b64encode(data).decode("ascii")}">'
 
 
-def _matches_cell(result: MotifResult, motif_index: int) -> str:
+def _matches_cell(result: MotifResult, motif_index: int, images: MotifImages | None) -> str:
     motif = result.motifs[motif_index]
     rows = result.matches[result.matches["motif"] == motif.id].head(REPORT_MATCHES)
     if rows.empty:
@@ -33,25 +62,18 @@ def _matches_cell(result: MotifResult, motif_index: int) -> str:
     parts = []
     for r in rows.itertuples(index=False):
         label = f"{r.target_id} {r.target_name}"
-        aligned = aligned_logos(motif.ppm, result.target_ppms[r.target_id], int(r.offset), r.orientation, motif.id, label)
+        aligned = images.matches.get((motif.id, r.target_id)) if images else None
         parts.append(
             f"<div><b>{html.escape(label)}</b> p = {r.p:.2g}, E = {r.E:.2g}, q = {r.q:.2g}, "
             f"offset {int(r.offset)}, overlap {int(r.overlap)}, strand {html.escape(r.orientation)}</div>"
-            + _img(logo_png(aligned), f"{motif.id} aligned to {label}")
+            + _img(images, aligned, f"{motif.id} aligned to {label}")
         )
     return "".join(parts)
 
 
-def logo_png(fig) -> bytes:
-    """PNG bytes of a logo figure (:mod:`viz.logos`), at a resolution fit for reports."""
-    return figure_bytes(fig, ("png",), dpi=100)["png"]
-
-
-def render_report(result: MotifResult, motif_logos: dict[str, bytes]) -> str:
+def render_report(result: MotifResult, images: MotifImages | None = None) -> str:
     """The report as one HTML string: parameters, notes, and one row per motif with its
     logo, counts, enrichment and top database matches (their logos aligned under the motif's).
-
-    ``motif_logos`` maps motif id to its logo PNG (:func:`viz.logos.motif_logo` via :func:`logo_png`).
     """
     esc = html.escape
     params = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in result.parameters().items())
@@ -59,16 +81,16 @@ def render_report(result: MotifResult, motif_logos: dict[str, bytes]) -> str:
     n_kept = int(result.candidates["kept"].sum()) if len(result.candidates) else 0
     summary = (
         f"{result.n_pos} positive and {result.n_neg} negative sequences; {result.n_regions} high-attention regions; "
-        f"{len(result.candidates)} candidates, {n_kept} with q &lt; {result.params.pval_cutoff}; {len(result.motifs)} motifs."
+        f"{len(result.candidates)} candidates, {n_kept} with q &lt; {result.params.q_cutoff}; {len(result.motifs)} motifs."
     )
     rows = []
     for i, m in enumerate(result.motifs):
         rows.append(
             f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}</td>"
-            f"<td>{_img(motif_logos[m.id], m.id)}</td>"
+            f"<td>{_img(images, images.logos.get(m.id) if images else None, m.id)}</td>"
             f"<td>length {m.ppm.shape[1]}<br>instances {len(m.instances)}<br>dropped at ends {m.n_edge}<br>"
             f"positives with a site {m.n_pos}<br>negatives with a site {m.n_neg}<br>p = {m.p:.2g}<br>q = {m.q:.2g}</td>"
-            f"<td>{_matches_cell(result, i)}</td></tr>"
+            f"<td>{_matches_cell(result, i, images)}</td></tr>"
         )
     table = (
         "<table><tr><th>motif</th><th>logo (information, bits)</th><th>counts and enrichment</th>"

@@ -11,22 +11,15 @@ import torch
 from transformers import BertConfig, BertForSequenceClassification
 
 from dnabert.checkpoint import save_model
+from dnabert.training import ModelShape
 
 torch.set_num_threads(1)
 
 
 def tiny_config(k: int = 6, num_labels: int = 2, max_position_embeddings: int = 512, layers: int = 2) -> BertConfig:
     """A 2-layer, 32-hidden BERT over the k-mer vocabulary (seconds to run)."""
-    return BertConfig(
-        vocab_size=4**k + 5,
-        hidden_size=32,
-        num_hidden_layers=layers,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=max_position_embeddings,
-        num_labels=num_labels,
-        architectures=["BertForSequenceClassification"],
-    )
+    shape = ModelShape(layers=layers, hidden=32, heads=4, intermediate=64, max_tokens=max_position_embeddings)
+    return shape.config(k, num_labels)
 
 
 def make_tiny_model(path, k: int = 6, seed: int = 0, **config_kwargs):
@@ -45,3 +38,8 @@ def tiny_model_dir(tmp_path_factory):
 def random_seqs(n: int, lo: int, hi: int, seed: int = 0) -> list[str]:
     rng = np.random.default_rng(seed)
     return ["".join(rng.choice(list("ACGT"), size=rng.integers(lo, hi + 1))) for _ in range(n)]
+
+
+def kmer_sentence(seq: str, k: int) -> str:
+    """The original DNABERT input text: the overlapping k-mers of ``seq`` separated by spaces."""
+    return " ".join(seq[i : i + k] for i in range(len(seq) - k + 1))

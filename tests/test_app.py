@@ -1,11 +1,16 @@
 """Every app page through Streamlit's AppTest (fast, no browser)."""
 
 import gzip
+import io
+import shlex
+import shutil
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
+from explorer.cli import main
 
 pytestmark = pytest.mark.skipif(not (DEMO_MODEL_DIR / "config.json").is_file(), reason="demo model not built")
 
@@ -86,12 +91,36 @@ def load_example(at: AppTest) -> AppTest:
 def test_motifs_page_finds_the_planted_motifs():
     at = load_example(app().run())
     at.switch_page("explorer/pages/motifs.py").run()
-    at.selectbox[-1].set_value("none")  # no TOMTOM here: the browser test covers JASPAR matching
+    at.selectbox(key="motif_database").set_value("none")  # no TOMTOM here: the browser test covers JASPAR matching
     at.button[0].click().run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert len(table) >= 2 and (table["length"] >= 12).all()
     assert any("shuffled" in i.value for i in at.info)
+
+
+def test_motifs_page_command_reproduces_the_run(tmp_path, monkeypatch):
+    """The command the Motifs page shows gives the same motifs.tsv as the page, parameters included."""
+    at = load_example(app().run())
+    at.switch_page("explorer/pages/motifs.py").run()
+    at.number_input(key="motif_z").set_value(1.5)
+    at.number_input(key="motif_q_cutoff").set_value(0.01)
+    at.number_input(key="motif_min_n_motif").set_value(4)
+    at.number_input(key="motif_window_size").set_value(20)
+    at.number_input(key="motif_trim_bits").set_value(0.4)
+    at.selectbox(key="motif_database").set_value("none")
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    page_table = pd.read_csv(io.BytesIO(at.session_state["motif_result"][2]["motifs.tsv"]), sep="\t")
+    argv = shlex.split(at.code[-1].value)
+    assert argv[:3] == ["python", "-m", "dnabert"]
+    assert {"--z", "--q-cutoff", "--min-n-motif", "--window-size", "--trim-bits", "--no-match"} <= set(argv)
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(DEMO_MODEL_DIR / "example_positives.fa", "positives.fa")  # what "Example data" loaded
+    assert main(argv[3:]) == 0
+    cli_table = pd.read_csv(tmp_path / "motifs_out" / "motifs.tsv", sep="\t")
+    assert len(page_table) >= 1
+    pd.testing.assert_frame_equal(cli_table, page_table)
 
 
 def test_variants_page_mutation_map_and_list():

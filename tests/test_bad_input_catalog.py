@@ -35,7 +35,7 @@ from streamlit.testing.v1 import AppTest
 
 from dnabert.checkpoint import load_model
 from dnabert.errors import InputError
-from dnabert.finetune import read_labeled
+from dnabert.tables import read_labeled
 from dnabert.inference import predict
 from dnabert.kmer import build_vocab
 from dnabert.outputs import load_attention_npz

@@ -10,19 +10,12 @@ from sklearn.metrics import accuracy_score, average_precision_score, f1_score, m
 from demo.synthetic import make_planted_dataset, write_table
 from dnabert.checkpoint import load_model
 from dnabert.errors import InputError
-from dnabert.finetune import (
-    FinetuneSettings,
-    LabeledData,
-    ModelShape,
-    check_lengths,
-    class_names,
-    classification_metrics,
-    finetune,
-    label_ids,
-    read_labeled,
-)
+from conftest import kmer_sentence
+from dnabert.finetune import FinetuneSettings, finetune
 from dnabert.inference import predict
-from dnabert.kmer import to_kmer_sentence
+from dnabert.metrics import classification_metrics
+from dnabert.tables import LabeledData, check_lengths, class_names, label_ids, read_labeled
+from dnabert.training import ModelShape
 from explorer.cli import main
 
 TINY = ModelShape(layers=1, hidden=32, heads=2, intermediate=64, max_tokens=128)
@@ -72,7 +65,7 @@ def test_read_labeled_formats(tmp_path):
     d = read_labeled(csv)
     assert d.ids == ["x", "y"] and d.labels == ["pos", "neg"]
     # the original DNABERT format: k-mer sentences
-    orig = write(tmp_path, "dev.tsv", f"sequence\tlabel\n{to_kmer_sentence('ACGTACGTACGT', 6)}\t1\n")
+    orig = write(tmp_path, "dev.tsv", f"sequence\tlabel\n{kmer_sentence('ACGTACGTACGT', 6)}\t1\n")
     assert read_labeled(orig).seqs == ["ACGTACGTACGT"]
     assert class_names(["10", "2", "1"]) == ["1", "2", "10"]
     assert class_names(["b", "a"]) == ["a", "b"]
@@ -230,7 +223,7 @@ def test_demo_recipe_quick(tmp_path, capsys):
 
 
 def test_stratified_dev_split_and_small_sets():
-    from dnabert.finetune import stratified_split
+    from dnabert.tables import stratified_split
 
     labels = ["a"] * 80 + ["b"] * 20
     data = LabeledData([f"ACGTACG{'A' * (i % 7)}" for i in range(100)], labels, [f"r{i}" for i in range(100)], "train")

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from transformers import BertTokenizer
 
+from conftest import kmer_sentence
 from dnabert.kmer import (
     CLS_ID,
     PAD_ID,
@@ -20,7 +21,6 @@ from dnabert.kmer import (
     kmer_ids,
     read_vocab_k,
     save_tokenizer,
-    to_kmer_sentence,
 )
 from dnabert.sequences import SequenceError
 
@@ -90,7 +90,7 @@ def test_matches_transformers_bert_tokenizer(tmp_path):
     tok = BertTokenizer(vocab=str(tmp_path / "vocab.txt"), do_lower_case=False)
     seq = "ACGTTGCAAGGCTTACGATCGNNACGT"
     ours, _ = encode_batch([seq], 6)
-    theirs = tok(to_kmer_sentence(seq, 6))["input_ids"]
+    theirs = tok(kmer_sentence(seq, 6))["input_ids"]
     assert ours[0].tolist() == theirs
     assert read_vocab_k(tmp_path) == 6
 
@@ -105,7 +105,7 @@ def test_read_vocab_rejects_reordered(tmp_path):
 
 def test_kmer_sentence_round_trip_and_errors():
     seq = "ACGTTGCAAGG"
-    sentence = to_kmer_sentence(seq, 4)
+    sentence = kmer_sentence(seq, 4)
     assert sentence.split()[:2] == ["ACGT", "CGTT"]
     assert is_kmer_sentence(sentence)
     assert not is_kmer_sentence(seq)
@@ -119,4 +119,4 @@ def test_kmer_sentence_round_trip_and_errors():
 def test_round_trip_sequence_tokens_sequence(seq, k):
     ids, _ = encode_batch([seq], k)
     assert decode(ids[0], k) == seq
-    assert from_kmer_sentence(to_kmer_sentence(seq, k)) == seq
+    assert from_kmer_sentence(kmer_sentence(seq, k)) == seq

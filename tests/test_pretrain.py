@@ -7,8 +7,9 @@ import pytest
 from conftest import random_seqs
 
 from dnabert.checkpoint import load_model
-from dnabert.finetune import ModelShape, TokenDataset
-from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, to_kmer_sentence
+from dnabert.training import ModelShape, TokenDataset
+from conftest import kmer_sentence
+from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID
 from dnabert.pretrain import (
     LateMaskingCallback,
     PretrainSettings,
@@ -139,7 +140,7 @@ def test_pretrain_samples_split_plus_random_sampling():
 def test_read_kmer_sentences(tmp_path):
     seqs = random_seqs(3, 20, 30, seed=5)
     p = tmp_path / "pre.txt"
-    p.write_text("\n".join(to_kmer_sentence(s, K) for s in seqs) + "\n")
+    p.write_text("\n".join(kmer_sentence(s, K) for s in seqs) + "\n")
     assert read_pretrain_sequences(p) == seqs
     f = tmp_path / "pre.fa"
     f.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)))
@@ -199,7 +200,7 @@ def test_pretrain_cli_errors(tmp_path, capsys):
 
 
 def test_presets():
-    from dnabert.finetune import MODEL_PRESETS, model_shape
+    from dnabert.training import MODEL_PRESETS, model_shape
 
     base = model_shape()
     assert (base.layers, base.hidden, base.heads, base.intermediate) == (12, 768, 12, 3072)  # BERT-base, the documented default
@@ -211,7 +212,7 @@ def test_masked_only_head_gives_the_standard_mlm_loss():
     import torch
     from transformers import BertForMaskedLM
 
-    from dnabert.finetune import model_shape
+    from dnabert.training import model_shape
     from dnabert.pretrain import _masked_only_mlm_class
 
     torch.manual_seed(0)

@@ -44,7 +44,9 @@ import explorer.state
 from demo.synthetic import make_planted_dataset
 from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
 from dnabert.errors import InputError
-from dnabert.finetune import FinetuneSettings, LabeledData, ModelShape, finetune
+from dnabert.finetune import FinetuneSettings, finetune
+from dnabert.tables import LabeledData
+from dnabert.training import ModelShape
 from dnabert.outputs import atomic_path
 from dnabert.pretrain import PretrainSettings, pretrain
 from dnabert.sequences import shuffled_negatives

@@ -8,9 +8,9 @@ from dnabert.attribution import attention_correlation
 from dnabert.checkpoint import load_model
 from dnabert.errors import InputError
 from dnabert.variants import MutationMap, mutation_map_table
-from dnabert.variants import mutation_map as score_mutation_map
+from dnabert.variants import mutation_map
 from viz.attribution import attention_vs_attribution
-from viz.mutation_map import arrays_from_table, mutation_map
+from viz.mutation_map import arrays_from_table, mutation_map_figure
 
 SEQ = "ACGTTGCA"
 
@@ -33,7 +33,7 @@ def fake_map(seq=SEQ, seed=0):
 def test_mutation_map_heatmaps_and_reference_marks():
     p_wt, p_mut, diff, log_or = fake_map()
     att = np.linspace(0, 1, len(SEQ))
-    fig = mutation_map(SEQ, diff, log_or, p_wt, p_mut, att)
+    fig = mutation_map_figure(SEQ, diff, log_or, p_wt, p_mut, att)
     d, lo = trace(fig, "difference score"), trace(fig, "log-odds ratio")
     assert list(d.y) == list("ACGT")
     assert np.allclose(np.asarray(d.z, float), diff.T, equal_nan=True)
@@ -51,7 +51,7 @@ def test_mutation_map_heatmaps_and_reference_marks():
 
 def test_mutation_map_without_optional_rows():
     p_wt, _, diff, log_or = fake_map()
-    fig = mutation_map(SEQ, diff, log_or, p_wt)
+    fig = mutation_map_figure(SEQ, diff, log_or, p_wt)
     assert {t.name for t in fig.data} == {"difference score", "log-odds ratio", "reference base", "sequence"}
 
 
@@ -67,8 +67,8 @@ def test_mutation_map_from_the_variants_table():
 def test_mutation_map_of_a_real_model(tiny_model_dir):
     lm = load_model(tiny_model_dir)
     seq = random_seqs(1, 24, 24, seed=5)[0]
-    mm = score_mutation_map(lm, seq, attention=True)
-    fig = mutation_map(seq, mm.diff, mm.log_or, mm.p_wt, mm.p_mut, mm.attention_wt)
+    mm = mutation_map(lm, seq, attention=True)
+    fig = mutation_map_figure(seq, mm.diff, mm.log_or, mm.p_wt, mm.p_mut, mm.attention_wt)
     assert np.allclose(np.asarray(trace(fig, "difference score").z, float), mm.diff.T, equal_nan=True)
     assert np.isnan(np.asarray(trace(fig, "log-odds ratio").z, float)).sum() == len(seq)
 
@@ -88,7 +88,7 @@ def test_mutation_map_bad_input(kwargs, message):
     p_wt, _, diff, log_or = fake_map()
     args = {"seq": SEQ, "diff": diff, "log_or": log_or, "p_wt": p_wt, **kwargs}
     with pytest.raises(InputError, match=message):
-        mutation_map(**args)
+        mutation_map_figure(**args)
 
 
 def test_variants_table_without_substitutions_is_an_error():

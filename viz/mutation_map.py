@@ -79,7 +79,7 @@ def arrays_from_table(table: pd.DataFrame, seq: str) -> tuple[np.ndarray, np.nda
     return grids[0], grids[1], grids[2], float(snv["p_wt"].iloc[0])
 
 
-def mutation_map(
+def mutation_map_figure(
     seq: str,
     diff: np.ndarray,
     log_or: np.ndarray,

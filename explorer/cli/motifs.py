@@ -3,7 +3,9 @@
 Scores come from a model (``--model``, computed with the core inference) or
 from a file (``--scores``: the NPZ of ``dnabert attention`` or the original
 DNABERT ``atten.npy``). Without ``--negatives`` the negatives are
-dinucleotide-shuffled positives (seeded by ``--seed``).
+dinucleotide-shuffled positives (seeded by ``--seed``). The analysis options
+are built from the fields of :class:`motif.pipeline.MotifParams` (their help
+text and ranges), as the app's Motifs page builds its widgets.
 """
 
 from __future__ import annotations
@@ -14,14 +16,69 @@ from dataclasses import fields
 
 from dnabert.errors import InputError
 from explorer.cli.common import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
-from motif.jaspar import load_jaspar, load_meme_database
-from motif.meme import FORMATS
-from motif.output import check_out_dir, write_results
-from motif.pipeline import MODES, MotifParams, find_motifs
-from motif.regions import RULES
-from motif.scores import load_scores
 
-DEFAULTS = MotifParams()
+LOGO_CHOICES = ("png", "svg", "none")
+ALIASES = {"q_cutoff": ("--pval-cutoff",)}  # older names kept working
+JASPAR_DEFAULT = ("JASPAR2024", "CORE", "vertebrates")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _param_type(name: str, kind: type):
+    """An argparse type: parse as ``kind``, then check the field's range (one message for both)."""
+    from motif.pipeline import check_param
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+        problem = check_param(name, value)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    return parse
+
+
+def add_param_args(group: argparse._ArgumentGroup) -> None:
+    """One option per :class:`~motif.pipeline.MotifParams` field (dest = field name)."""
+    from motif.pipeline import MotifParams
+
+    for f in fields(MotifParams):
+        meta = f.metadata
+        help_text = f"{meta['help']} (default {'by mode' if f.default is None else f.default})"
+        if f.name == "both_strands":
+            strands = group.add_mutually_exclusive_group()
+            strands.add_argument("--both-strands", dest=f.name, action="store_const", const=True, default=None, help=help_text)
+            strands.add_argument(
+                "--forward-strand", dest=f.name, action="store_const", const=False, help="count the forward strand only"
+            )
+        elif "choices" in meta:
+            choices = [c for c in meta["choices"] if c is not None]
+            group.add_argument(_flag(f.name), dest=f.name, choices=choices, default=f.default, help=help_text)
+        else:
+            kind = type(f.default)
+            group.add_argument(
+                _flag(f.name), *ALIASES.get(f.name, ()), dest=f.name, type=_param_type(f.name, kind), default=f.default,
+                help=help_text, metavar=kind.__name__.upper(),
+            )  # fmt: skip
+
+
+def param_argv(params) -> list[str]:
+    """The options that reproduce ``params`` (a MotifParams): every field that differs from its default."""
+    argv: list[str] = []
+    for f in fields(params):
+        value = getattr(params, f.name)
+        if value == f.default:
+            continue
+        if f.name == "both_strands":
+            argv.append("--both-strands" if value else "--forward-strand")
+        else:
+            argv += [_flag(f.name), repr(value) if isinstance(value, float) else str(value)]
+    return argv
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,84 +91,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_attention_arg(p)
     p.set_defaults(model=None)
     p.add_argument("--out", required=True, help="output folder (created; replaced only if it holds a previous run)")
-    g = p.add_argument_group("regions and candidates")
-    g.add_argument(
-        "--mode",
-        choices=MODES,
-        default=DEFAULTS.mode,
-        help="kmers (default): k-mers assembled into motifs; regions: the original exact region strings and greedy merge",
-    )
-    g.add_argument(
-        "--rule",
-        choices=RULES,
-        default=DEFAULTS.rule,
-        help="high attention: zscore (score > mean + z SD; default in kmers mode) or original (> mean and > 10x min; default in regions mode)",
-    )
-    g.add_argument("--min-len", type=int, default=DEFAULTS.min_len, help="shortest region and shortest k-mer (default 5)")
-    g.add_argument("--z", type=float, default=DEFAULTS.z, help="zscore rule: SDs above the mean (default 1)")
-    g.add_argument(
-        "--mean-factor", type=float, default=DEFAULTS.mean_factor, help="original rule: multiple of the mean (default 1)"
-    )
-    g.add_argument(
-        "--min-factor", type=float, default=DEFAULTS.min_factor, help="original rule: multiple of the minimum (default 10)"
-    )
-    g.add_argument("--k-max", type=int, default=DEFAULTS.k_max, help="longest k-mer in kmers mode (default 8)")
-    strands = g.add_mutually_exclusive_group()
-    strands.add_argument(
-        "--both-strands",
-        dest="both_strands",
-        action="store_const",
-        const=True,
-        default=None,
-        help="count reverse complements too (default in kmers mode)",
-    )
-    strands.add_argument(
-        "--forward-strand",
-        dest="both_strands",
-        action="store_const",
-        const=False,
-        help="count the forward strand only (default in regions mode)",
-    )
-    g = p.add_argument_group("enrichment and motifs")
-    g.add_argument(
-        "--pval-cutoff", type=float, default=DEFAULTS.pval_cutoff, help="keep candidates with BH q below this (default 0.005)"
-    )
-    g.add_argument(
-        "--max-mismatches",
-        type=int,
-        default=DEFAULTS.max_mismatches,
-        help="mismatches when a seed k-mer collects sites (default 1)",
-    )
-    g.add_argument("--min-score", type=float, default=DEFAULTS.min_score, help="relative PWM score of a site, 0..1 (default 0.8)")
-    g.add_argument(
-        "--site-pvalue", type=float, default=DEFAULTS.site_pvalue, help="site p-value when counting motif sites (default 1e-4)"
-    )
-    g.add_argument("--window-size", type=int, default=DEFAULTS.window_size, help="window around each instance (default 24)")
-    g.add_argument("--pseudocount", type=float, default=DEFAULTS.pseudocount, help="pseudocount per PPM column (default 1)")
-    g.add_argument(
-        "--trim-bits", type=float, default=DEFAULTS.trim_bits, help="trim flanks below this information, bits (default 0.3)"
-    )
-    g.add_argument("--min-n-motif", type=int, default=DEFAULTS.min_n_motif, help="fewest instances of a motif (default 3)")
-    g.add_argument("--seed", type=int, default=DEFAULTS.seed, help="seed of the shuffled negatives (default 0)")
+    add_param_args(p.add_argument_group("analysis (regions, candidates, enrichment, motifs)"))
     g = p.add_argument_group("matching and export")
-    g.add_argument("--jaspar-release", default="JASPAR2024", help="JASPAR release (default JASPAR2024)")
-    g.add_argument("--jaspar-collection", default="CORE", help="JASPAR collection (default CORE)")
-    g.add_argument("--jaspar-tax-group", default="vertebrates", help="JASPAR taxonomic group, or 'all' (default vertebrates)")
+    g.add_argument("--jaspar-release", default=JASPAR_DEFAULT[0], help=f"JASPAR release (default {JASPAR_DEFAULT[0]})")
+    g.add_argument("--jaspar-collection", default=JASPAR_DEFAULT[1], help=f"JASPAR collection (default {JASPAR_DEFAULT[1]})")
+    g.add_argument(
+        "--jaspar-tax-group", default=JASPAR_DEFAULT[2], help=f"JASPAR taxonomic group, or 'all' (default {JASPAR_DEFAULT[2]})"
+    )
     g.add_argument("--motif-db", help="MEME file to match against instead of JASPAR")
     g.add_argument("--no-match", action="store_true", help="skip TOMTOM matching")
-    g.add_argument("--top-matches", type=int, default=DEFAULTS.top_matches, help="matches kept per motif (default 5)")
     g.add_argument(
-        "--format",
-        nargs="+",
-        choices=FORMATS,
-        default=["meme"],
+        "--format", nargs="+", choices=("meme", "jaspar", "transfac"), default=["meme"],
         help="motif files to write besides motifs.meme: jaspar, transfac",
-    )
+    )  # fmt: skip
+    g.add_argument(
+        "--logos", choices=LOGO_CHOICES, default="png",
+        help="logo images in logos/ and the report: png (default), svg, or none (fastest: tables and MEME only)",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``motifs`` subcommand; returns the exit status."""
+    from motif.jaspar import load_jaspar, load_meme_database
+    from motif.output import check_out_dir, write_results
+    from motif.pipeline import MotifParams, find_motifs
+    from motif.scores import load_scores
+
     if (args.model is None) == (args.scores is None):
         raise InputError("give exactly one of --model (compute attention) or --scores (precomputed attention file)")
     check_out_dir(args.out)
@@ -141,7 +147,12 @@ def run(args: argparse.Namespace) -> int:
     result = find_motifs(positives.seqs, scores, negatives, params, database, positives.ids)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    write_results(result, args.out, tuple(args.format))
+    images = None
+    if args.logos != "none":
+        from viz.motif_images import motif_images
+
+        images = motif_images(result, args.logos)
+    write_results(result, args.out, tuple(args.format), images)
     print(
         f"wrote {len(result.motifs)} motifs from {result.n_pos} positives and {result.n_neg} negatives to {args.out}",
         file=sys.stderr,

@@ -99,7 +99,9 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    from dnabert.finetune import FinetuneSettings, finetune, model_shape, read_labeled
+    from dnabert.finetune import FinetuneSettings, finetune
+    from dnabert.tables import read_labeled
+    from dnabert.training import model_shape
 
     _check_out(args.out, args.overwrite)
     if args.model is None and args.k is None:
@@ -133,8 +135,8 @@ def run_finetune(args: argparse.Namespace) -> int:
 
 
 def run_pretrain(args: argparse.Namespace) -> int:
-    from dnabert.finetune import model_shape
     from dnabert.pretrain import PretrainSettings, pretrain, read_pretrain_sequences
+    from dnabert.training import model_shape
 
     _check_out(args.out, args.overwrite)
     if args.model is None and args.k is None:

@@ -7,10 +7,12 @@ import streamlit as st
 
 from dnabert.attribution import attribution_track
 from dnabert.errors import InputError
+from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
 from dnabert.inference import attention_matrices
 from dnabert.outputs import attention_long_table, write_attention_npz
 from explorer.state import cli_command, current_model, require_data, run_prediction, show_error
 from motif.encoding import encode
+from motif.pipeline import PARAM_FIELDS
 from motif.regions import find_regions
 from viz.attribution import attention_vs_attribution
 from viz.bertviz_offline import MAX_TOKENS as BERTVIZ_MAX_TOKENS
@@ -26,12 +28,15 @@ left, right = st.columns([3, 1])
 with right:
     mode = st.radio(
         "Aggregation",
-        ["last", "mean", "rollout"],
+        ATTENTION_MODES,
         key="attention_mode",
-        help="last: last layer's [CLS] attention (DNABERT-viz); mean: averaged over layers; rollout: attention rollout",
+        help=ATTENTION_HELP,
     )
-    z = st.slider("Region threshold (mean + z x SD)", 0.0, 3.0, 1.0, 0.1, key="attention_z")
-    min_len = st.number_input("Minimum region length (bp)", 1, 50, 5, key="attention_min_len")
+    z_field, len_field = PARAM_FIELDS["z"], PARAM_FIELDS["min_len"]  # the motif analysis's region rule
+    z = st.slider("Region threshold (mean + z x SD)", 0.0, 3.0, z_field.default, 0.1, help=z_field.metadata["help"], key="attention_z")
+    min_len = st.number_input(
+        "Minimum region length (bp)", 1, 50, len_field.default, help=len_field.metadata["help"], key="attention_min_len"
+    )
 with left:
     index = st.selectbox(
         "Sequence (type to search by id)", range(len(pos)), format_func=lambda i: pos.ids[i], key="attention_seq"

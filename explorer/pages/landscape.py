@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dnabert.errors import InputError
+from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
 from explorer.state import current_model, require_data, run_prediction, show_error
 from viz.landscape import attention_landscape
 
@@ -14,7 +15,7 @@ if len(pos) < 2:
     st.stop()
 
 c1, c2, c3 = st.columns(3)
-mode = c1.radio("Aggregation", ["last", "mean", "rollout"], key="landscape_mode", horizontal=True)
+mode = c1.radio("Aggregation", ATTENTION_MODES, key="landscape_mode", horizontal=True, help=ATTENTION_HELP)
 sort = c2.selectbox(
     "Sort rows by",
     ["probability", "class", "peak", "none"],

@@ -6,7 +6,8 @@ import streamlit as st
 from transformers import TrainerCallback
 
 from dnabert.errors import InputError
-from dnabert.finetune import FinetuneSettings, finetune, read_labeled
+from dnabert.finetune import FinetuneSettings, finetune
+from dnabert.tables import read_labeled
 from explorer.state import MAX_UPLOAD_MB, available_models, model_dirs, model_path, show_error
 
 MAX_ROWS = 20000  # larger jobs belong on the command line

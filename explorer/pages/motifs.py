@@ -1,18 +1,23 @@
 """Motifs page: motif discovery from the model's attention, JASPAR matches, downloads."""
 
 import io
+import math
 import tempfile
 import zipfile
+from dataclasses import fields
 from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1
 
 from dnabert.errors import InputError
+from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
+from explorer.cli.motifs import param_argv
 from explorer.state import cli_command, content_hash, negatives, require_data, run_prediction, show_error
 from motif.jaspar import load_jaspar
 from motif.output import motif_table, write_results
 from motif.pipeline import MotifParams, find_motifs
+from viz.motif_images import motif_images
 
 st.title("Motifs")
 pos = require_data()
@@ -22,42 +27,49 @@ st.caption(
     + ("dinucleotide-shuffled copies of them (no negatives loaded)." if shuffled else "loaded negatives.")
 )
 
+def _choice_label(value) -> str:
+    return {None: "by mode", True: "yes", False: "no (forward only)"}.get(value, str(value))
+
+
+def param_widget(container, f):
+    """The widget of one MotifParams field, from its metadata (the same the command line uses)."""
+    meta, key = f.metadata, f"motif_{f.name}"
+    if "choices" in meta:
+        options = list(meta["choices"])
+        return container.selectbox(
+            meta["label"], options, index=options.index(f.default), format_func=_choice_label, help=meta["help"], key=key
+        )
+    low = None if meta.get("low") is None or meta["low_open"] else meta["low"]
+    high = None if meta.get("high") is None or meta["high_open"] else meta["high"]
+    if isinstance(f.default, int):
+        return int(container.number_input(meta["label"], low, high, f.default, 1, help=meta["help"], key=key))
+    step = 10 ** math.floor(math.log10(f.default)) / 10 if f.default > 0 else 0.1
+    return float(container.number_input(meta["label"], low, high, f.default, step, format="%g", help=meta["help"], key=key))
+
+
 with st.form("motif_params"):
-    c1, c2, c3, c4 = st.columns(4)
-    attention = c1.selectbox("Attention", ["last", "mean", "rollout"], help="How attention becomes per-nucleotide scores")
-    mode = c1.selectbox(
-        "Candidates",
-        ["kmers", "regions"],
-        help="kmers: k-mers in high-attention regions, assembled (recommended); regions: exact region strings, the original DNABERT analysis",
+    basic = [f for f in fields(MotifParams) if f.metadata["basic"]]
+    cols = st.columns(4)
+    attention = cols[0].selectbox("Attention", ATTENTION_MODES, help=ATTENTION_HELP)
+    values = {f.name: param_widget(cols[(i + 1) % 4], f) for i, f in enumerate(basic)}
+    database = cols[(len(basic) + 1) % 4].selectbox(
+        "Match against", ["JASPAR2024 CORE vertebrates", "none"], help="TOMTOM database (offline)", key="motif_database"
     )
-    rule = c2.selectbox(
-        "Region rule", ["zscore", "original"], help="zscore: score > mean + z x SD; original: > mean and > 10 x minimum"
-    )
-    z = c2.number_input("z", 0.0, 5.0, 1.0, 0.1, help="zscore rule threshold in standard deviations")
-    min_len = c2.number_input("Minimum region length", 3, 30, 5, help="Shortest high-attention run (bp); also the shortest k-mer")
-    k_max = c3.number_input("Longest k-mer", 5, 12, 8, help="kmers mode: longest candidate word")
-    pval = c3.number_input(
-        "q-value cutoff", 1e-6, 0.5, 0.005, format="%.4f", help="Benjamini-Hochberg cutoff for enriched candidates"
-    )
-    mismatches = c3.number_input(
-        "Mismatches when assembling", 0, 3, 1, help="Mismatches a seed k-mer tolerates when collecting sites"
-    )
-    window = c4.number_input("Window size", 8, 60, 24, help="Width (bp) of the window cut around every instance")
-    min_n = c4.number_input("Minimum instances", 1, 100, 3, help="Fewest instances for a motif to be reported")
-    database = c4.selectbox("Match against", ["JASPAR2024 CORE vertebrates", "none"], help="TOMTOM database (offline)")
+    with st.expander("More parameters"):
+        more = [f for f in fields(MotifParams) if not f.metadata["basic"]]
+        cols = st.columns(4)
+        values |= {f.name: param_widget(cols[i % 4], f) for i, f in enumerate(more)}
     run = st.form_submit_button("Find motifs", type="primary")
 
-params = MotifParams(
-    mode=mode, rule=rule, z=float(z), min_len=int(min_len), k_max=int(k_max), pval_cutoff=float(pval),
-    max_mismatches=int(mismatches), window_size=int(window), min_n_motif=int(min_n),
-)  # fmt: skip
+params = MotifParams(**values)
 key = ("motifs", st.session_state.get("model_name"), pos.seqs, neg.seqs, params, attention, database)
 
 
 def result_files(result) -> tuple[dict[str, bytes], bytes]:
     """Every output file of a run (name relative to the folder -> bytes) and all of them as a zip."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = write_results(result, Path(tmp) / "motifs", formats=("meme", "jaspar", "transfac"))
+        images = motif_images(result, "png")
+        out = write_results(result, Path(tmp) / "motifs", formats=("meme", "jaspar", "transfac"), images=images)
         files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     zipped = io.BytesIO()
     with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
@@ -68,6 +80,7 @@ def result_files(result) -> tuple[dict[str, bytes], bytes]:
 
 if run:
     try:
+        params.check()
         pred = run_prediction(pos, attention=attention)
         with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
             db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
@@ -132,10 +145,8 @@ cli_command(
     *([] if shuffled else ["--negatives", "negatives.fa"]),
     "--attention",
     attention,
-    "--mode",
-    mode,
-    "--rule",
-    rule,
+    *param_argv(params),
+    *(["--no-match"] if database == "none" else []),
     "--out",
     "motifs_out",
 )
