@@ -39,7 +39,7 @@ def bench(quick: bool, threads: int, device: str) -> list[dict]:
 
     from demo.synthetic import DEFAULT_MOTIFS, make_planted_dataset, motif_ppm, scan_best, site_pwm
     from dnabert.training import ModelShape, TokenDataset, pad_collate
-    from dnabert.pretrain import SpanMaskingCollator, _masked_only_mlm_class
+    from dnabert.pretrain import MaskedOnlyBertForMaskedLM, SpanMaskingCollator
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -64,7 +64,7 @@ def bench(quick: bool, threads: int, device: str) -> list[dict]:
     for name, cls, arch, make_batch in (
         ("fine-tune step", BertForSequenceClassification, "BertForSequenceClassification", pad_collate),
         ("MLM step, head on all positions", BertForMaskedLM, "BertForMaskedLM", collator),
-        ("MLM step (pretrain: masked only)", _masked_only_mlm_class(), "BertForMaskedLM", collator),
+        ("MLM step (pretrain: masked only)", MaskedOnlyBertForMaskedLM, "BertForMaskedLM", collator),
     ):
         model = cls(shape.config(k, num_labels=2 if arch.endswith("Classification") else None, architecture=arch)).to(device)
         model.train()

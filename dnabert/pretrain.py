@@ -49,7 +49,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 import torch
-from transformers import TrainerCallback
+from transformers import BertForMaskedLM, TrainerCallback
+from transformers.modeling_outputs import MaskedLMOutput
 
 from dnabert.errors import InputError
 from dnabert.training import ModelShape, TokenDataset, model_shape, training_arguments
@@ -262,7 +263,7 @@ def mlm_loss(
     return total / count if count else float("nan")
 
 
-def _masked_only_mlm_class():
+class MaskedOnlyBertForMaskedLM(BertForMaskedLM):
     """BertForMaskedLM whose training forward runs the vocabulary head on the masked positions only.
 
     Same parameters and names as BertForMaskedLM (the saved folder is a plain
@@ -271,20 +272,15 @@ def _masked_only_mlm_class():
     most of the MLM step's cost for a small model with a 4101-token vocabulary.
     Without ``labels`` it behaves exactly like BertForMaskedLM.
     """
-    from transformers import BertForMaskedLM
-    from transformers.modeling_outputs import MaskedLMOutput
 
-    class MaskedOnlyBertForMaskedLM(BertForMaskedLM):
-        def forward(self, input_ids=None, attention_mask=None, labels=None, **kwargs):
-            if labels is None:
-                return super().forward(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, **kwargs)[0]  # (B, T, H)
-            selected = labels != -100
-            logits = self.cls(hidden[selected])  # (M, V)
-            loss = torch.nn.functional.cross_entropy(logits.float(), labels[selected])
-            return MaskedLMOutput(loss=loss, logits=logits)
-
-    return MaskedOnlyBertForMaskedLM
+    def forward(self, input_ids=None, attention_mask=None, labels=None, **kwargs):
+        if labels is None:
+            return super().forward(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, **kwargs)[0]  # (B, T, H)
+        selected = labels != -100
+        logits = self.cls(hidden[selected])  # (M, V)
+        loss = torch.nn.functional.cross_entropy(logits.float(), labels[selected])
+        return MaskedLMOutput(loss=loss, logits=logits)
 
 
 def build_mlm(model: str | Path | None, k: int | None, shape: ModelShape):
@@ -293,11 +289,10 @@ def build_mlm(model: str | Path | None, k: int | None, shape: ModelShape):
 
     from dnabert.checkpoint import read_config, resolve_model_path
 
-    BertForMaskedLM = _masked_only_mlm_class()
     if model is None:
         if k is None:
             raise InputError("give k (--k) to pre-train a new model")
-        return BertForMaskedLM(shape.config(k, architecture="BertForMaskedLM")), k
+        return MaskedOnlyBertForMaskedLM(shape.config(k, architecture="BertForMaskedLM")), k
     config, k_folder = read_config(model)
     if k is not None and k != k_folder:
         raise InputError(f"--k {k} disagrees with the model folder {model} (k={k_folder})")
@@ -307,7 +302,7 @@ def build_mlm(model: str | Path | None, k: int | None, shape: ModelShape):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mlm = BertForMaskedLM.from_pretrained(resolve_model_path(model), config=config, local_files_only=True)
+            mlm = MaskedOnlyBertForMaskedLM.from_pretrained(resolve_model_path(model), config=config, local_files_only=True)
     except Exception as e:  # any failure reading unknown weights (truncated, pickled code) is the file's fault
         raise InputError(f"{model}: the weights could not be loaded ({str(e)[:300]})") from None
     finally:

@@ -213,12 +213,12 @@ def test_masked_only_head_gives_the_standard_mlm_loss():
     from transformers import BertForMaskedLM
 
     from dnabert.training import model_shape
-    from dnabert.pretrain import _masked_only_mlm_class
+    from dnabert.pretrain import MaskedOnlyBertForMaskedLM
 
     torch.manual_seed(0)
     cfg = model_shape("tiny", hidden=32, heads=2).config(K, architecture="BertForMaskedLM")
     standard = BertForMaskedLM(cfg).eval()
-    fast = _masked_only_mlm_class()(cfg).eval()
+    fast = MaskedOnlyBertForMaskedLM(cfg).eval()
     fast.load_state_dict(standard.state_dict())
     ds = TokenDataset(random_seqs(8, 60, 120, seed=3), K)
     batch = SpanMaskingCollator(K, seed=0)([ds[i] for i in range(8)])
