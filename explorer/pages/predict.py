@@ -1,10 +1,10 @@
 """Predict page: class probabilities per sequence, table, counts, histogram, CSV download."""
 
-import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from dnabert.errors import InputError
+from dnabert.outputs import prediction_table
 from explorer.state import cli_command, current_model, require_data, run_prediction, show_error
 
 st.title("Predictions")
@@ -18,10 +18,7 @@ except InputError as e:
     show_error(e)
     st.stop()
 
-table = pd.DataFrame({"id": pos.ids, "length": [len(s) for s in pos.seqs]})
-for c, label in enumerate(lm.labels):
-    table[f"p_{label}"] = pred.probs[:, c]
-table["predicted"] = [lm.labels[i] for i in pred.probs.argmax(axis=1)]
+table = prediction_table(pos.ids, pos.seqs, pred.probs, lm.labels)
 
 counts = table["predicted"].value_counts()
 cols = st.columns(len(lm.labels))
