@@ -70,7 +70,22 @@ def test_all_outputs_from_attention_npz(main, inputs, tmp_path):
     assert not re.search(r"<script|<link|https?://|@import|url\(", html)  # self-contained
     shown = pd.read_csv(out / "jaspar_matches.tsv", sep="\t").groupby("motif").size().clip(upper=3).sum()
     assert html.count("data:image/png;base64,") == len(motifs) + shown  # each motif's logo, and its top 3 matches aligned
-    assert "MA0138.3 REST" in html and "pval_cutoff" in html
+    assert "MA0138.3 REST" in html and "q_cutoff" in html
+
+
+def test_logo_choices_and_the_old_cutoff_name(main, inputs, tmp_path):
+    out = tmp_path / "none"
+    assert run_motifs(main, inputs, out, "--scores", str(inputs / "att.npz"), "--no-match", "--logos", "none",
+                      "--pval-cutoff", "0.01") == 0  # fmt: skip
+    html = (out / "report.html").read_text()
+    assert not (out / "logos").exists() and "<img" not in html
+    assert "<th>q_cutoff</th><td>0.01</td>" in html  # the old option name sets q_cutoff
+    out = tmp_path / "svg"
+    assert run_motifs(main, inputs, out, "--scores", str(inputs / "att.npz"), "--no-match", "--logos", "svg") == 0
+    motifs = pd.read_csv(out / "motifs.tsv", sep="\t")["id"]
+    assert sorted(os.listdir(out / "logos")) == sorted(f"{m}{end}" for m in motifs for end in (".svg", "_rc.svg"))
+    assert all((out / "logos" / f"{m}.svg").read_text().lstrip().startswith(("<?xml", "<svg")) for m in motifs)
+    assert (out / "report.html").read_text().count("data:image/svg+xml;base64,") == len(motifs)
 
 
 def test_original_atten_npy_regions_mode_without_negatives(main, inputs, tmp_path, capsys):
@@ -96,7 +111,7 @@ def test_scores_from_a_model(main, inputs, tmp_path, tiny_model_dir):
         (["--scores", "{d}/missing.npz"], "no such scores file"),
         (["--scores", "{d}/att.npz", "--jaspar-release", "JASPAR1999"], "unknown JASPAR release"),
         (["--scores", "{d}/att.npz", "--jaspar-collection", "NOPE"], "no matrix in collection 'NOPE'"),
-        (["--scores", "{d}/att.npz", "--pval-cutoff", "0"], "pval_cutoff must be in"),
+        (["--scores", "{d}/att.npz", "--pval-cutoff", "0"], "q_cutoff must be in (0.0, 1.0]"),
         (["--scores", "{d}/att.npz", "--motif-db", "{d}/pos.fa"], "no MOTIF found"),
     ],
 )
