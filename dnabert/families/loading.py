@@ -39,6 +39,7 @@ DNABERT1, DNABERT2, NT1, NT2 = "DNABERT-1", "DNABERT-2", "NT v1", "NT v2"
 FAMILIES = (DNABERT1, DNABERT2, NT1, NT2)
 # non-parameter tensors some releases store; recomputed here
 IGNORED_KEYS = ("position_ids", "token_type_ids", "rotary_embeddings.inv_freq")
+UNUSED_MODULES = ("esm.contact_head.",)  # ESM's protein contact head: unused, absent from some releases
 # task -> prefixes of its own head, and of the other task's head (ignored)
 HEADS = {
     DNABERT2: {"classification": ("bert.pooler.", "classifier."), "mlm": ("cls.",)},
@@ -92,6 +93,14 @@ def read_state_dict(d: Path) -> dict[str, torch.Tensor]:
     raise CheckpointError(f"{d}: no weights; expected model.safetensors or pytorch_model.bin")
 
 
+def _modern_name(key: str) -> str:
+    """LayerNorm ``gamma`` / ``beta`` (the names transformers 5 writes for ESM) -> ``weight`` / ``bias``."""
+    for old, new in ((".gamma", ".weight"), (".beta", ".bias")):
+        if key.endswith(old):
+            return key[: -len(old)] + new
+    return key
+
+
 def load_weights(model: nn.Module, state: dict[str, torch.Tensor], family: str, task: str, d: Path) -> bool:
     """Copy released weights into ``model``; True when the task head was missing (fresh head).
 
@@ -102,13 +111,13 @@ def load_weights(model: nn.Module, state: dict[str, torch.Tensor], family: str, 
     """
     own = HEADS[family][task]
     other = HEADS[family]["mlm" if task == "classification" else "classification"]
-    state = {k: v for k, v in state.items() if not k.endswith(IGNORED_KEYS) and not k.startswith(other)}
+    state = {_modern_name(k): v for k, v in state.items() if not k.endswith(IGNORED_KEYS) and not k.startswith(other)}
     try:
         missing, unexpected = model.load_state_dict(state, strict=False)
     except RuntimeError as e:
         raise CheckpointError(f"{d}: the weights do not fit a {family} model with this config.json ({str(e)[:300]})") from None
     tied = "cls.predictions.decoder.weight"  # DNABERT-2: the decoder shares the word embeddings
-    missing = [k for k in missing if k != tied and not k.endswith(IGNORED_KEYS)]
+    missing = [k for k in missing if k != tied and not k.endswith(IGNORED_KEYS) and not k.startswith(UNUSED_MODULES)]
     body_missing = [k for k in missing if not k.startswith(own)]
     if body_missing or unexpected:
         raise CheckpointError(
