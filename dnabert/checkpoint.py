@@ -163,7 +163,9 @@ def load_model(
         return _load_other_family(d, family, device, task, window)
     config, k = read_config(d)
     if window is not None and not 1 <= window <= config.max_position_embeddings - 2:
-        raise CheckpointError(f"window {window} is not possible for DNABERT-1: choose 1..{config.max_position_embeddings - 2} k-mers")
+        raise CheckpointError(
+            f"window {window} is not possible for DNABERT-1: choose 1..{config.max_position_embeddings - 2} k-mers"
+        )
     config._attn_implementation = "eager"
     notes: list[str] = []
     archs = config.architectures or []

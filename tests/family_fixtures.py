@@ -57,10 +57,14 @@ def dnabert2_tokenizer(path: Path, vocab_size: int = 40, seed: int = 0) -> Token
     special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     tok.train_from_iterator(corpus, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=special, show_progress=False))
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[(t, tok.token_to_id(t)) for t in ("[CLS]", "[SEP]")]
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[(t, tok.token_to_id(t)) for t in ("[CLS]", "[SEP]")],
     )
     tok.save(str(path / "tokenizer.json"))
-    (path / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512}))
+    (path / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512})
+    )
     return tok
 
 
@@ -105,8 +109,9 @@ def dnabert2_shapes(vocab: int, head: str) -> dict[str, tuple[int, ...]]:
     return s
 
 
-def make_dnabert2(path: Path, head: str = "classification", alibi_starting_size: int = 64, seed: int = 0,
-                  weights: str = "safetensors") -> tuple[Path, dict[str, torch.Tensor]]:
+def make_dnabert2(
+    path: Path, head: str = "classification", alibi_starting_size: int = 64, seed: int = 0, weights: str = "safetensors"
+) -> tuple[Path, dict[str, torch.Tensor]]:
     """A tiny DNABERT-2 folder; returns (path, weights by released name)."""
     path.mkdir(parents=True, exist_ok=True)
     tok = dnabert2_tokenizer(path, seed=seed)

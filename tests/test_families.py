@@ -11,10 +11,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from conftest import make_tiny_model, random_seqs
 from family_fixtures import HEADS, LAYERS, make_dnabert2, make_nt_v1, make_nt_v2, nt_vocab
 from transformers import EsmForSequenceClassification
 
-from conftest import make_tiny_model, random_seqs
 from dnabert.checkpoint import CheckpointError, load_model
 from dnabert.families.dna_tokenizers import sixmer_tokenizer
 from dnabert.families.dnabert2 import alibi_slopes
@@ -85,7 +85,9 @@ def dnabert2_direct(W, ids):
         g = x @ W[p + "mlp.gated_layers.weight"].T
         inter = g.shape[1] // 2
         h_ = gelu(g[:, :inter]) * g[:, inter:]
-        x = layer_norm(h_ @ W[p + "mlp.wo.weight"].T + W[p + "mlp.wo.bias"] + x, W[p + "mlp.layernorm.weight"], W[p + "mlp.layernorm.bias"])
+        x = layer_norm(
+            h_ @ W[p + "mlp.wo.weight"].T + W[p + "mlp.wo.bias"] + x, W[p + "mlp.layernorm.weight"], W[p + "mlp.layernorm.bias"]
+        )
     pooled = torch.tanh(x[0] @ W["bert.pooler.dense.weight"].T + W["bert.pooler.dense.bias"])
     return pooled @ W["classifier.weight"].T + W["classifier.bias"], torch.stack(attn)
 
@@ -113,7 +115,9 @@ def nt_v2_direct(W, ids):
     for i in range(LAYERS):
         p = f"esm.encoder.layer.{i}."
         y = layer_norm(x, W[p + "attention.LayerNorm.weight"], W[p + "attention.LayerNorm.bias"])
-        lin = {n: y @ W[p + f"attention.self.{n}.weight"].T + W[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")}
+        lin = {
+            n: y @ W[p + f"attention.self.{n}.weight"].T + W[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")
+        }
         heads, probs = [], []
         for h in range(H):
             sl = slice(h * d, (h + 1) * d)
@@ -215,7 +219,9 @@ def test_nt_v2_matches_a_direct_computation_with_rotary_from_its_formula(folders
 
 def test_attention_rows_sum_to_one_and_tokens_are_the_models(folders):
     expected_tokens = {
-        DNABERT1: lambda t: t == ["[CLS]"] + [SEQ[i : i + 4] if "N" not in SEQ[i : i + 4] else "[UNK]" for i in range(len(SEQ) - 3)] + ["[SEP]"],
+        DNABERT1: lambda t: (
+            t == ["[CLS]"] + [SEQ[i : i + 4] if "N" not in SEQ[i : i + 4] else "[UNK]" for i in range(len(SEQ) - 3)] + ["[SEP]"]
+        ),
         DNABERT2: lambda t: t[0] == "[CLS]" and t[-1] == "[SEP]" and "".join(t[1:-1]) == SEQ,
         NT1: lambda t: t[0] == "<cls>" and "".join(t[1:]) == SEQ,
         NT2: lambda t: t[0] == "<cls>" and "".join(t[1:]) == SEQ,

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import make_tiny_model
 from family_fixtures import make_dnabert2, make_nt_v2, put_in_hub_cache
 
-from conftest import make_tiny_model
 from dnabert.checkpoint import load_model
 from dnabert.hub import ModelSourceError, is_model_id, resolve_source
 from dnabert.inference import predict

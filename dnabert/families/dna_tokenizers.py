@@ -118,9 +118,7 @@ class KmerTokenizer(DnaTokenizer):
 
     def check_length(self, seq: str, what: str) -> None:
         if len(seq) < self.k:
-            raise SequenceError(
-                f"{what} has length {len(seq)}, shorter than k={self.k}: it has no {self.k}-mer to score"
-            )
+            raise SequenceError(f"{what} has length {len(seq)}, shorter than k={self.k}: it has no {self.k}-mer to score")
 
     def token_strings(self, ids: np.ndarray) -> list[str]:
         vocab = build_vocab(self.k)

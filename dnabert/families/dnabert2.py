@@ -171,9 +171,8 @@ class Dnabert2Model(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         """input_ids, attention_mask: (B, T) -> hidden states (B, T, D)."""
-        B, T = input_ids.shape
         x = self.embeddings(input_ids)  # (B, T, D)
-        bias = alibi_bias(self.config.num_attention_heads, T).to(x)[None]  # (1, H, T, T)
+        bias = alibi_bias(self.config.num_attention_heads, input_ids.shape[1]).to(x)[None]  # (1, H, T, T)
         if attention_mask is not None:
             pad = (1.0 - attention_mask[:, None, None, :].to(x)) * torch.finfo(x.dtype).min  # (B, 1, 1, T)
             bias = bias + pad

@@ -163,9 +163,7 @@ def load_family(d: Path, family: str, task: str, window: int | None = None) -> F
     if family == DNABERT2:
         config = BertConfig.from_dict(raw)
         train_len = int(raw.get("alibi_starting_size", config.max_position_embeddings))
-        model = (dnabert2.Dnabert2ForSequenceClassification if task == "classification" else dnabert2.Dnabert2ForMaskedLM)(
-            config
-        )
+        model = (dnabert2.Dnabert2ForSequenceClassification if task == "classification" else dnabert2.Dnabert2ForMaskedLM)(config)
         tok_path = d / "tokenizer.json"
         if not tok_path.is_file():
             raise CheckpointError(f"{tok_path}: missing; a DNABERT-2 folder needs its BPE tokenizer.json")
