@@ -31,7 +31,7 @@ from transformers.utils import logging as hf_logging
 
 from dnabert.errors import InputError
 from dnabert.families.dna_tokenizers import DnaTokenizer, kmer_tokenizer
-from dnabert.families.loading import DNABERT1, CheckpointError, detect_family, load_family
+from dnabert.families.loading import DNABERT1, CheckpointError, choose_window, detect_family, load_family
 from dnabert.hub import resolve_source
 from dnabert.kmer import read_vocab_k, save_tokenizer
 from dnabert.outputs import atomic_path
@@ -162,10 +162,8 @@ def load_model(
     if family != DNABERT1:
         return _load_other_family(d, family, device, task, window)
     config, k = read_config(d)
-    if window is not None and not 1 <= window <= config.max_position_embeddings - 2:
-        raise CheckpointError(
-            f"window {window} is not possible for DNABERT-1: choose 1..{config.max_position_embeddings - 2} k-mers"
-        )
+    tokenizer = kmer_tokenizer(k, config.max_position_embeddings)
+    tokenizer.window = choose_window(tokenizer.window, window, False, DNABERT1)
     config._attn_implementation = "eager"
     notes: list[str] = []
     archs = config.architectures or []
@@ -188,9 +186,6 @@ def load_model(
             f"{d}: the weights could not be loaded into a BERT with this config.json ({str(e)[:300]})"
         ) from None
     model.to(device).eval()
-    tokenizer = kmer_tokenizer(k, config.max_position_embeddings)
-    if window is not None:
-        tokenizer.window = window
     return LoadedModel(
         model=model, k=k, labels=_labels(config), path=d, pretrained_only=pretrained_only, notes=notes, tokenizer=tokenizer
     )

@@ -371,3 +371,12 @@ def test_released_layout_is_enforced(tmp_path):
     (path / "tokenizer.json").unlink()
     with pytest.raises(CheckpointError, match="tokenizer.json: missing"):
         load_model(path)
+
+
+def test_a_smaller_window_for_dnabert1_splits_by_kmers(folders):
+    lm = load_model(folders[DNABERT1][0], window=10)
+    assert lm.window == 10
+    pred = predict(lm, [SEQ])  # 42 4-mers -> 5 windows of 10 4-mers = 13 bases
+    assert len(pred.windows[0]) == 5 and set((pred.windows[0][:, 1] - pred.windows[0][:, 0]).tolist()) == {13}
+    with pytest.raises(CheckpointError, match="window 63 is not possible for DNABERT-1: choose 1..62"):
+        load_model(folders[DNABERT1][0], window=63)

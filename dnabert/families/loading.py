@@ -136,7 +136,7 @@ class FamilyModel:
     head_missing: bool
 
 
-def _window(default: int, window: int | None, extendable: bool, family: str) -> int:
+def choose_window(default: int, window: int | None, extendable: bool, family: str) -> int:
     """The model window in content tokens: ``default`` unless a valid ``window`` is asked for."""
     if window is None:
         return default
@@ -167,7 +167,7 @@ def load_family(d: Path, family: str, task: str, window: int | None = None) -> F
         tok_path = d / "tokenizer.json"
         if not tok_path.is_file():
             raise CheckpointError(f"{tok_path}: missing; a DNABERT-2 folder needs its BPE tokenizer.json")
-        tokenizer = bpe_tokenizer(tok_path, _window(train_len - 2, window, True, family))
+        tokenizer = bpe_tokenizer(tok_path, choose_window(train_len - 2, window, True, family))
     else:
         config = EsmConfig.from_dict(raw)
         model = nucleotide_transformer.build_esm(config, task)
@@ -176,7 +176,7 @@ def load_family(d: Path, family: str, task: str, window: int | None = None) -> F
             raise CheckpointError(f"{vocab}: missing; a Nucleotide Transformer folder needs its vocab.txt")
         # ESM positions start after the padding index; [CLS] takes one
         default = config.max_position_embeddings - config.pad_token_id - 2
-        tokenizer = sixmer_tokenizer(vocab, _window(default, window, False, family))
+        tokenizer = sixmer_tokenizer(vocab, choose_window(default, window, False, family))
     try:
         head_missing = load_weights(model, read_state_dict(d), family, task, d)
     except (OSError, ValueError, RuntimeError) as e:
