@@ -1,6 +1,12 @@
-"""Loading and saving DNABERT checkpoint folders, offline.
+"""Loading and saving checkpoint folders (DNABERT-1 here; other families via :mod:`dnabert.families`).
 
-A checkpoint folder holds ``config.json``, ``vocab.txt`` and the weights, either
+A model source is a folder, ``"demo"``, or a Hugging Face model id resolved
+through the local cache (:mod:`dnabert.hub`). :func:`load_model` detects the
+family of the folder (:func:`dnabert.families.loading.detect_family`):
+DNABERT-2 and Nucleotide Transformer folders are loaded by
+:func:`dnabert.families.loading.load_family`; DNABERT-1 as below.
+
+A DNABERT-1 checkpoint folder holds ``config.json``, ``vocab.txt`` and the weights, either
 ``model.safetensors`` (folders this project saves) or ``pytorch_model.bin``
 (the original DNABERT-3/4/5/6 releases, saved by old transformers). ``.bin``
 files are read with ``torch.load(weights_only=True)`` only: no arbitrary
@@ -15,18 +21,18 @@ every k-mer into [UNK]).
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch
 from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification
 from transformers.utils import logging as hf_logging
 
 from dnabert.errors import InputError
+from dnabert.families.dna_tokenizers import DnaTokenizer, kmer_tokenizer
+from dnabert.families.loading import DNABERT1, CheckpointError, choose_window, detect_family, load_family
+from dnabert.hub import resolve_source
 from dnabert.kmer import read_vocab_k, save_tokenizer
 from dnabert.outputs import atomic_path
 
@@ -35,20 +41,18 @@ hf_logging.disable_progress_bar()
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
-class CheckpointError(InputError):
-    """A model folder that cannot be loaded: the message names the file and the problem."""
-
-
 @dataclass
 class LoadedModel:
-    """A DNABERT model ready for inference.
+    """A model of any family ready for inference.
 
     Attributes
     ----------
-    model : BertForSequenceClassification or BertForMaskedLM
-        In eval mode, eager attention (so attention weights can be read).
-    k : int
-        k-mer size of the vocabulary.
+    model : torch.nn.Module
+        In eval mode, eager attention (so attention weights can be read):
+        BertForSequenceClassification / BertForMaskedLM for DNABERT-1, the
+        modules of :mod:`dnabert.families` for the others.
+    k : int or None
+        k-mer size of a DNABERT-1 vocabulary; None for other families.
     labels : list[str]
         Class names, index = class id (``["0", "1"]`` when the config has none).
     path : Path
@@ -58,19 +62,29 @@ class LoadedModel:
         classification head is freshly initialised: its predictions are meaningless.
     notes : list[str]
         Warnings for the user (fresh head, ignored tokenizer settings, ...).
+    tokenizer : DnaTokenizer
+        Token ids and the bases each token covers (default: DNABERT-1 k-mers).
+    family : str
+        "DNABERT-1", "DNABERT-2", "NT v1" or "NT v2".
     """
 
     model: torch.nn.Module
-    k: int
+    k: int | None
     labels: list[str]
     path: Path
     pretrained_only: bool = False
     notes: list[str] = field(default_factory=list)
+    tokenizer: DnaTokenizer | None = None
+    family: str = DNABERT1
+
+    def __post_init__(self):
+        if self.tokenizer is None:
+            self.tokenizer = kmer_tokenizer(self.k, self.model.config.max_position_embeddings)
 
     @property
     def window(self) -> int:
-        """Most k-mer tokens one forward pass takes (position embeddings minus [CLS], [SEP])."""
-        return self.model.config.max_position_embeddings - 2
+        """Most content tokens one forward pass takes (e.g. position embeddings minus [CLS], [SEP])."""
+        return self.tokenizer.window
 
     @property
     def device(self) -> torch.device:
@@ -78,8 +92,8 @@ class LoadedModel:
 
 
 def resolve_model_path(path: str | Path) -> Path:
-    """``"demo"`` -> the embedded demo model folder; anything else -> that folder."""
-    return DEMO_MODEL_DIR if str(path) == "demo" else Path(path)
+    """``"demo"`` -> the embedded demo model folder; a hub id -> its cached snapshot; anything else -> that folder."""
+    return DEMO_MODEL_DIR if str(path) == "demo" else resolve_source(path)
 
 
 def read_config(path: str | Path) -> tuple[BertConfig, int]:
@@ -121,16 +135,22 @@ def read_config(path: str | Path) -> tuple[BertConfig, int]:
     return config, k
 
 
-def load_model(path: str | Path = "demo", device: str | torch.device = "cpu", task: str = "classification") -> LoadedModel:
-    """Load a DNABERT checkpoint folder (original release or saved by this project).
+def load_model(
+    path: str | Path = "demo", device: str | torch.device = "cpu", task: str = "classification", window: int | None = None
+) -> LoadedModel:
+    """Load a checkpoint of any family (original release or saved by this project).
 
     Parameters
     ----------
     path : str or Path
-        A checkpoint folder, or ``"demo"`` for the embedded demo model.
+        A checkpoint folder, a Hugging Face model id (``owner/name``, through
+        the cache), or ``"demo"`` for the embedded demo model.
     device : str or torch.device
     task : {"classification", "mlm"}
         Which head to load.
+    window : int, optional
+        Content tokens per forward pass; default the model's own (DNABERT-2:
+        its training length; larger is allowed there thanks to ALiBi).
 
     Returns
     -------
@@ -138,7 +158,12 @@ def load_model(path: str | Path = "demo", device: str | torch.device = "cpu", ta
         Eval mode, eager attention.
     """
     d = resolve_model_path(path)
+    family = detect_family(d) if (d / "config.json").is_file() else DNABERT1
+    if family != DNABERT1:
+        return _load_other_family(d, family, device, task, window)
     config, k = read_config(d)
+    tokenizer = kmer_tokenizer(k, config.max_position_embeddings)
+    tokenizer.window = choose_window(tokenizer.window, window, False, DNABERT1)
     config._attn_implementation = "eager"
     notes: list[str] = []
     archs = config.architectures or []
@@ -161,12 +186,41 @@ def load_model(path: str | Path = "demo", device: str | torch.device = "cpu", ta
             f"{d}: the weights could not be loaded into a BERT with this config.json ({str(e)[:300]})"
         ) from None
     model.to(device).eval()
+    return LoadedModel(
+        model=model, k=k, labels=_labels(config), path=d, pretrained_only=pretrained_only, notes=notes, tokenizer=tokenizer
+    )
+
+
+def _labels(config) -> list[str]:
+    """Class names from a config's id2label (``"0", "1", ...`` for the default LABEL_i names)."""
     n = config.num_labels
     id2label = config.id2label or {}
     labels = [str(id2label.get(i, id2label.get(str(i), i))) for i in range(n)]
     if all(lab.startswith("LABEL_") for lab in labels):
         labels = [str(i) for i in range(n)]
-    return LoadedModel(model=model, k=k, labels=labels, path=d, pretrained_only=pretrained_only, notes=notes)
+    return labels
+
+
+def _load_other_family(d: Path, family: str, device, task: str, window: int | None) -> LoadedModel:
+    """DNABERT-2 / Nucleotide Transformer folder -> LoadedModel (see :mod:`dnabert.families.loading`)."""
+    fm = load_family(d, family, task, window)
+    notes = []
+    if fm.head_missing:
+        head = "classification" if task == "classification" else "masked-language-model"
+        notes.append(
+            f"{d} holds a {family} model without a {head} head: a fresh, untrained head was added, "
+            "so its outputs are meaningless until it is fine-tuned (attention is still the model's)"
+        )
+    return LoadedModel(
+        model=fm.model.to(device),
+        k=None,
+        labels=_labels(fm.model.config),
+        path=d,
+        pretrained_only=fm.head_missing and task == "classification",
+        notes=notes,
+        tokenizer=fm.tokenizer,
+        family=family,
+    )
 
 
 def save_model(

@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import tempfile
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 import torch

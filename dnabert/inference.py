@@ -1,13 +1,15 @@
-"""Batched prediction with per-nucleotide attention scores, for sequences of any length.
+"""Batched prediction with per-nucleotide attention scores, for sequences of any length and any family.
 
-Per-nucleotide attention (DNABERT-viz)
---------------------------------------
+Per-nucleotide attention (DNABERT-viz, generalised to any tokenizer)
+--------------------------------------------------------------------
 ``"last"`` (default): in the last layer, the attention that [CLS] pays to each
-k-mer token, summed over heads -> one score per k-mer. Nucleotide j gets the
-mean over the k-mers covering it (tokens max(0, j-k+1) .. min(j, n-1)). The
-track is L2-normalised per sequence. [SEP] and [PAD] never enter a real
-position (the original DNABERT leaked them into the last k-1 bases of padded
-sequences).
+content token, summed over heads -> one score per token. Each base gets the
+mean over the tokens covering it (:mod:`dnabert.token_tracks`): for
+overlapping k-mers the k-mers max(0, j-k+1) .. min(j, n-1); for BPE pieces and
+non-overlapping 6-mers the one token whose span holds the base. The track is
+L2-normalised per sequence. Special tokens ([CLS], [SEP], padding) never enter
+a real position (the original DNABERT leaked them into the last k-1 bases of
+padded sequences).
 
 ``"mean"``: the same [CLS] row summed over heads, averaged over all layers.
 ``"rollout"``: attention rollout (Abnar & Zuidema 2020): per layer the
@@ -15,18 +17,21 @@ head-averaged attention A is mixed with the identity, 0.5 A + 0.5 I, rows
 renormalised, and the layers multiplied in order; the [CLS] row of the
 product gives the token scores.
 
-Edge nucleotides are covered by fewer k-mers (the first and last base by one
-only), so their scores are noisier.
+With k-mers, edge nucleotides are covered by fewer k-mers (the first and last
+base by one only), so their scores are noisier.
 
 Long sequences
 --------------
-A sequence of n > W k-mers (W = the model window, 510 for BERT) is split into
-m = ceil(n / W) windows of exactly W k-mers, spread evenly from the first to
-the last k-mer (so neighbouring windows overlap a little). Class probabilities
-are the softmax of the mean of the window logits; the attention track of each
-window is made per nucleotide (un-normalised), overlapping nucleotides are
-averaged, then the whole track is L2-normalised. The windows are returned in
-nucleotide coordinates so plots can mark the seams.
+The whole sequence is tokenised once. A sequence of n > W tokens (W = the
+model window in tokens: 510 for DNABERT-1, the training length for DNABERT-2,
+the positions minus [CLS] for NT) is split into m = ceil(n / W) windows of
+exactly W tokens, spread evenly from the first to the last token (so
+neighbouring windows overlap a little). Class probabilities are the softmax of
+the mean of the window logits; the attention track of each window is made per
+nucleotide (un-normalised), overlapping nucleotides are averaged, then the
+whole track is L2-normalised. The windows are returned in nucleotide
+coordinates (from the first base of their first token to the last base of
+their last token) so plots can mark the seams.
 
 Only the [CLS] rows (or, for rollout, one running T x T product per batch) are
 kept: all layers x heads x T x T is never materialised for the input set.
@@ -43,9 +48,9 @@ import torch
 from tqdm.auto import tqdm
 
 from dnabert.checkpoint import LoadedModel
-from dnabert.kmer import build_vocab, encode_batch, kmer_ids
+from dnabert.families.loading import self_attention_modules
 from dnabert.options import ATTENTION_MODES
-from dnabert.sequences import SequenceError
+from dnabert.token_tracks import kmer_spans, tokens_to_nucleotide
 
 
 @dataclass
@@ -100,8 +105,7 @@ def kmer_to_nucleotide(kmer_scores: np.ndarray, k: int) -> np.ndarray:
     -------
     np.ndarray, shape (n + k - 1,)
     """
-    ones = np.ones(k)
-    return np.convolve(kmer_scores, ones) / np.convolve(np.ones(len(kmer_scores)), ones)
+    return tokens_to_nucleotide(kmer_scores, kmer_spans(len(kmer_scores), k), len(kmer_scores) + k - 1)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -116,14 +120,12 @@ def l2_normalize(track: np.ndarray) -> np.ndarray:
     return track / norm if norm > 0 else track
 
 
-def _self_attention_modules(model: torch.nn.Module) -> list[torch.nn.Module]:
-    return [layer.attention.self for layer in model.bert.encoder.layer]
 
 
 @torch.inference_mode()
 def _forward(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, mode: str | None) -> tuple[np.ndarray, np.ndarray | None]:
     """One batch: logits (B, C) and [CLS]->token scores (B, T) for ``mode`` (None: no attention)."""
-    modules = _self_attention_modules(lm.model)
+    modules = self_attention_modules(lm.model)
     captured: list[torch.Tensor] = []
     rollout: list[torch.Tensor] = []
     caller = threading.get_ident()  # the model may be shared (app sessions): record only this call's forward pass
@@ -167,9 +169,11 @@ def predict(
     Parameters
     ----------
     lm : LoadedModel
+        Any family (its tokenizer gives token ids and the bases each token covers).
     seqs : list of str
         n sequences (validated upper-case IUPAC, see :mod:`dnabert.sequences`),
-        each at least k long; longer than the model window is fine.
+        each giving at least one token (k bases for k-mers); longer than the
+        model window is fine.
     batch_size : int
         Windows per forward pass (windows are sorted by length to limit padding).
     attention : {"last", "mean", "rollout"} or None
@@ -186,12 +190,14 @@ def predict(
         raise ValueError(f"attention must be one of {ATTENTION_MODES} or None, got {attention!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    k, w = lm.k, lm.window
+    tok, w = lm.tokenizer, lm.window
     for i, s in enumerate(seqs):
-        if len(s) < k:
-            raise SequenceError(f"sequence {i + 1} has length {len(s)}, shorter than k={k}: it has no {k}-mer to score")
-    # one segment per model window: (sequence index, first k-mer, number of k-mers)
-    segments = [(i, int(st), min(w, len(s) - k + 1)) for i, s in enumerate(seqs) for st in window_starts(len(s) - k + 1, w)]
+        tok.check_length(s, f"sequence {i + 1}")
+    tokenized = [tok.tokenize(s) for s in seqs]  # (ids (n_i,), spans (n_i, 2)) per sequence
+    # one segment per model window: (sequence index, first token, number of tokens)
+    segments = [(i, int(st), min(w, len(ids))) for i, (ids, _) in enumerate(tokenized) for st in window_starts(len(ids), w)]
+    # bases [start, end) each window covers
+    bounds = [(int(tokenized[i][1][st, 0]), int(tokenized[i][1][st : st + n, 1].max())) for i, st, n in segments]
     order = sorted(range(len(segments)), key=lambda j: segments[j][2])
     n_classes = lm.model.config.num_labels
     seg_logits = np.zeros((len(segments), n_classes), dtype=np.float32)
@@ -199,22 +205,23 @@ def predict(
     bar = tqdm(total=len(segments), desc="windows", unit="win", disable=progress is not True)
     for b in range(0, len(order), batch_size):
         batch = order[b : b + batch_size]
-        texts = [seqs[segments[j][0]][segments[j][1] : segments[j][1] + segments[j][2] + k - 1] for j in batch]
-        ids, mask = encode_batch(texts, k, w + 2)
+        ids, mask = tok.batch([tokenized[segments[j][0]][0][segments[j][1] : segments[j][1] + segments[j][2]] for j in batch])
         logits, cls = _forward(lm, ids, mask, attention)
         seg_logits[batch] = logits
         if cls is not None:
+            p = len(tok.prefix)
             for row, j in enumerate(batch):
-                n = segments[j][2]
-                seg_scores[j] = kmer_to_nucleotide(cls[row, 1 : n + 1].astype(np.float64), k)
+                i, st, n = segments[j]
+                spans = tokenized[i][1][st : st + n] - bounds[j][0]
+                seg_scores[j] = tokens_to_nucleotide(cls[row, p : p + n].astype(np.float64), spans, bounds[j][1] - bounds[j][0])
         bar.update(len(batch))
         if callable(progress):
             progress(min(b + batch_size, len(order)), len(order))
     bar.close()
-    return _combine(seqs, segments, seg_logits, seg_scores if attention else None, k)
+    return _combine(seqs, segments, bounds, seg_logits, seg_scores if attention else None)
 
 
-def _combine(seqs, segments, seg_logits, seg_scores, k) -> Prediction:
+def _combine(seqs, segments, bounds, seg_logits, seg_scores) -> Prediction:
     """Merge per-window outputs into per-sequence outputs (mean logits, averaged tracks)."""
     n = len(seqs)
     logits = np.zeros((n, seg_logits.shape[1]), dtype=np.float64)
@@ -222,10 +229,9 @@ def _combine(seqs, segments, seg_logits, seg_scores, k) -> Prediction:
     sums = [np.zeros(len(s)) for s in seqs]
     cover = [np.zeros(len(s)) for s in seqs]
     windows: list[list[tuple[int, int]]] = [[] for _ in seqs]
-    for j, (i, start, n_kmers) in enumerate(segments):
+    for j, ((i, _, _), (start, end)) in enumerate(zip(segments, bounds)):
         logits[i] += seg_logits[j]
         counts[i] += 1
-        end = start + n_kmers + k - 1
         windows[i].append((start, end))
         if seg_scores is not None:
             sums[i][start:end] += seg_scores[j]
@@ -251,21 +257,32 @@ def attention_matrices(lm: LoadedModel, seq: str) -> tuple[list[str], np.ndarray
     ----------
     lm : LoadedModel
     seq : str
-        At most ``lm.window`` k-mers (use a slice of a longer sequence).
+        At most ``lm.window`` tokens (use a slice of a longer sequence).
 
     Returns
     -------
     tokens : list of str
-        ``["[CLS]", kmer_0, ..., kmer_{n-1}, "[SEP]"]``, T = n + 2 tokens.
+        The T tokens as the model sees them, specials included, e.g.
+        ``["[CLS]", kmer_0, ..., kmer_{n-1}, "[SEP]"]`` (BPE pieces, 6-mers
+        for the other families).
     attn : np.ndarray, shape (layers, heads, T, T), float32
         attn[l, h, i, j]: attention of token i to token j.
     """
-    ids, mask = encode_batch([seq], lm.k, lm.window + 2)
-    out = lm.model(
-        input_ids=torch.as_tensor(ids, device=lm.device),
-        attention_mask=torch.as_tensor(mask, device=lm.device),
-        output_attentions=True,
-    )
-    vocab = build_vocab(lm.k)
-    tokens = ["[CLS]"] + [vocab[i] for i in kmer_ids(seq, lm.k)] + ["[SEP]"]
-    return tokens, torch.stack(out.attentions)[:, 0].float().cpu().numpy()
+    tok = lm.tokenizer
+    tok.check_length(seq, "the sequence")
+    content, _ = tok.tokenize(seq)
+    ids, mask = tok.batch([content])
+    captured: list[torch.Tensor] = []
+    caller = threading.get_ident()
+
+    def keep(_module, _inputs, output):
+        if threading.get_ident() == caller:
+            captured.append(output[1][0])  # (H, T, T)
+
+    handles = [m.register_forward_hook(keep) for m in self_attention_modules(lm.model)]
+    try:
+        lm.model(input_ids=torch.as_tensor(ids, device=lm.device), attention_mask=torch.as_tensor(mask, device=lm.device))
+    finally:
+        for h in handles:
+            h.remove()
+    return tok.token_strings(ids[0]), torch.stack(captured).float().cpu().numpy()

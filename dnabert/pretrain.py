@@ -38,14 +38,11 @@ on a CPU.
 from __future__ import annotations
 
 import math
-import os
 import re
 import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 import torch
