@@ -18,7 +18,15 @@ import numpy as np
 import pandas as pd
 
 from dnabert.errors import InputError
-from dnabert.outputs import atomic_path, attention_long_table, check_output_file, write_attention_npz
+from dnabert.outputs import (
+    atomic_path,
+    atomic_paths,
+    attention_long_table,
+    check_output_file,
+    disk_error,
+    refuse_overlaps,
+    write_attention_npz,
+)
 
 # modules with a `register(subparsers)` adding their subcommands
 REGISTRARS = [
@@ -29,6 +37,9 @@ REGISTRARS = [
 ]
 
 CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
+# option dests naming files a command reads / writes: no output may be an input or another output
+INPUT_OPTIONS = ("input", "variants", "vcf", "genome", "positives", "negatives", "scores", "train", "dev", "test", "model", "motif_db")
+OUTPUT_OPTIONS = ("out", "tsv", "maps")
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
@@ -104,12 +115,11 @@ def run_attention(args: argparse.Namespace) -> int:
     scores: list[np.ndarray] = []
     for s in _chunks(len(data)):
         scores.extend(predict(lm, data.seqs[s], args.batch_size, attention=args.attention, progress=True).scores)
-    with atomic_path(args.out) as tmp:
+    with atomic_paths(args.out, args.tsv) as (tmp, tmp_tsv):
         with open(tmp, "wb") as fh:
             write_attention_npz(fh, data.ids, data.seqs, scores, args.attention, lm.k)
-    if args.tsv:
-        with atomic_path(args.tsv) as tmp:
-            attention_long_table(data.ids, data.seqs, scores).to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+        if tmp_tsv:
+            attention_long_table(data.ids, data.seqs, scores).to_csv(tmp_tsv, sep="\t", index=False, float_format="%.6g")
     print(f"wrote attention of {len(data)} sequences to {args.out}", file=sys.stderr)
     return 0
 
@@ -184,7 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.default_int_handler)
     try:
+        refuse_overlaps(
+            {f"--{d.replace('_', '-')}": getattr(args, d, None) for d in INPUT_OPTIONS},
+            {f"--{d}": getattr(args, d, None) for d in OUTPUT_OPTIONS},
+        )
         return args.func(args)
+    except OSError as e:  # a full disk or a failed write outside the output writers: one line, no traceback
+        print(f"error: {disk_error(e)}", file=sys.stderr)
+        return 2
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -25,8 +25,9 @@ def _threads(n: int | None) -> None:
 
 
 def _check_out(out: str, overwrite: bool) -> None:
-    if Path(out).exists() and not overwrite:
-        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    from dnabert.outputs import check_output_folder
+
+    check_output_folder(out, overwrite)
 
 
 def run_demo_model(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from dnabert.cli import add_model_args, load_for_cli, read_input
 from dnabert.errors import InputError
-from dnabert.outputs import atomic_path, check_output_file
+from dnabert.outputs import atomic_paths, check_output_file
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
     from dnabert.checkpoint import LoadedModel
@@ -41,7 +41,7 @@ def _advance(bar: tqdm) -> Callable[[int, int], None]:
 
 
 def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
-    from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, save_mutation_maps, sort_by_effect
+    from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, sort_by_effect
 
     data = read_input(args.input, lm.k)
     bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
@@ -51,9 +51,8 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
             mutation_map(lm, seq, rid, class_index, args.attention_change, args.both_strands, args.batch_size, _advance(bar))
         )
     bar.close()
-    if args.maps:
-        save_mutation_maps(args.maps, maps)
-        print(f"wrote {len(maps)} mutation map(s) to {args.maps}", file=sys.stderr)
+    if args.maps:  # written with --out, all or nothing (see run_mutate)
+        args.mutation_maps = maps
     return sort_by_effect(pd.concat([mutation_map_table(m) for m in maps], ignore_index=True))
 
 
@@ -105,7 +104,7 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
 
 
 def run_mutate(args: argparse.Namespace) -> int:
-    from dnabert.variants import resolve_class
+    from dnabert.variants import resolve_class, save_mutation_maps
 
     if args.vcf:
         if args.input or args.variants or not args.genome:
@@ -122,8 +121,12 @@ def run_mutate(args: argparse.Namespace) -> int:
     print(f"note: scoring class '{lm.labels[class_index]}' (index {class_index})", file=sys.stderr)
     run = _vcf if args.vcf else _variant_list if args.variants else _saturation
     table = run(args, lm, class_index)
-    with atomic_path(args.out) as tmp:
+    with atomic_paths(args.out, args.maps) as (tmp, tmp_maps):
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+        if tmp_maps:
+            save_mutation_maps(tmp_maps, args.mutation_maps)
+    if args.maps:
+        print(f"wrote the mutation maps to {args.maps}", file=sys.stderr)
     print(f"wrote {len(table)} variant(s) to {args.out}", file=sys.stderr)
     return 0
 
