@@ -38,7 +38,20 @@ REGISTRARS = [
 
 CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
 # option dests naming files a command reads / writes: no output may be an input or another output
-INPUT_OPTIONS = ("input", "variants", "vcf", "genome", "positives", "negatives", "scores", "train", "dev", "test", "model", "motif_db")
+INPUT_OPTIONS = (
+    "input",
+    "variants",
+    "vcf",
+    "genome",
+    "positives",
+    "negatives",
+    "scores",
+    "train",
+    "dev",
+    "test",
+    "model",
+    "motif_db",
+)
 OUTPUT_OPTIONS = ("out", "tsv", "maps")
 
 

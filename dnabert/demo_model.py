@@ -36,8 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dnabert.errors import InputError
-from dnabert.outputs import atomic_path
+from dnabert.outputs import atomic_path, check_output_folder
 from dnabert.synthetic import DEFAULT_MOTIFS, PlantedData, log_odds, make_planted_dataset, motif_ppm, scan_best, write_fasta
 
 LABELS = ["negative", "positive"]
@@ -316,8 +315,7 @@ def build_demo_model(
 
     recipe = recipe or DemoRecipe()
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    check_output_folder(out, overwrite)
     torch.set_num_threads(recipe.threads)
     t0 = time.time()
     data = demo_data(recipe)

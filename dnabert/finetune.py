@@ -48,6 +48,7 @@ from sklearn.metrics import (
 
 from dnabert.errors import InputError
 from dnabert.kmer import PAD_ID, encode_batch, from_kmer_sentence, is_kmer_sentence
+from dnabert.outputs import check_output_folder
 from dnabert.sequences import SequenceError, normalize_sequence
 
 # ----------------------------------------------------------------------------- data
@@ -487,8 +488,7 @@ def finetune(
     settings = settings or FinetuneSettings()
     shape = shape or ModelShape()
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    check_output_folder(out, overwrite)
     classes = class_names(train.labels)
     if len(classes) < 2:
         raise InputError(f"{train.name}: every row has the label {classes[0]!r}; a classifier needs at least two classes")

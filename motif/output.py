@@ -77,9 +77,11 @@ def motif_table(result: MotifResult) -> pd.DataFrame:
 
 def check_out_dir(path: str | Path) -> Path:
     """Refuse an ``--out`` that is a file, a folder this project did not write, or one with other data added."""
-    out = check_output_folder(path)
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; give a folder name")
     _refuse_foreign_files(out)
-    return out
+    return check_output_folder(out)
 
 
 def _refuse_foreign_files(out: Path) -> None:
