@@ -26,6 +26,7 @@ import torch
 from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification
 from transformers.utils import logging as hf_logging
 
+from dnabert.checkpoint_checks import check_config, check_finite, check_loaded_weights
 from dnabert.errors import InputError
 from dnabert.kmer import read_vocab_k, save_tokenizer
 from dnabert.outputs import atomic_path
@@ -82,14 +83,15 @@ def resolve_model_path(path: str | Path) -> Path:
     return DEMO_MODEL_DIR if str(path) == "demo" else Path(path)
 
 
-def read_config(path: str | Path) -> tuple[BertConfig, int]:
+def read_config(path: str | Path, task: str = "classification") -> tuple[BertConfig, int]:
     """Validate a checkpoint folder and return its BERT config and k.
 
     Raises
     ------
     CheckpointError
         Missing folder, config, vocab or weights; an unreadable config; a
-        vocabulary that is not DNABERT's; a config whose vocab_size disagrees.
+        vocabulary that is not DNABERT's; a config that fails
+        :func:`dnabert.checkpoint_checks.check_config`.
     """
     d = resolve_model_path(path)
     if d.is_file():
@@ -104,18 +106,14 @@ def read_config(path: str | Path) -> tuple[BertConfig, int]:
         raw = json.loads(cfg_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{cfg_path}: not valid JSON ({e})") from None
-    if raw.get("model_type", "bert") != "bert":
+    if isinstance(raw, dict) and raw.get("model_type", "bert") != "bert":
         raise CheckpointError(f"{cfg_path}: model_type is {raw['model_type']!r}; only BERT (DNABERT) checkpoints are supported")
     try:
         k = read_vocab_k(d)
     except ValueError as e:
         raise CheckpointError(str(e)) from None
+    check_config(raw, cfg_path, 4**k + 5, task, CheckpointError)
     config = BertConfig.from_dict(raw)
-    if config.vocab_size != 4**k + 5:
-        raise CheckpointError(
-            f"{cfg_path}: vocab_size is {config.vocab_size} but vocab.txt has {4**k + 5} tokens (k={k}); "
-            "the config and the vocabulary belong to different models"
-        )
     if not any((d / f).is_file() for f in WEIGHT_FILES):
         raise CheckpointError(f"{d}: no weights; expected one of {', '.join(WEIGHT_FILES)}")
     return config, k
@@ -138,7 +136,7 @@ def load_model(path: str | Path = "demo", device: str | torch.device = "cpu", ta
         Eval mode, eager attention.
     """
     d = resolve_model_path(path)
-    config, k = read_config(d)
+    config, k = read_config(d, task)
     config._attn_implementation = "eager"
     notes: list[str] = []
     archs = config.architectures or []
@@ -155,11 +153,17 @@ def load_model(path: str | Path = "demo", device: str | torch.device = "cpu", ta
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = cls.from_pretrained(d, config=config, local_files_only=True, attn_implementation="eager")
+            model, info = cls.from_pretrained(
+                d, config=config, local_files_only=True, attn_implementation="eager", output_loading_info=True
+            )
     except Exception as e:  # any failure reading unknown weights is the file's fault: report it
         raise CheckpointError(
             f"{d}: the weights could not be loaded into a BERT with this config.json ({str(e)[:300]})"
         ) from None
+    heads = ("SequenceClassification",) if task == "classification" else ("MaskedLM", "PreTraining")
+    head_in_folder = any(h in a for h in heads for a in archs)
+    check_loaded_weights(d, info["missing_keys"], info["unexpected_keys"], task, head_in_folder, CheckpointError)
+    check_finite(model, d, CheckpointError)
     model.to(device).eval()
     n = config.num_labels
     id2label = config.id2label or {}
