@@ -7,7 +7,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import streamlit as st
 
 from dnabert.errors import InputError
-from viz.app_state import available_models, current_model, show_error
+from viz.app_state import available_models, current_model, model_card, relative_paths, show_error
 
 st.set_page_config(page_title="DNABERT Explorer", layout="wide")
 
@@ -38,11 +38,11 @@ with st.sidebar:
             f"classes: {', '.join(lm.labels)}"
         )
         for note in lm.notes:
-            st.warning(note)
-        card = lm.path / "MODEL_CARD.md"
-        if card.is_file():
+            st.warning(relative_paths(note))
+        card = model_card(st.session_state["model_name"])
+        if card is not None:
             with st.expander("Model card"):
-                st.markdown(card.read_text())
+                st.markdown(card)
     except InputError as e:  # a broken model folder: say what is wrong instead of failing
         show_error(e)
         st.stop()

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from dnabert.cli import add_model_args, load_for_cli, read_input
 from dnabert.errors import InputError
+from dnabert.limits import check_saturation_length
 from dnabert.outputs import atomic_paths, check_output_file
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
@@ -44,6 +45,8 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
     from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, sort_by_effect
 
     data = read_input(args.input, lm.k)
+    for rid, seq in zip(data.ids, data.seqs):  # refuse before scoring any
+        check_saturation_length(len(seq), rid)
     bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
     maps = []
     for rid, seq in zip(data.ids, data.seqs):

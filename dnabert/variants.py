@@ -44,6 +44,7 @@ import pandas as pd
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
 from dnabert.inference import l2_normalize, predict
+from dnabert.limits import check_saturation_length
 from dnabert.outputs import atomic_path
 from dnabert.sequences import reverse_complement
 
@@ -295,8 +296,10 @@ def mutation_map(
     """Saturation mutagenesis: score every position x every alternative base of ``seq``.
 
     Parameters are those of :func:`score_edits`; ``seq`` is one validated
-    sequence. Returns a :class:`MutationMap`.
+    sequence, at most :data:`dnabert.limits.MAX_SATURATION_LENGTH` bp (else
+    :class:`InputError`). Returns a :class:`MutationMap`.
     """
+    check_saturation_length(len(seq), seq_id)
     edits = saturation_edits(seq)
     scores = score_edits(lm, [seq], edits, class_index, attention, both_strands, batch_size=batch_size, progress=progress)
     rows = np.array([e.start for e in edits], dtype=np.int64)
@@ -407,8 +410,11 @@ def load_mutation_maps(path: str | Path) -> list[MutationMap]:
         ]
 
 
-def read_variant_list(path: str | Path, ids: list[str], seqs: list[str]) -> list[Edit]:
+def read_variant_list(path: str | Path | bytes, ids: list[str], seqs: list[str], name: str | None = None) -> list[Edit]:
     """Read a variant list: tab-separated sequence id, start, end, alt (0-based, half-open).
+
+    ``path`` is a file, or the list's contents as bytes (an upload: read from
+    memory, named ``name`` in messages).
 
     An optional header line ``id start end alt`` and ``#`` comment lines are
     skipped. ``start == end`` is an insertion; an empty (or ``-``) alt a
@@ -426,9 +432,9 @@ def read_variant_list(path: str | Path, ids: list[str], seqs: list[str]) -> list
         coordinates outside the sequence, non-ACGT alt letters, or an edit that
         changes nothing; the message names the line.
     """
-    p = Path(path)
+    p = name or ("variant list" if isinstance(path, bytes) else Path(path))
     try:
-        lines = p.read_text(encoding="utf-8-sig").splitlines()
+        lines = (path if isinstance(path, bytes) else Path(path).read_bytes()).decode("utf-8-sig").splitlines()
     except FileNotFoundError:
         raise InputError(f"{p}: no such file.") from None
     except UnicodeDecodeError as e:
