@@ -17,6 +17,7 @@ import sys
 import numpy as np
 import pandas as pd
 
+from dnabert.cli_types import device, integer
 from dnabert.errors import InputError
 from dnabert.outputs import (
     atomic_path,
@@ -58,8 +59,8 @@ OUTPUT_OPTIONS = ("out", "tsv", "maps")
 def add_model_args(p: argparse.ArgumentParser) -> None:
     """``--model``, ``--batch-size``, ``--device``: shared by every command that runs a model."""
     p.add_argument("--model", default="demo", help="checkpoint folder, or 'demo' for the embedded demo model (default)")
-    p.add_argument("--batch-size", type=int, default=32, help="model windows per forward pass (default 32)")
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default cpu)")
+    p.add_argument("--batch-size", type=integer(1, 65536), default=32, help="model windows per forward pass (default 32)")
+    p.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default cpu)")
 
 
 def add_attention_arg(p: argparse.ArgumentParser) -> None:
@@ -184,14 +185,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scan", help="sliding-window prediction along long sequences")
     add_model_args(p)
     p.add_argument("--input", required=True)
-    p.add_argument("--window", type=int, default=300, help="window length in bp (default 300)")
-    p.add_argument("--stride", type=int, default=50, help="step between windows in bp (default 50)")
+    p.add_argument("--window", type=integer(1), default=300, help="window length in bp (default 300)")
+    p.add_argument("--stride", type=integer(1), default=50, help="step between windows in bp (default 50)")
     p.add_argument("--out", required=True, help="output TSV: id, start, end (0-based, half-open), p_<class>...")
     p.set_defaults(func=run_scan)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is an :class:`InputError`: one ``error:`` line and exit status 2 from :func:`main`."""
+
+    def error(self, message: str):
+        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="dnabert", description="DNABERT Explorer: predict, explain and find motifs with DNA language models"
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -201,7 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     # a killed job (e.g. a Slurm time-out) cleans up like Ctrl-C; Ctrl-C works even where the shell
     # started us with SIGINT ignored (background jobs of a non-interactive shell)
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -21,6 +21,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from dnabert.cli import add_model_args, load_for_cli, read_input
+from dnabert.cli_types import integer
 from dnabert.errors import InputError
 from dnabert.limits import check_saturation_length
 from dnabert.outputs import atomic_paths, check_output_file
@@ -148,7 +149,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--vcf", help="VCF (plain or gzip): every ALT scored in a reference window centred on it; needs --genome")
     p.add_argument("--genome", help="reference FASTA for --vcf (pyfaidx writes a .fai index next to it)")
-    p.add_argument("--width", type=int, help="--vcf window in bp (default: the model's input length)")
+    p.add_argument("--width", type=integer(1), help="--vcf window in bp (default: the model's input length)")
     p.add_argument("--class", dest="class_name", help="class to score, by name or index (default: the last class)")
     p.add_argument(
         "--both-strands", action="store_true", help="average every probability over the sequence and its reverse complement"

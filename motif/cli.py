@@ -13,6 +13,7 @@ import sys
 from dataclasses import fields
 
 from dnabert.cli import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
+from dnabert.cli_types import FRACTION, SEED, integer, number
 from dnabert.errors import InputError
 from motif.jaspar import load_jaspar, load_meme_database
 from motif.meme import FORMATS
@@ -47,15 +48,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULTS.rule,
         help="high attention: zscore (score > mean + z SD; default in kmers mode) or original (> mean and > 10x min; default in regions mode)",
     )
-    g.add_argument("--min-len", type=int, default=DEFAULTS.min_len, help="shortest region and shortest k-mer (default 5)")
-    g.add_argument("--z", type=float, default=DEFAULTS.z, help="zscore rule: SDs above the mean (default 1)")
+    g.add_argument("--min-len", type=integer(1), default=DEFAULTS.min_len, help="shortest region and shortest k-mer (default 5)")
+    g.add_argument("--z", type=number(), default=DEFAULTS.z, help="zscore rule: SDs above the mean (default 1)")
     g.add_argument(
-        "--mean-factor", type=float, default=DEFAULTS.mean_factor, help="original rule: multiple of the mean (default 1)"
+        "--mean-factor", type=number(0), default=DEFAULTS.mean_factor, help="original rule: multiple of the mean (default 1)"
     )
     g.add_argument(
-        "--min-factor", type=float, default=DEFAULTS.min_factor, help="original rule: multiple of the minimum (default 10)"
+        "--min-factor", type=number(0), default=DEFAULTS.min_factor, help="original rule: multiple of the minimum (default 10)"
     )
-    g.add_argument("--k-max", type=int, default=DEFAULTS.k_max, help="longest k-mer in kmers mode (default 8)")
+    g.add_argument("--k-max", type=integer(1), default=DEFAULTS.k_max, help="longest k-mer in kmers mode (default 8)")
     strands = g.add_mutually_exclusive_group()
     strands.add_argument(
         "--both-strands",
@@ -74,32 +75,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     g = p.add_argument_group("enrichment and motifs")
     g.add_argument(
-        "--pval-cutoff", type=float, default=DEFAULTS.pval_cutoff, help="keep candidates with BH q below this (default 0.005)"
+        "--pval-cutoff",
+        type=number(0, 1, low_open=True),
+        default=DEFAULTS.pval_cutoff,
+        help="keep candidates with BH q below this (default 0.005)",
     )
     g.add_argument(
         "--max-mismatches",
-        type=int,
+        type=integer(0),
         default=DEFAULTS.max_mismatches,
         help="mismatches when a seed k-mer collects sites (default 1)",
     )
-    g.add_argument("--min-score", type=float, default=DEFAULTS.min_score, help="relative PWM score of a site, 0..1 (default 0.8)")
     g.add_argument(
-        "--site-pvalue", type=float, default=DEFAULTS.site_pvalue, help="site p-value when counting motif sites (default 1e-4)"
+        "--min-score", type=FRACTION, default=DEFAULTS.min_score, help="relative PWM score of a site, 0..1 (default 0.8)"
     )
-    g.add_argument("--window-size", type=int, default=DEFAULTS.window_size, help="window around each instance (default 24)")
-    g.add_argument("--pseudocount", type=float, default=DEFAULTS.pseudocount, help="pseudocount per PPM column (default 1)")
     g.add_argument(
-        "--trim-bits", type=float, default=DEFAULTS.trim_bits, help="trim flanks below this information, bits (default 0.3)"
+        "--site-pvalue",
+        type=number(0, 1, low_open=True),
+        default=DEFAULTS.site_pvalue,
+        help="site p-value when counting motif sites (default 1e-4)",
     )
-    g.add_argument("--min-n-motif", type=int, default=DEFAULTS.min_n_motif, help="fewest instances of a motif (default 3)")
-    g.add_argument("--seed", type=int, default=DEFAULTS.seed, help="seed of the shuffled negatives (default 0)")
+    g.add_argument(
+        "--window-size", type=integer(1), default=DEFAULTS.window_size, help="window around each instance (default 24)"
+    )
+    g.add_argument("--pseudocount", type=number(0), default=DEFAULTS.pseudocount, help="pseudocount per PPM column (default 1)")
+    g.add_argument(
+        "--trim-bits", type=number(0), default=DEFAULTS.trim_bits, help="trim flanks below this information, bits (default 0.3)"
+    )
+    g.add_argument("--min-n-motif", type=integer(1), default=DEFAULTS.min_n_motif, help="fewest instances of a motif (default 3)")
+    g.add_argument("--seed", type=SEED, default=DEFAULTS.seed, help="seed of the shuffled negatives (default 0)")
     g = p.add_argument_group("matching and export")
     g.add_argument("--jaspar-release", default="JASPAR2024", help="JASPAR release (default JASPAR2024)")
     g.add_argument("--jaspar-collection", default="CORE", help="JASPAR collection (default CORE)")
     g.add_argument("--jaspar-tax-group", default="vertebrates", help="JASPAR taxonomic group, or 'all' (default vertebrates)")
     g.add_argument("--motif-db", help="MEME file to match against instead of JASPAR")
     g.add_argument("--no-match", action="store_true", help="skip TOMTOM matching")
-    g.add_argument("--top-matches", type=int, default=DEFAULTS.top_matches, help="matches kept per motif (default 5)")
+    g.add_argument("--top-matches", type=integer(1), default=DEFAULTS.top_matches, help="matches kept per motif (default 5)")
     g.add_argument(
         "--format",
         nargs="+",

@@ -96,7 +96,7 @@ def test_scores_from_a_model(main, inputs, tmp_path, tiny_model_dir):
         (["--scores", "{d}/missing.npz"], "no such scores file"),
         (["--scores", "{d}/att.npz", "--jaspar-release", "JASPAR1999"], "unknown JASPAR release"),
         (["--scores", "{d}/att.npz", "--jaspar-collection", "NOPE"], "no matrix in collection 'NOPE'"),
-        (["--scores", "{d}/att.npz", "--pval-cutoff", "0"], "pval_cutoff must be in"),
+        (["--scores", "{d}/att.npz", "--pval-cutoff", "0"], "argument --pval-cutoff: 0 is out of range"),
         (["--scores", "{d}/att.npz", "--motif-db", "{d}/pos.fa"], "no MOTIF found"),
     ],
 )
