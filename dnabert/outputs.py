@@ -271,15 +271,28 @@ def load_attention_npz(path) -> tuple[list[str], list[np.ndarray]]:
     Raises
     ------
     InputError
-        Missing arrays, or lengths that do not add up to the scores.
+        Missing arrays; ids that are not a 1-D array of unique strings; lengths
+        that are not non-negative integers adding up to the scores; scores that
+        are not real numbers (object arrays are never unpickled).
     """
     with np.load(path, allow_pickle=False) as z:
         missing = {"ids", "lengths", "scores"} - set(z.files)
         if missing:
             raise InputError(f"{path}: missing array(s) {', '.join(sorted(missing))}; expected the output of 'dnabert attention'")
-        ids = [str(i) for i in z["ids"]]
-        lengths = z["lengths"].astype(np.int64)
-        flat = z["scores"]
+        try:
+            raw_ids, lengths, flat = z["ids"], z["lengths"], z["scores"]
+        except ValueError as e:  # object arrays: refused, never unpickled
+            raise InputError(f"{path}: {e}; expected the output of 'dnabert attention'") from None
+    if raw_ids.ndim != 1 or raw_ids.dtype.kind not in "US":
+        raise InputError(f"{path}: 'ids' must be a 1-D array of strings, got shape {raw_ids.shape} ({raw_ids.dtype})")
+    ids = [str(i) for i in raw_ids]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise InputError(f"{path}: sequence id '{dup}' occurs more than once in 'ids'; ids must be unique")
+    if lengths.ndim != 1 or lengths.dtype.kind not in "iu" or (lengths < 0).any():
+        raise InputError(f"{path}: 'lengths' must be a 1-D array of non-negative integers")
+    if flat.ndim != 1 or flat.dtype.kind not in "iuf":
+        raise InputError(f"{path}: 'scores' must be a 1-D array of real numbers, got shape {flat.shape} ({flat.dtype})")
     if len(lengths) != len(ids) or lengths.sum() != len(flat):
         raise InputError(f"{path}: 'lengths' do not add up to the number of scores; the file is damaged")
     return ids, np.split(flat, np.cumsum(lengths)[:-1])

@@ -29,7 +29,7 @@ from dnabert.limits import input_bytes
 
 IUPAC = "ACGTNRYSWKMBDHV"
 _COMPLEMENT = str.maketrans("ACGTNRYSWKMBDHVacgtnryswkmbdhv", "TGCANYRSWMKVHDBtgcanyrswmkvhdb")
-_INVALID = re.compile(f"[^{IUPAC}]")
+_INVALID = re.compile(f"[^{IUPAC}{IUPAC.lower()}Uu]")  # checked as typed: str.upper() folds some letters (ß, ſ) into IUPAC ones
 
 
 class SequenceError(InputError):
@@ -80,16 +80,17 @@ def normalize_sequence(seq: str, record: str = "sequence") -> str:
         If a character is not a nucleotide or IUPAC code (names the record,
         the 0-based position and the character).
     """
-    s = re.sub(r"\s+", "", seq).upper().replace("U", "T")
-    bad = _INVALID.search(s)
+    typed = re.sub(r"\s+", "", seq)
+    bad = _INVALID.search(typed)
     if bad:
         ch = bad.group()
+        shown = repr(ch) if ch.isascii() else f"{ch!r} (U+{ord(ch):04X})"
         raise SequenceError(
-            f"record '{record}': character {ch!r} at position {bad.start()} (0-based) is not a "
+            f"record '{record}': character {shown} at position {bad.start()} (0-based) is not a "
             f"nucleotide or IUPAC code; allowed letters are {IUPAC} (any case, U read as T). "
             "Remove or replace it and try again."
         )
-    return s
+    return typed.upper().replace("U", "T")
 
 
 def _decode(data: bytes, name: str, max_bytes: int | None = None) -> str:

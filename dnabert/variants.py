@@ -97,7 +97,7 @@ def resolve_class(labels: list[str], choice: str | int | None = None) -> int:
         return len(labels) - 1
     if isinstance(choice, str) and choice in labels:
         return labels.index(choice)
-    if isinstance(choice, int) or choice.lstrip("-").isdigit():
+    if isinstance(choice, int) or (choice.isascii() and choice.lstrip("-").isdigit()):
         index = int(choice)
         if -len(labels) <= index < len(labels):
             return index % len(labels)
@@ -458,7 +458,7 @@ def read_variant_list(path: str | Path | bytes, ids: list[str], seqs: list[str],
         rid, start, end, alt = (f.strip() for f in fields)
         if rid not in index:
             raise InputError(f"{where}: sequence id '{rid}' is not in the input sequences (first ids: {', '.join(ids[:5])}).")
-        if not (start.isdigit() and end.isdigit()):
+        if not (start.isascii() and end.isascii() and start.isdigit() and end.isdigit()):
             raise InputError(f"{where}: start {start!r} and end {end!r} must be non-negative integers (0-based, half-open).")
         seq = seqs[index[rid]]
         s, e = int(start), int(end)
@@ -467,9 +467,9 @@ def read_variant_list(path: str | Path | bytes, ids: list[str], seqs: list[str],
                 f"{where}: interval [{s}, {e}) is not inside sequence '{rid}' of length {len(seq)}; need 0 <= start "
                 "<= end <= length (0-based, half-open)."
             )
-        alt = "" if alt == "-" else alt.upper()
-        if not set(alt) <= set(BASES):
-            raise InputError(f"{where}: alt {alt!r} has letters other than A, C, G, T; only sequence alleles can be scored.")
+        typed, alt = alt, "" if alt == "-" else alt.upper()
+        if not typed.isascii() or not set(alt) <= set(BASES):
+            raise InputError(f"{where}: alt {typed!r} has letters other than A, C, G, T; only sequence alleles can be scored.")
         if alt == seq[s:e]:
             raise InputError(
                 f"{where}: alt {alt or '-'!r} equals the sequence at [{s}, {e}), so the edit changes nothing (are the "

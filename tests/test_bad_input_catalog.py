@@ -183,7 +183,7 @@ SEQUENCE_KINDS: dict[str, tuple[bytes, Error | Kept]] = {
     "truncated gzip": (gzip.compress(FASTA * 40)[:60], Error("the gzip file is truncated or corrupt")),
     "non-nucleotide letter": (b">a\nACGTACGTAC\n>b\nACGTXACGTACGT\n", Error("input.fa: record 'b': character 'X' at position 4")),
     "alignment gap": (b">a\nACGT-ACGTACGT\n", Error("record 'a': character '-' at position 4")),
-    "text line in plain input": (b"ACGTACGTAC\nmy sequences\n", Error("record 'line 2': character 'E' at position 3")),
+    "text line in plain input": (b"ACGTACGTAC\nmy sequences\n", Error("record 'line 2': character 'e' at position 3")),
     "header without sequence": (b">a\n>b\nACGTACGTAC\n", Error("record 'a' (record 1) has no sequence")),
     "lowercase / soft-masked": (b">a\nacgtacgtACGTAAAAcc\n", Kept(["a"], "lowercase (soft-masked) letters: upper-cased")),
     "N runs": (b">a\nACGTACGT" + b"N" * 40 + b"ACGTACGTAC\n", Kept(["a"])),
