@@ -141,8 +141,6 @@ def run_attention(args: argparse.Namespace) -> int:
 def run_scan(args: argparse.Namespace) -> int:
     from dnabert.inference import predict
 
-    if args.window < 1 or args.stride < 1:
-        raise InputError("--window and --stride must be positive")
     check_output_file(args.out)
     lm = load_for_cli(args)
     if args.window - lm.k + 1 > lm.window:

@@ -62,10 +62,6 @@ def run_synth(args: argparse.Namespace) -> int:
     motifs = tuple(args.motifs)
     for m in motifs:
         jaspar_motif(m)  # InputError for an unversioned or unknown id
-    if args.n_pos < 1 or args.n_neg < 0:
-        raise InputError("--n-pos must be at least 1 and --n-neg at least 0")
-    if not 0 <= args.shuffled_fraction <= 1:
-        raise InputError("--shuffled-fraction must be between 0 and 1")
     try:
         data = make_planted_dataset(
             args.n_pos,

@@ -750,7 +750,7 @@ SYNTH_ARGUMENTS = {
     "split that is not numbers": (["--split", "80,ten,10"], "--split takes three non-negative fractions"),
     "split of two parts": (["--split", "0.5,0.5"], "--split takes three non-negative fractions"),
     "sequences shorter than the motif": (["--length", "12"], "length 12 is too short for"),
-    "no positives": (["--n-pos", "0"], "--n-pos must be at least 1"),
+    "no positives": (["--n-pos", "0"], "argument --n-pos: 0 is out of range; expected an integer of at least 1"),
 }
 
 
