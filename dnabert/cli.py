@@ -197,9 +197,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog="dnabert", description="DNABERT Explorer: predict, explain and find motifs with DNA language models"
-    )
+    parser = Parser(prog="dnabert", description="DNABERT Explorer: predict, explain and find motifs with DNA language models")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in REGISTRARS:
         importlib.import_module(name).register(sub)

@@ -111,13 +111,12 @@ def test_a_folder_this_project_did_not_write_is_never_replaced(tmp_path):
 
 def test_a_folder_created_while_the_run_works_is_not_deleted(tmp_path):
     out = tmp_path / "out"
-    with pytest.raises(InputError, match="created or changed while this run was working"):
-        with atomic_path(out) as tmp:
-            tmp.mkdir()
-            (tmp / "result.txt").write_text("run")
-            out.mkdir()  # the user (or another run) makes the folder meanwhile
-            (out / MARKER).write_text("even one that looks like ours")
-            (out / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="created or changed while this run was working"), atomic_path(out) as tmp:
+        tmp.mkdir()
+        (tmp / "result.txt").write_text("run")
+        out.mkdir()  # the user (or another run) makes the folder meanwhile
+        (out / MARKER).write_text("even one that looks like ours")
+        (out / "notes.txt").write_text("mine")
     assert (out / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -180,10 +179,9 @@ def test_an_interrupt_between_two_renames_leaves_neither_new_output(tmp_path, mo
         real_rename(src, dst)
 
     monkeypatch.setattr(os, "rename", rename)
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_paths(a, b) as (ta, tb):
-            ta.write_text("new a")
-            tb.write_text("new b")
+    with pytest.raises(KeyboardInterrupt), atomic_paths(a, b) as (ta, tb):
+        ta.write_text("new a")
+        tb.write_text("new b")
     assert any(Path(dst) == a for _, dst in calls)  # the first one had been renamed
     assert (a.read_text(), b.read_text()) == ("old a", "old b")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz", "b.tsv"]
@@ -199,10 +197,9 @@ def test_a_signal_during_the_renames_is_held_until_both_outputs_are_complete(tmp
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right after the first output was renamed
 
     monkeypatch.setattr(os, "rename", rename)
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_paths(a, b) as (ta, tb):
-            ta.write_text("new a")
-            tb.write_text("new b")
+    with pytest.raises(KeyboardInterrupt), atomic_paths(a, b) as (ta, tb):
+        ta.write_text("new a")
+        tb.write_text("new b")
     assert (a.read_text(), b.read_text()) == ("new a", "new b")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz", "b.tsv"]
 
