@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 
 from demo.synthetic import DEFAULT_MOTIFS, PlantedData, make_planted_dataset, motif_ppm, scan_best, site_pwm, write_fasta
-from dnabert.errors import InputError
-from dnabert.outputs import atomic_path
+from dnabert.outputs import atomic_path, check_output_folder
 
 LABELS = ["negative", "positive"]
 CARD_TEMPLATE = Path(__file__).with_name("model_card.md")  # str.format fields: see model_card()
@@ -303,8 +302,7 @@ def build_demo_model(
 
     recipe = recipe or DemoRecipe()
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    check_output_folder(out, overwrite)
     torch.set_num_threads(recipe.threads)
     t0 = time.time()
     data = demo_data(recipe)

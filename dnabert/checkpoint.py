@@ -29,6 +29,7 @@ import torch
 from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification
 from transformers.utils import logging as hf_logging
 
+from dnabert.checkpoint_checks import check_config, check_finite, check_loaded_weights
 from dnabert.errors import InputError
 from dnabert.families.dna_tokenizers import DnaTokenizer, kmer_tokenizer
 from dnabert.families.loading import DNABERT1, CheckpointError, choose_window, detect_family, load_family
@@ -96,14 +97,15 @@ def resolve_model_path(path: str | Path) -> Path:
     return DEMO_MODEL_DIR if str(path) == "demo" else resolve_source(path)
 
 
-def read_config(path: str | Path) -> tuple[BertConfig, int]:
+def read_config(path: str | Path, task: str = "classification") -> tuple[BertConfig, int]:
     """Validate a checkpoint folder and return its BERT config and k.
 
     Raises
     ------
     CheckpointError
         Missing folder, config, vocab or weights; an unreadable config; a
-        vocabulary that is not DNABERT's; a config whose vocab_size disagrees.
+        vocabulary that is not DNABERT's; a config that fails
+        :func:`dnabert.checkpoint_checks.check_config`.
     """
     d = resolve_model_path(path)
     if d.is_file():
@@ -118,18 +120,14 @@ def read_config(path: str | Path) -> tuple[BertConfig, int]:
         raw = json.loads(cfg_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{cfg_path}: not valid JSON ({e})") from None
-    if raw.get("model_type", "bert") != "bert":
+    if isinstance(raw, dict) and raw.get("model_type", "bert") != "bert":
         raise CheckpointError(f"{cfg_path}: model_type is {raw['model_type']!r}; only BERT (DNABERT) checkpoints are supported")
     try:
         k = read_vocab_k(d)
     except ValueError as e:
         raise CheckpointError(str(e)) from None
+    check_config(raw, cfg_path, 4**k + 5, task, CheckpointError)
     config = BertConfig.from_dict(raw)
-    if config.vocab_size != 4**k + 5:
-        raise CheckpointError(
-            f"{cfg_path}: vocab_size is {config.vocab_size} but vocab.txt has {4**k + 5} tokens (k={k}); "
-            "the config and the vocabulary belong to different models"
-        )
     if not any((d / f).is_file() for f in WEIGHT_FILES):
         raise CheckpointError(f"{d}: no weights; expected one of {', '.join(WEIGHT_FILES)}")
     return config, k
@@ -161,7 +159,7 @@ def load_model(
     family = detect_family(d) if (d / "config.json").is_file() else DNABERT1
     if family != DNABERT1:
         return _load_other_family(d, family, device, task, window)
-    config, k = read_config(d)
+    config, k = read_config(d, task)
     tokenizer = kmer_tokenizer(k, config.max_position_embeddings)
     tokenizer.window = choose_window(tokenizer.window, window, False, DNABERT1)
     config._attn_implementation = "eager"
@@ -180,11 +178,17 @@ def load_model(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = cls.from_pretrained(d, config=config, local_files_only=True, attn_implementation="eager")
+            model, info = cls.from_pretrained(
+                d, config=config, local_files_only=True, attn_implementation="eager", output_loading_info=True
+            )
     except Exception as e:  # any failure reading unknown weights is the file's fault: report it
         raise CheckpointError(
             f"{d}: the weights could not be loaded into a BERT with this config.json ({str(e)[:300]})"
         ) from None
+    heads = ("SequenceClassification",) if task == "classification" else ("MaskedLM", "PreTraining")
+    head_in_folder = any(h in a for h in heads for a in archs)
+    check_loaded_weights(d, info["missing_keys"], info["unexpected_keys"], task, head_in_folder, CheckpointError)
+    check_finite(model, d, CheckpointError)
     model.to(device).eval()
     return LoadedModel(
         model=model, k=k, labels=_labels(config), path=d, pretrained_only=pretrained_only, notes=notes, tokenizer=tokenizer
@@ -204,6 +208,7 @@ def _labels(config) -> list[str]:
 def _load_other_family(d: Path, family: str, device, task: str, window: int | None) -> LoadedModel:
     """DNABERT-2 / Nucleotide Transformer folder -> LoadedModel (see :mod:`dnabert.families.loading`)."""
     fm = load_family(d, family, task, window)
+    check_finite(fm.model, d, CheckpointError)
     notes = []
     if fm.head_missing:
         head = "classification" if task == "classification" else "masked-language-model"

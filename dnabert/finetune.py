@@ -26,6 +26,7 @@ import torch
 
 from dnabert.errors import InputError
 from dnabert.metrics import classification_metrics, json_ready, trainer_metrics
+from dnabert.outputs import check_output_folder
 from dnabert.tables import LabeledData, check_lengths, class_names, label_ids, stratified_split
 from dnabert.training import ModelShape, TokenDataset, pad_collate, training_arguments
 
@@ -153,8 +154,7 @@ def finetune(
     settings = settings or FinetuneSettings()
     shape = shape or ModelShape()
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    check_output_folder(out, overwrite)
     classes = class_names(train.labels)
     if len(classes) < 2:
         raise InputError(f"{train.name}: every row has the label {classes[0]!r}; a classifier needs at least two classes")

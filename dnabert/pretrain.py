@@ -52,6 +52,7 @@ from transformers.modeling_outputs import MaskedLMOutput
 from dnabert.errors import InputError
 from dnabert.training import ModelShape, TokenDataset, model_shape, training_arguments
 from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, from_kmer_sentence, is_kmer_sentence
+from dnabert.outputs import check_output_folder
 
 NEVER_MASK = (PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID)
 
@@ -331,8 +332,7 @@ def pretrain(
     settings = settings or PretrainSettings()
     shape = shape or model_shape("base")
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    check_output_folder(out, overwrite)
     if not 0 < settings.mlm_probability < 1 or not 0 < settings.late_mlm_probability < 1:
         raise InputError("masking probabilities must be between 0 and 1")
     if settings.threads:

@@ -25,6 +25,7 @@ import numpy as np
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 
 from dnabert.errors import InputError
+from dnabert.limits import input_bytes
 
 BASES = "ACGT"
 """The four bases in the order of every per-base matrix in this project: a matrix over bases is
@@ -32,7 +33,7 @@ BASES = "ACGT"
 are (L, 4) with columns in this order."""
 IUPAC = "ACGTNRYSWKMBDHV"
 _COMPLEMENT = str.maketrans("ACGTNRYSWKMBDHVacgtnryswkmbdhv", "TGCANYRSWMKVHDBtgcanyrswmkvhdb")
-_INVALID = re.compile(f"[^{IUPAC}]")
+_INVALID = re.compile(f"[^{IUPAC}{IUPAC.lower()}Uu]")  # checked as typed: str.upper() folds some letters (ß, ſ) into IUPAC ones
 
 
 class SequenceError(InputError):
@@ -83,16 +84,17 @@ def normalize_sequence(seq: str, record: str = "sequence") -> str:
         If a character is not a nucleotide or IUPAC code (names the record,
         the 0-based position and the character).
     """
-    s = re.sub(r"\s+", "", seq).upper().replace("U", "T")
-    bad = _INVALID.search(s)
+    typed = re.sub(r"\s+", "", seq)
+    bad = _INVALID.search(typed)
     if bad:
         ch = bad.group()
+        shown = repr(ch) if ch.isascii() else f"{ch!r} (U+{ord(ch):04X})"
         raise SequenceError(
-            f"record '{record}': character {ch!r} at position {bad.start()} (0-based) is not a "
+            f"record '{record}': character {shown} at position {bad.start()} (0-based) is not a "
             f"nucleotide or IUPAC code; allowed letters are {IUPAC} (any case, U read as T). "
             "Remove or replace it and try again."
         )
-    return s
+    return typed.upper().replace("U", "T")
 
 
 def _decode(data: bytes, name: str, max_bytes: int | None = None) -> str:
@@ -104,7 +106,8 @@ def _decode(data: bytes, name: str, max_bytes: int | None = None) -> str:
             raise SequenceError(f"{name}: the gzip file is truncated or corrupt ({e}). Re-export or re-compress it.") from None
         if max_bytes is not None and len(data) > max_bytes:
             raise SequenceError(
-                f"{name}: decompresses to more than the limit of {max_bytes / 2**20:.3g} MB; give a smaller file."
+                f"{name}: decompresses to more than the limit of {max_bytes / 2**20:.3g} MB; give a smaller file "
+                "(the CLI's limit is DNABERT_MAX_INPUT_MB)."
             )
     if b"\x00" in data[:4096]:
         raise SequenceError(f"{name}: this looks like a binary file, not FASTA or plain text with one sequence per line.")
@@ -222,11 +225,19 @@ def require_kmers(data: SequenceSet, k: int, name: str = "input") -> None:
 
 
 def read_sequences(path: str | Path) -> SequenceSet:
-    """Read a FASTA / gzipped FASTA / plain-text sequence file (see :func:`parse_sequences`)."""
+    """Read a FASTA / gzipped FASTA / plain-text sequence file (see :func:`parse_sequences`).
+
+    A file (or what a gzip file inflates to, streamed) over :func:`dnabert.limits.input_bytes` is refused.
+    """
     p = Path(path)
     if not p.is_file():
         raise SequenceError(f"{p}: no such file.")
-    return parse_sequences(p.read_bytes(), name=str(p))
+    limit = input_bytes()
+    if p.stat().st_size > limit:
+        raise SequenceError(
+            f"{p}: {p.stat().st_size / 2**20:.0f} MB is over the limit of {limit / 2**20:g} MB (DNABERT_MAX_INPUT_MB); split the file."
+        )
+    return parse_sequences(p.read_bytes(), name=str(p), max_bytes=limit)
 
 
 def reverse_complement(seq: str) -> str:

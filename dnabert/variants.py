@@ -44,6 +44,7 @@ import pandas as pd
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
 from dnabert.inference import l2_normalize, predict
+from dnabert.limits import check_saturation_length
 from dnabert.outputs import atomic_path
 from dnabert.sequences import BASES, reverse_complement
 
@@ -95,7 +96,7 @@ def resolve_class(labels: list[str], choice: str | int | None = None) -> int:
         return len(labels) - 1
     if isinstance(choice, str) and choice in labels:
         return labels.index(choice)
-    if isinstance(choice, int) or choice.lstrip("-").isdigit():
+    if isinstance(choice, int) or (choice.isascii() and choice.lstrip("-").isdigit()):
         index = int(choice)
         if -len(labels) <= index < len(labels):
             return index % len(labels)
@@ -294,8 +295,10 @@ def mutation_map(
     """Saturation mutagenesis: score every position x every alternative base of ``seq``.
 
     Parameters are those of :func:`score_edits`; ``seq`` is one validated
-    sequence. Returns a :class:`MutationMap`.
+    sequence, at most :data:`dnabert.limits.MAX_SATURATION_LENGTH` bp (else
+    :class:`InputError`). Returns a :class:`MutationMap`.
     """
+    check_saturation_length(len(seq), seq_id)
     edits = saturation_edits(seq)
     scores = score_edits(lm, [seq], edits, class_index, attention, both_strands, batch_size=batch_size, progress=progress)
     rows = np.array([e.start for e in edits], dtype=np.int64)
@@ -388,8 +391,11 @@ def save_mutation_maps(path: str | Path, maps: list[MutationMap]) -> None:
         np.savez_compressed(fh, **arrays)
 
 
-def read_variant_list(path: str | Path, ids: list[str], seqs: list[str]) -> list[Edit]:
+def read_variant_list(path: str | Path | bytes, ids: list[str], seqs: list[str], name: str | None = None) -> list[Edit]:
     """Read a variant list: tab-separated sequence id, start, end, alt (0-based, half-open).
+
+    ``path`` is a file, or the list's contents as bytes (an upload: read from
+    memory, named ``name`` in messages).
 
     An optional header line ``id start end alt`` and ``#`` comment lines are
     skipped. ``start == end`` is an insertion; an empty (or ``-``) alt a
@@ -407,9 +413,9 @@ def read_variant_list(path: str | Path, ids: list[str], seqs: list[str]) -> list
         coordinates outside the sequence, non-ACGT alt letters, or an edit that
         changes nothing; the message names the line.
     """
-    p = Path(path)
+    p = name or ("variant list" if isinstance(path, bytes) else Path(path))
     try:
-        lines = p.read_text(encoding="utf-8-sig").splitlines()
+        lines = (path if isinstance(path, bytes) else Path(path).read_bytes()).decode("utf-8-sig").splitlines()
     except FileNotFoundError:
         raise InputError(f"{p}: no such file.") from None
     except UnicodeDecodeError as e:
@@ -433,7 +439,7 @@ def read_variant_list(path: str | Path, ids: list[str], seqs: list[str]) -> list
         rid, start, end, alt = (f.strip() for f in fields)
         if rid not in index:
             raise InputError(f"{where}: sequence id '{rid}' is not in the input sequences (first ids: {', '.join(ids[:5])}).")
-        if not (start.isdigit() and end.isdigit()):
+        if not (start.isascii() and end.isascii() and start.isdigit() and end.isdigit()):
             raise InputError(f"{where}: start {start!r} and end {end!r} must be non-negative integers (0-based, half-open).")
         seq = seqs[index[rid]]
         s, e = int(start), int(end)
@@ -442,9 +448,9 @@ def read_variant_list(path: str | Path, ids: list[str], seqs: list[str]) -> list
                 f"{where}: interval [{s}, {e}) is not inside sequence '{rid}' of length {len(seq)}; need 0 <= start "
                 "<= end <= length (0-based, half-open)."
             )
-        alt = "" if alt == "-" else alt.upper()
-        if not set(alt) <= set(BASES):
-            raise InputError(f"{where}: alt {alt!r} has letters other than A, C, G, T; only sequence alleles can be scored.")
+        typed, alt = alt, "" if alt == "-" else alt.upper()
+        if not typed.isascii() or not set(alt) <= set(BASES):
+            raise InputError(f"{where}: alt {typed!r} has letters other than A, C, G, T; only sequence alleles can be scored.")
         if alt == seq[s:e]:
             raise InputError(
                 f"{where}: alt {alt or '-'!r} equals the sequence at [{s}, {e}), so the edit changes nothing (are the "

@@ -39,6 +39,7 @@ from typing import BinaryIO
 import pyfaidx
 
 from dnabert.errors import InputError
+from dnabert.genome_checks import check_genome_file, duplicate_contig_error
 from dnabert.sequences import BASES
 from dnabert.variants import CHUNK, Edit
 
@@ -79,14 +80,14 @@ def parse_record(line: str, lineno: int, where: str) -> VcfRecord:
         raise VcfError(
             f"{at}: {len(fields)} tab-separated field(s); a VCF record has at least 8 (CHROM POS ID REF ALT QUAL FILTER INFO)."
         )
-    chrom, pos, vid, ref, alt = fields[:5]
-    if not pos.isdigit() or int(pos) < 1:
+    chrom, pos, vid, ref_typed, alt_typed = fields[:5]
+    if not (pos.isascii() and pos.isdigit()) or int(pos) < 1:
         raise VcfError(f"{at}: POS {pos!r} is not a positive integer (1-based position).")
-    ref = ref.upper()
-    if not _is_sequence(ref):
-        raise VcfError(f"{at}: REF {ref!r} has letters other than A, C, G, T; only sequence alleles can be scored.")
-    alts = alt.upper().split(",")
-    for a in alts:
+    ref = ref_typed.upper()
+    if not ref_typed.isascii() or not _is_sequence(ref):
+        raise VcfError(f"{at}: REF {ref_typed!r} has letters other than A, C, G, T; only sequence alleles can be scored.")
+    alts = alt_typed.upper().split(",")
+    for a, typed in zip(alts, alt_typed.split(",")):
         if a == "*" or a.startswith("<") or "[" in a or "]" in a:
             raise VcfError(
                 f"{at}: ALT {a!r} is a symbolic allele (<DEL>, *, breakends); only sequence alleles can be scored: "
@@ -94,8 +95,8 @@ def parse_record(line: str, lineno: int, where: str) -> VcfRecord:
             )
         if a == ".":
             raise VcfError(f"{at}: ALT is '.' (no alternative allele): nothing to score; remove reference-only records.")
-        if not _is_sequence(a):
-            raise VcfError(f"{at}: ALT {a!r} has letters other than A, C, G, T; only sequence alleles can be scored.")
+        if not typed.isascii() or not _is_sequence(a):
+            raise VcfError(f"{at}: ALT {typed!r} has letters other than A, C, G, T; only sequence alleles can be scored.")
         if a == ref:
             raise VcfError(f"{at}: ALT {a!r} equals REF; the variant changes nothing.")
     return VcfRecord(lineno, chrom, int(pos), vid, ref, alts)
@@ -155,13 +156,17 @@ def open_genome(path: str | Path) -> pyfaidx.Fasta:
     Raises
     ------
     VcfError
-        Missing or malformed FASTA, or a folder where the index cannot be written.
+        Missing or malformed FASTA, a byte order mark, duplicate contig names,
+        a stale ``.fai`` index, or a folder where the index cannot be written.
     """
     p = Path(path)
     if not p.is_file():
         raise VcfError(f"{p}: no such file.")
+    check_genome_file(p, VcfError)
     try:
         return pyfaidx.Fasta(str(p), as_raw=True, sequence_always_upper=True)
+    except ValueError as e:  # pyfaidx: Duplicate key "name"
+        raise duplicate_contig_error(p, str(e), VcfError) from None
     except pyfaidx.FastaIndexingError as e:
         raise VcfError(f"{p}: cannot index this FASTA: {e}") from None
     except OSError as e:

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from dnabert.errors import InputError
-from explorer.state import available_models, current_model, show_error
+from explorer.state import available_models, current_model, model_card, relative_paths, show_error
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
@@ -42,11 +42,11 @@ def main() -> None:
                 f"{cfg.num_attention_heads} heads · classes: {', '.join(lm.labels)}"
             )
             for note in lm.notes:
-                st.warning(note)
-            card = lm.path / "MODEL_CARD.md"
-            if card.is_file():
+                st.warning(relative_paths(note))
+            card = model_card(st.session_state["model_name"])
+            if card is not None:
                 with st.expander("Model card"):
-                    st.markdown(card.read_text())
+                    st.markdown(card)
         except InputError as e:  # a broken model folder: say what is wrong instead of failing
             show_error(e)
             st.stop()

@@ -7,9 +7,8 @@ inference only reads it). Results are cached per browser session in
 name and the input, so a result is only ever returned for the same content
 and never to another session; uploaded data lives there too.
 
-Limits come from environment variables:
-``DNABERT_MAX_UPLOAD_MB`` (default 50), ``DNABERT_MAX_SEQUENCES`` (20000),
-``DNABERT_MAX_LENGTH`` (100000 bp per sequence). Model folders offered in the
+Limits are defined in :mod:`dnabert.limits` (environment variables
+``DNABERT_MAX_UPLOAD_MB``, ``DNABERT_MAX_SEQUENCES``, ``DNABERT_MAX_LENGTH``). Model folders offered in the
 picker are the demo model plus every checkpoint folder directly inside the
 directories listed in ``DNABERT_MODEL_DIRS`` (``os.pathsep``-separated,
 default ``models/``): no path can be typed in, so no other server folder can
@@ -29,12 +28,18 @@ import streamlit as st
 from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
 from dnabert.errors import InputError
 from dnabert.inference import Prediction, predict
+from dnabert.limits import (  # noqa: F401  (re-exported for the pages)
+    MAX_LENGTH,
+    MAX_SEQUENCES,
+    MAX_UPLOAD_MB,
+    check_app_count,
+    check_app_lengths,
+    check_app_upload,
+    upload_bytes,
+)
 from dnabert.sequences import SequenceSet, parse_sequences, require_kmers, shuffled_negatives
 
 REPO = Path(__file__).resolve().parent.parent
-MAX_UPLOAD_MB = float(os.environ.get("DNABERT_MAX_UPLOAD_MB", "50"))
-MAX_SEQUENCES = int(os.environ.get("DNABERT_MAX_SEQUENCES", "20000"))
-MAX_LENGTH = int(os.environ.get("DNABERT_MAX_LENGTH", "100000"))
 
 
 def model_dirs() -> list[Path]:
@@ -57,11 +62,31 @@ def available_models() -> dict[str, Path]:
 
 
 def model_path(name: str) -> Path:
-    """Folder of a model offered in the picker; anything else is refused."""
+    """Folder of a model offered in the picker; anything else is refused, and so is a folder with a link leading out."""
     models = available_models()
     if name not in models:
         raise InputError(f"model {name!r} is not one of the configured models ({', '.join(models)})")
-    return models[name]
+    folder = models[name]
+    for p in sorted(folder.rglob("*")):
+        if p.is_symlink() and not p.resolve().is_relative_to(folder):
+            raise InputError(
+                f"model {name}: {p.relative_to(folder)} is a link to a file outside the model folder; the app does not "
+                "read it: replace the link by the file itself"
+            )
+    return folder
+
+
+def model_card(name: str) -> str | None:
+    """The text of the chosen model's MODEL_CARD.md, if it has one (a link out of the folder is refused by :func:`model_path`)."""
+    card = model_path(name) / "MODEL_CARD.md"
+    return card.read_text(encoding="utf-8", errors="replace") if card.is_file() else None
+
+
+def relative_paths(text: str) -> str:
+    """``text`` with the configured model directories shown by name only: the app never shows server paths."""
+    for root in sorted({*model_dirs(), DEMO_MODEL_DIR.resolve().parent}, key=lambda p: -len(str(p))):
+        text = text.replace(str(root), root.name)
+    return text
 
 
 @st.cache_resource(show_spinner="Loading model...")
@@ -88,22 +113,10 @@ def content_hash(*parts) -> str:
 
 def parse_upload(data: bytes, name: str) -> SequenceSet:
     """Parse uploaded or pasted sequences and enforce the app's limits (also on what a gzip file inflates to)."""
-    limit = int(MAX_UPLOAD_MB * 2**20)
-    if len(data) > limit:
-        raise InputError(
-            f"{name}: {len(data) / 2**20:.1f} MB is over the app's limit of {MAX_UPLOAD_MB:g} MB; use the CLI for large inputs"
-        )
-    seqs = parse_sequences(data, name, max_bytes=limit)
-    if len(seqs) > MAX_SEQUENCES:
-        raise InputError(
-            f"{name}: {len(seqs)} sequences is over the app's limit of {MAX_SEQUENCES}; use the CLI (command shown on each page) for large inputs"
-        )
-    longest = max(range(len(seqs)), key=lambda i: len(seqs.seqs[i]))
-    if len(seqs.seqs[longest]) > MAX_LENGTH:
-        raise InputError(
-            f"{name}: sequence '{seqs.ids[longest]}' is {len(seqs.seqs[longest])} bp, over the app's limit of {MAX_LENGTH} bp; "
-            "use the CLI for long sequences"
-        )
+    check_app_upload(len(data), name)
+    seqs = parse_sequences(data, name, max_bytes=upload_bytes())
+    check_app_count(len(seqs), name)
+    check_app_lengths(seqs.ids, seqs.seqs, name)
     return seqs
 
 
@@ -174,13 +187,13 @@ def session_cached(key_parts: tuple, compute, keep: int = 6):
 
 def show_error(e: Exception) -> None:
     """A readable error box (never a traceback)."""
-    st.error(str(e), icon="⚠️")
+    st.error(relative_paths(str(e)), icon="⚠️")
 
 
 def cli_command(*args: str) -> None:
     """Show the equivalent command line for batch work."""
     model_name = st.session_state.get("model_name", "demo")
-    model = "demo" if model_name == "demo" else str(model_path(model_name))
+    model = "demo" if model_name == "demo" else model_name  # relative to the configured model folder, never a server path
     st.caption("Same run from the command line, for large inputs:")
     st.code("python -m dnabert " + " ".join(shlex.quote(a) for a in (*args[:1], "--model", model, *args[1:])), language="bash")
 

@@ -17,8 +17,9 @@ Files (coordinates 0-based, half-open):
   complement), drawn by a higher layer (:func:`viz.motif_images.motif_images`).
 
 The folder is written under a temporary name and renamed when complete. An
-existing folder is replaced only when it holds nothing but these files (a
-previous run), so a mistyped ``--out`` never deletes other data.
+existing folder is replaced only when a previous run wrote it (it holds
+:data:`dnabert.outputs.MARKER`) and nothing else was added, so a mistyped
+``--out`` never deletes other data.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from dnabert.errors import InputError
-from dnabert.outputs import atomic_path
+from dnabert.outputs import MARKER, atomic_path, check_output_folder
 from motif.meme import SUFFIX, format_counts, format_meme
 from motif.pipeline import INSTANCE_COLUMNS, MotifResult
 from motif.report import MotifImages, render_report
@@ -49,7 +50,7 @@ MOTIF_COLUMNS = [
     "seed",
 ]
 TABLES = ("motifs.tsv", "instances.tsv", "candidates.tsv", "jaspar_matches.tsv")
-OWN_NAMES = {*TABLES, "logos", "report.html", *(f"motifs{s}" for s in SUFFIX.values())}
+OWN_NAMES = {*TABLES, "logos", "report.html", MARKER, *(f"motifs{s}" for s in SUFFIX.values())}
 
 
 def motif_table(result: MotifResult) -> pd.DataFrame:
@@ -75,15 +76,19 @@ def motif_table(result: MotifResult) -> pd.DataFrame:
 
 
 def check_out_dir(path: str | Path) -> Path:
-    """Refuse an ``--out`` that is a file or a folder with data other than a previous run's."""
+    """Refuse an ``--out`` that is a file, a folder this project did not write, or one with other data added."""
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; give a folder name")
+    _refuse_foreign_files(out)
+    return check_output_folder(out)
+
+
+def _refuse_foreign_files(out: Path) -> None:
     if out.is_dir():
         foreign = sorted(p.name for p in out.iterdir() if p.name not in OWN_NAMES)
         if foreign:
             raise InputError(f"--out {out} already holds other files (e.g. {foreign[0]}); choose a new or empty folder")
-    return out
 
 
 def write_results(
@@ -106,7 +111,8 @@ def write_results(
     Path
         The folder.
     """
-    out = check_out_dir(out_dir)
+    out = Path(out_dir)
+    _refuse_foreign_files(out)  # what else is refused is checked when the folder is renamed into place
     motifs = result.motifs
     names = [m.id for m in motifs]
     with atomic_path(out) as tmp:

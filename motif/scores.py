@@ -58,8 +58,10 @@ def check_scores(scores: Sequence[np.ndarray], seqs: list[str], ids: list[str]) 
     out = []
     for track, seq, rid in zip(scores, seqs, ids):
         track = np.asarray(track)
-        if track.ndim != 1 or not np.issubdtype(track.dtype, np.number):
-            raise ScoreError(f"scores of sequence '{rid}': expected a 1-D numeric track, got shape {track.shape} ({track.dtype})")
+        if track.ndim != 1 or track.dtype.kind not in "iuf":
+            raise ScoreError(
+                f"scores of sequence '{rid}': expected a 1-D track of real numbers, got shape {track.shape} ({track.dtype})"
+            )
         if len(track) < len(seq):
             raise ScoreError(
                 f"scores of sequence '{rid}' have {len(track)} values but the sequence has {len(seq)} bases; "

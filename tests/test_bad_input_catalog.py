@@ -183,7 +183,7 @@ SEQUENCE_KINDS: dict[str, tuple[bytes, Error | Kept]] = {
     "truncated gzip": (gzip.compress(FASTA * 40)[:60], Error("the gzip file is truncated or corrupt")),
     "non-nucleotide letter": (b">a\nACGTACGTAC\n>b\nACGTXACGTACGT\n", Error("input.fa: record 'b': character 'X' at position 4")),
     "alignment gap": (b">a\nACGT-ACGTACGT\n", Error("record 'a': character '-' at position 4")),
-    "text line in plain input": (b"ACGTACGTAC\nmy sequences\n", Error("record 'line 2': character 'E' at position 3")),
+    "text line in plain input": (b"ACGTACGTAC\nmy sequences\n", Error("record 'line 2': character 'e' at position 3")),
     "header without sequence": (b">a\n>b\nACGTACGTAC\n", Error("record 'a' (record 1) has no sequence")),
     "lowercase / soft-masked": (b">a\nacgtacgtACGTAAAAcc\n", Kept(["a"], "lowercase (soft-masked) letters: upper-cased")),
     "N runs": (b">a\nACGTACGT" + b"N" * 40 + b"ACGTACGTAC\n", Kept(["a"])),
@@ -750,7 +750,7 @@ SYNTH_ARGUMENTS = {
     "split that is not numbers": (["--split", "80,ten,10"], "--split takes three non-negative fractions"),
     "split of two parts": (["--split", "0.5,0.5"], "--split takes three non-negative fractions"),
     "sequences shorter than the motif": (["--length", "12"], "length 12 is too short for"),
-    "no positives": (["--n-pos", "0"], "--n-pos must be at least 1"),
+    "no positives": (["--n-pos", "0"], "argument --n-pos: 0 is out of range; expected an integer of at least 1"),
 }
 
 

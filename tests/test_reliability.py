@@ -40,6 +40,7 @@ from streamlit.testing.v1 import AppTest
 from test_checkpoint import write_original_layout
 from transformers import BertForSequenceClassification
 
+import dnabert.limits
 import explorer.state
 from demo.synthetic import make_planted_dataset
 from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
@@ -288,7 +289,7 @@ LIMITS = {  # limit: (module constant, value, data, message)
 def test_upload_limits_are_enforced_with_clear_messages(monkeypatch, limit, kind):
     """Uploaded sequences and pasted negatives (pasted text cannot be gzipped)."""
     name, value, data, message = LIMITS[limit]
-    monkeypatch.setattr(explorer.state, name, value)
+    monkeypatch.setattr(dnabert.limits, name, value)
     at = AppTest.from_file("../app.py", default_timeout=120).run()
     if kind == "positives":
         at.file_uploader(key="positives_file").upload("seqs.fa", data if isinstance(data, bytes) else data.encode())

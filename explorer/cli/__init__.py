@@ -14,14 +14,20 @@ import sys
 
 from dnabert.errors import InputError
 from explorer.cli import inference, motifs, training, variants
+from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS
 
 COMMAND_MODULES = (inference, motifs, variants, training)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is an :class:`InputError`: one ``error:`` line and exit status 2 from :func:`main`."""
+
+    def error(self, message: str):
+        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dnabert", description="DNABERT Explorer: predict, explain and find motifs with DNA language models"
-    )
+    parser = Parser(prog="dnabert", description="DNABERT Explorer: predict, explain and find motifs with DNA language models")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -29,13 +35,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from dnabert.outputs import disk_error, refuse_overlaps
+
+    try:
+        args = build_parser().parse_args(argv)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     # a killed job (e.g. a Slurm time-out) cleans up like Ctrl-C; Ctrl-C works even where the shell
     # started us with SIGINT ignored (background jobs of a non-interactive shell)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.default_int_handler)
     try:
+        refuse_overlaps(
+            {f"--{d.replace('_', '-')}": getattr(args, d, None) for d in INPUT_OPTIONS},
+            {f"--{d}": getattr(args, d, None) for d in OUTPUT_OPTIONS},
+        )
         return args.func(args)
+    except OSError as e:  # a full disk or a failed write outside the output writers: one line, no traceback
+        print(f"error: {disk_error(e)}", file=sys.stderr)
+        return 2
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -5,16 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
+from explorer.cli.argtypes import device, integer
 from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
 
 CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
+# option dests naming files a command reads / writes: no output may be an input or another output
+INPUT_OPTIONS = ("input", "variants", "vcf", "genome", "positives", "negatives", "scores", "train", "dev", "test", "model",
+                 "motif_db")  # fmt: skip
+OUTPUT_OPTIONS = ("out", "tsv", "maps")
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
     """``--model``, ``--batch-size``, ``--device``: shared by every command that runs a model."""
     p.add_argument("--model", default="demo", help="checkpoint folder, or 'demo' for the embedded demo model (default)")
-    p.add_argument("--batch-size", type=int, default=32, help="model windows per forward pass (default 32)")
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default cpu)")
+    p.add_argument("--batch-size", type=integer(1, 65536), default=32, help="model windows per forward pass (default 32)")
+    p.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default cpu)")
 
 
 def add_attention_arg(p: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from dnabert.errors import InputError
+from explorer.cli.argtypes import integer
 from explorer.cli.common import add_attention_arg, add_model_args, chunks, load_for_cli, read_input
 
 
@@ -32,7 +33,7 @@ def run_attention(args: argparse.Namespace) -> int:
     import numpy as np
 
     from dnabert.inference import predict
-    from dnabert.outputs import atomic_path, attention_long_table, check_output_file, write_attention_npz
+    from dnabert.outputs import atomic_paths, attention_long_table, check_output_file, write_attention_npz
 
     for path in (args.out, args.tsv):
         if path:
@@ -42,11 +43,11 @@ def run_attention(args: argparse.Namespace) -> int:
     scores: list[np.ndarray] = []
     for s in chunks(len(data)):
         scores.extend(predict(lm, data.seqs[s], args.batch_size, attention=args.attention, progress=True).scores)
-    with atomic_path(args.out) as tmp, open(tmp, "wb") as fh:
-        write_attention_npz(fh, data.ids, data.seqs, scores, args.attention, lm.k)
-    if args.tsv:
-        with atomic_path(args.tsv) as tmp:
-            attention_long_table(data.ids, data.seqs, scores).to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    with atomic_paths(args.out, args.tsv) as (tmp, tmp_tsv):
+        with open(tmp, "wb") as fh:
+            write_attention_npz(fh, data.ids, data.seqs, scores, args.attention, lm.k)
+        if tmp_tsv:
+            attention_long_table(data.ids, data.seqs, scores).to_csv(tmp_tsv, sep="\t", index=False, float_format="%.6g")
     print(f"wrote attention of {len(data)} sequences to {args.out}", file=sys.stderr)
     return 0
 
@@ -57,8 +58,6 @@ def run_scan(args: argparse.Namespace) -> int:
     from dnabert.inference import predict
     from dnabert.outputs import atomic_path, check_output_file
 
-    if args.window < 1 or args.stride < 1:
-        raise InputError("--window and --stride must be positive")
     check_output_file(args.out)
     lm = load_for_cli(args)
     if args.window - lm.k + 1 > lm.window:
@@ -101,7 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scan", help="sliding-window prediction along long sequences")
     add_model_args(p)
     p.add_argument("--input", required=True)
-    p.add_argument("--window", type=int, default=300, help="window length in bp (default 300)")
-    p.add_argument("--stride", type=int, default=50, help="step between windows in bp (default 50)")
+    p.add_argument("--window", type=integer(1), default=300, help="window length in bp (default 300)")
+    p.add_argument("--stride", type=integer(1), default=50, help="step between windows in bp (default 50)")
     p.add_argument("--out", required=True, help="output TSV: id, start, end (0-based, half-open), p_<class>...")
     p.set_defaults(func=run_scan)

@@ -8,8 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from demo.synthetic import DEFAULT_MOTIFS
+from explorer.cli.argtypes import FRACTION, POSITIVE, PROBABILITY, SEED, device, integer, max_steps, number
 from dnabert.errors import InputError
+from demo.synthetic import DEFAULT_MOTIFS
 
 
 def _log(msg: str) -> None:
@@ -25,8 +26,9 @@ def _threads(n: int | None) -> None:
 
 
 def _check_out(out: str, overwrite: bool) -> None:
-    if Path(out).exists() and not overwrite:
-        raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    from dnabert.outputs import check_output_folder
+
+    check_output_folder(out, overwrite)
 
 
 def run_demo_model(args: argparse.Namespace) -> int:
@@ -60,10 +62,6 @@ def run_synth(args: argparse.Namespace) -> int:
     motifs = tuple(args.motifs)
     for m in motifs:
         motif_ppm(m)  # InputError for an unversioned or unknown id
-    if args.n_pos < 1 or args.n_neg < 0:
-        raise InputError("--n-pos must be at least 1 and --n-neg at least 0")
-    if not 0 <= args.shuffled_fraction <= 1:
-        raise InputError("--shuffled-fraction must be between 0 and 1")
     try:
         data = make_planted_dataset(
             args.n_pos,
@@ -181,14 +179,16 @@ def _train_common(p: argparse.ArgumentParser) -> None:
         choices=["base", "small", "tiny"],
         help="new model size: base = BERT-base, 12 layers x 768 (default); small = 4 x 256; tiny = 2 x 128 (CPU)",
     )
-    p.add_argument("--layers", type=int, help="new model: layers (overrides the preset)")
-    p.add_argument("--hidden", type=int, help="new model: hidden size (overrides the preset; intermediate = 4x)")
-    p.add_argument("--heads", type=int, help="new model: attention heads (overrides the preset)")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--warmup", type=float, default=0.1, help="warm-up as a fraction of the steps (default 0.1)")
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    p.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU when present); use torchrun for many GPUs")
+    p.add_argument("--layers", type=integer(1, 48), help="new model: layers (overrides the preset)")
+    p.add_argument("--hidden", type=integer(1, 8192), help="new model: hidden size (overrides the preset; intermediate = 4x)")
+    p.add_argument("--heads", type=integer(1, 256), help="new model: attention heads (overrides the preset)")
+    p.add_argument("--batch-size", type=integer(1, 65536), default=32)
+    p.add_argument("--warmup", type=FRACTION, default=0.1, help="warm-up as a fraction of the steps (default 0.1)")
+    p.add_argument("--seed", type=SEED, default=42)
+    p.add_argument("--threads", type=integer(1, 1024), default=None, help="torch CPU threads")
+    p.add_argument(
+        "--device", type=device, default=None, help="cpu, cuda, ... (default: GPU when present); use torchrun for many GPUs"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -201,17 +201,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         help="FASTA / FASTA.gz / one sequence per line / DNABERT k-mer sentences; one or more files",
     )
-    p.add_argument("--min-length", type=int, default=5, help="shortest training sequence in bp (default 5; at least k)")
-    p.add_argument("--max-length", type=int, default=510, help="longest training sequence in bp (default 510)")
+    p.add_argument("--min-length", type=integer(1), default=5, help="shortest training sequence in bp (default 5; at least k)")
+    p.add_argument("--max-length", type=integer(1), default=510, help="longest training sequence in bp (default 510)")
     p.add_argument(
-        "--sample-ratio", type=float, default=1.0, help="randomly sampled pieces per non-overlapping piece (default 1.0)"
+        "--sample-ratio", type=POSITIVE, default=1.0, help="randomly sampled pieces per non-overlapping piece (default 1.0)"
     )
-    p.add_argument("--epochs", type=float, default=1.0)
-    p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (overrides --epochs)")
-    p.add_argument("--lr", type=float, default=4e-4)
-    p.add_argument("--mlm-probability", type=float, default=0.15, help="fraction of k-mer tokens masked (default 0.15)")
-    p.add_argument("--late-mlm-probability", type=float, default=0.2, help="masked fraction late in training (default 0.2)")
-    p.add_argument("--late-fraction", type=float, default=0.15, help="last fraction of steps using the late rate (default 0.15)")
+    p.add_argument("--epochs", type=POSITIVE, default=1.0)
+    p.add_argument("--max-steps", type=max_steps, default=-1, help="stop after this many steps (overrides --epochs)")
+    p.add_argument("--lr", type=number(0, 1, low_open=True), default=4e-4)
+    p.add_argument("--mlm-probability", type=PROBABILITY, default=0.15, help="fraction of k-mer tokens masked (default 0.15)")
+    p.add_argument("--late-mlm-probability", type=PROBABILITY, default=0.2, help="masked fraction late in training (default 0.2)")
+    p.add_argument(
+        "--late-fraction", type=FRACTION, default=0.15, help="last fraction of steps using the late rate (default 0.15)"
+    )
     p.set_defaults(func=run_pretrain)
 
     p = sub.add_parser("finetune", help="fine-tune a classifier on a labelled TSV/CSV (columns sequence, label)")
@@ -220,19 +222,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train", required=True, help="TSV/CSV with columns sequence, label (and optionally id)")
     p.add_argument("--dev", help="dev table: picks the best epoch")
     p.add_argument("--test", help="test table: scored once at the end (metrics.json)")
-    p.add_argument("--epochs", type=float, default=3.0)
-    p.add_argument("--lr", type=float, default=5e-5, help="learning rate (default 5e-5; ~3e-4 for a small new model)")
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--dropout", type=float, default=0.1, help="dropout on the classification head (default 0.1)")
+    p.add_argument("--epochs", type=POSITIVE, default=3.0)
+    p.add_argument(
+        "--lr", type=number(0, 1, low_open=True), default=5e-5, help="learning rate (default 5e-5; ~3e-4 for a small new model)"
+    )
+    p.add_argument("--weight-decay", type=number(0), default=0.01)
+    p.add_argument(
+        "--dropout", type=number(0, 1, high_open=True), default=0.1, help="dropout on the classification head (default 0.1)"
+    )
     p.add_argument(
         "--patience",
-        type=int,
+        type=integer(0),
         default=3,
         help="early stopping: dev evaluations (one per epoch) without a better AUROC before stopping (default 3; 0 = off)",
     )
     p.add_argument(
         "--dev-fraction",
-        type=float,
+        type=number(0, 1, high_open=True),
         default=0.1,
         help="without --dev: stratified share of --train held out as dev (default 0.1; 0 = no dev)",
     )
@@ -240,29 +246,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("synth", help="planted-motif synthetic data (TSV splits, FASTA, ground-truth sites)")
     _common(p)
-    p.add_argument("--n-pos", type=int, default=1000)
-    p.add_argument("--n-neg", type=int, default=1000)
-    p.add_argument("--length", type=int, default=100)
+    p.add_argument("--n-pos", type=integer(1), default=1000)
+    p.add_argument("--n-neg", type=integer(0), default=1000)
+    p.add_argument("--length", type=integer(1), default=100)
     p.add_argument(
         "--motifs",
         nargs="+",
         default=list(DEFAULT_MOTIFS),
         help="versioned JASPAR 2024 matrix ids (default: MA0139.2 MA0095.2, i.e. CTCF and YY1)",
     )
-    p.add_argument("--max-sites", type=int, default=2, help="each positive gets 1..N non-overlapping sites (default 2)")
-    p.add_argument("--min-score", type=float, default=0.8, help="minimum relative PWM score of a planted site (default 0.8)")
-    p.add_argument("--shuffled-fraction", type=float, default=0.5, help="negatives that are shuffled positives (default 0.5)")
+    p.add_argument("--max-sites", type=integer(1), default=2, help="each positive gets 1..N non-overlapping sites (default 2)")
+    p.add_argument("--min-score", type=FRACTION, default=0.8, help="minimum relative PWM score of a planted site (default 0.8)")
+    p.add_argument("--shuffled-fraction", type=FRACTION, default=0.5, help="negatives that are shuffled positives (default 0.5)")
     p.add_argument("--split", default="0.8,0.1,0.1", help="train,dev,test fractions (default 0.8,0.1,0.1; '' for one all.tsv)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=SEED, default=0)
     p.set_defaults(func=run_synth)
 
     p = sub.add_parser("demo-model", help="rebuild the embedded demo model (seeded)")
     _common(p)
-    p.add_argument("--epochs", type=float, default=None)
-    p.add_argument("--n-train", type=int, default=None, help="training sequences (default 16000)")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 2)")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--epochs", type=POSITIVE, default=None)
+    p.add_argument("--n-train", type=integer(1), default=None, help="training sequences (default 16000)")
+    p.add_argument("--seed", type=SEED, default=None)
+    p.add_argument("--threads", type=integer(1, 1024), default=None, help="torch CPU threads (default 2)")
+    p.add_argument("--device", type=device, default="cpu")
     p.add_argument("--quick", action="store_true", help="a tiny model in seconds (for tests; not a useful model)")
     p.add_argument(
         "--refresh",

@@ -21,7 +21,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from dnabert.errors import InputError
-from dnabert.outputs import atomic_path, check_output_file
+from dnabert.limits import check_saturation_length
+from dnabert.outputs import atomic_paths, check_output_file
+from explorer.cli.argtypes import integer
 from explorer.cli.common import add_model_args, load_for_cli, read_input
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
@@ -41,9 +43,11 @@ def _advance(bar: tqdm) -> Callable[[int, int], None]:
 
 
 def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
-    from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, save_mutation_maps, sort_by_effect
+    from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, sort_by_effect
 
     data = read_input(args.input, lm.k)
+    for rid, seq in zip(data.ids, data.seqs):  # refuse before scoring any
+        check_saturation_length(len(seq), rid)
     bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
     maps = []
     for rid, seq in zip(data.ids, data.seqs):
@@ -51,9 +55,8 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
             mutation_map(lm, seq, rid, class_index, args.attention_change, args.both_strands, args.batch_size, _advance(bar))
         )
     bar.close()
-    if args.maps:
-        save_mutation_maps(args.maps, maps)
-        print(f"wrote {len(maps)} mutation map(s) to {args.maps}", file=sys.stderr)
+    if args.maps:  # written with --out, all or nothing (see run_mutate)
+        args.mutation_maps = maps
     return sort_by_effect(pd.concat([mutation_map_table(m) for m in maps], ignore_index=True))
 
 
@@ -105,7 +108,7 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
 
 
 def run_mutate(args: argparse.Namespace) -> int:
-    from dnabert.variants import resolve_class
+    from dnabert.variants import resolve_class, save_mutation_maps
 
     if args.vcf:
         if args.input or args.variants or not args.genome:
@@ -122,8 +125,12 @@ def run_mutate(args: argparse.Namespace) -> int:
     print(f"note: scoring class '{lm.labels[class_index]}' (index {class_index})", file=sys.stderr)
     run = _vcf if args.vcf else _variant_list if args.variants else _saturation
     table = run(args, lm, class_index)
-    with atomic_path(args.out) as tmp:
+    with atomic_paths(args.out, args.maps) as (tmp, tmp_maps):
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+        if tmp_maps:
+            save_mutation_maps(tmp_maps, args.mutation_maps)
+    if args.maps:
+        print(f"wrote the mutation maps to {args.maps}", file=sys.stderr)
     print(f"wrote {len(table)} variant(s) to {args.out}", file=sys.stderr)
     return 0
 
@@ -142,7 +149,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--vcf", help="VCF (plain or gzip): every ALT scored in a reference window centred on it; needs --genome")
     p.add_argument("--genome", help="reference FASTA for --vcf (pyfaidx writes a .fai index next to it)")
-    p.add_argument("--width", type=int, help="--vcf window in bp (default: the model's input length)")
+    p.add_argument("--width", type=integer(1), help="--vcf window in bp (default: the model's input length)")
     p.add_argument("--class", dest="class_name", help="class to score, by name or index (default: the last class)")
     p.add_argument(
         "--both-strands", action="store_true", help="average every probability over the sequence and its reverse complement"

@@ -8,16 +8,24 @@ from transformers import TrainerCallback
 from dnabert.errors import InputError
 from dnabert.finetune import FinetuneSettings, finetune
 from dnabert.tables import read_labeled
-from explorer.state import MAX_UPLOAD_MB, available_models, model_dirs, model_path, show_error
-
-MAX_ROWS = 20000  # larger jobs belong on the command line
+from explorer.state import (
+    MAX_SEQUENCES,
+    MAX_UPLOAD_MB,
+    available_models,
+    check_app_count,
+    check_app_lengths,
+    check_app_upload,
+    model_dirs,
+    model_path,
+    show_error,
+)
 
 st.title("Fine-tune a model")
 base = st.session_state.get("model_name", "demo")
 st.markdown(
     f"Fine-tune **{base}** (the model chosen in the sidebar) on a table with columns `sequence` and `label` "
     "(TSV or CSV; raw DNA or original DNABERT k-mer sentences). "
-    f"Small jobs run here (at most {MAX_ROWS} rows); the result appears in the model picker."
+    f"Small jobs run here (at most {MAX_SEQUENCES} rows); the result appears in the model picker."
 )
 upload = st.file_uploader(f"Training table (at most {MAX_UPLOAD_MB:g} MB)", key="models_train")
 c1, c2, c3, c4 = st.columns(4)
@@ -26,12 +34,14 @@ lr = c2.number_input("Learning rate", 1e-6, 1e-2, 5e-4, format="%.1e", key="mode
 batch = c3.number_input("Batch size", 4, 256, 32, key="models_batch")
 name = c4.text_input("Name of the new model", "finetuned", key="models_name", help="Letters, digits, - and _ only")
 target_root = model_dirs()[0]
-st.caption(f"Saved to {target_root}/<name>; a tenth of the table (stratified) is held out as the dev set.")
+st.caption(
+    f"Saved to the model folder as {target_root.name}/<name>; a tenth of the table (stratified) is held out as the dev set."
+)
 
 st.caption("Same run from the command line, for large tables or a GPU:")
 st.code(
-    f"python -m dnabert finetune --model {model_path(base) if base != 'demo' else 'demo'} --train train.tsv "
-    f"--epochs {epochs} --lr {lr:g} --batch-size {batch} --out {target_root / name}",
+    f"python -m dnabert finetune --model {base} --train train.tsv "
+    f"--epochs {epochs} --lr {lr:g} --batch-size {batch} --out {target_root.name}/{name}",
     language="bash",
 )
 
@@ -53,9 +63,10 @@ if upload is not None and st.button("Start fine-tuning", type="primary", key="mo
         out = target_root / name
         if out.exists() or name in {n.split("/")[-1] for n in available_models()}:
             raise InputError(f"a model named {name!r} exists already; choose another name")
+        check_app_upload(len(upload.getvalue()), upload.name)
         train = read_labeled(text=upload.getvalue(), name=upload.name)
-        if len(train) > MAX_ROWS:
-            raise InputError(f"{upload.name}: {len(train)} rows is over the app's limit of {MAX_ROWS}; use the command above")
+        check_app_count(len(train), upload.name, "rows")
+        check_app_lengths(train.ids, train.seqs, upload.name)
         st.button("Cancel", key="models_cancel")  # clicking it reruns the page, which stops the training in progress
         bar = st.progress(0.0, text="Preparing...")
         settings = FinetuneSettings(epochs=float(epochs), learning_rate=float(lr), batch_size=int(batch), log_every=10**9)

@@ -1,13 +1,10 @@
 """Variants page: saturation mutagenesis of one sequence, or a list of variants of the loaded sequences."""
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from dnabert.errors import InputError
 from dnabert.variants import edit_table, mutation_map, mutation_map_table, read_variant_list, score_edits
-from explorer.state import cli_command, current_model, require_data, session_cached, show_error
+from explorer.state import check_app_count, check_app_upload, cli_command, current_model, require_data, session_cached, show_error
 from viz.mutation_map import mutation_map_figure
 
 st.title("Variant effects")
@@ -78,13 +75,10 @@ with tab_list:
     upload = st.file_uploader("Variant list (TSV)", key="variants_file")
     if upload is not None and st.button("Score variants", type="primary", key="variants_list_run"):
         try:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / upload.name
-                path.write_bytes(upload.getvalue())
-                try:
-                    edits = read_variant_list(path, pos.ids, pos.seqs)
-                except InputError as e:  # name the upload, not the temporary copy
-                    raise InputError(str(e).replace(str(path), upload.name)) from None
+            data = upload.getvalue()  # read from memory: the client's file name never becomes a server path
+            check_app_upload(len(data), upload.name)
+            edits = read_variant_list(data, pos.ids, pos.seqs, name=upload.name)
+            check_app_count(len(edits), upload.name, "variants")
             bar = st.progress(0.0, text="Scoring variants...")
             scores = score_edits(lm, pos.seqs, edits, class_index, attention=True, both_strands=both,
                                  progress=lambda d, t: bar.progress(d / t, text=f"Scoring {d}/{t}"))  # fmt: skip
