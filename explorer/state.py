@@ -28,15 +28,7 @@ import streamlit as st
 from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
 from dnabert.errors import InputError
 from dnabert.inference import Prediction, predict
-from dnabert.limits import (  # noqa: F401  (re-exported for the pages)
-    MAX_LENGTH,
-    MAX_SEQUENCES,
-    MAX_UPLOAD_MB,
-    check_app_count,
-    check_app_lengths,
-    check_app_upload,
-    upload_bytes,
-)
+from dnabert.limits import check_app_count, check_app_lengths, check_app_upload, upload_bytes
 from dnabert.sequences import SequenceSet, parse_sequences, require_kmers, shuffled_negatives
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,8 @@ import streamlit as st
 from dnabert.checkpoint import DEMO_MODEL_DIR
 from dnabert.errors import InputError
 from dnabert.sequences import read_sequences
-from explorer.state import MAX_SEQUENCES, MAX_UPLOAD_MB, gc_fraction, negatives, parse_upload, positives, show_error
+from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB
+from explorer.state import gc_fraction, negatives, parse_upload, positives, show_error
 
 st.title("DNABERT Explorer")
 st.markdown(

@@ -8,17 +8,8 @@ from transformers import TrainerCallback
 from dnabert.errors import InputError
 from dnabert.finetune import FinetuneSettings, finetune
 from dnabert.tables import read_labeled
-from explorer.state import (
-    MAX_SEQUENCES,
-    MAX_UPLOAD_MB,
-    available_models,
-    check_app_count,
-    check_app_lengths,
-    check_app_upload,
-    model_dirs,
-    model_path,
-    show_error,
-)
+from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB, check_app_count, check_app_lengths, check_app_upload
+from explorer.state import available_models, model_dirs, model_path, show_error
 
 st.title("Fine-tune a model")
 base = st.session_state.get("model_name", "demo")

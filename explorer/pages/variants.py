@@ -4,7 +4,8 @@ import streamlit as st
 
 from dnabert.errors import InputError
 from dnabert.variants import edit_table, mutation_map, mutation_map_table, read_variant_list, score_edits
-from explorer.state import check_app_count, check_app_upload, cli_command, current_model, require_data, session_cached, show_error
+from dnabert.limits import check_app_count, check_app_upload
+from explorer.state import cli_command, current_model, require_data, session_cached, show_error
 from viz.mutation_map import mutation_map_figure
 
 st.title("Variant effects")
