@@ -21,6 +21,7 @@ not). Stage times are kept in
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,6 +72,8 @@ def _param(default, help: str, label: str, *, low=None, high=None, low_open=Fals
 def check_param(name: str, value) -> str | None:
     """Why ``value`` is not valid for the :class:`MotifParams` field ``name`` (None when it is)."""
     meta = PARAM_FIELDS[name].metadata
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name} must be a finite number, got {value}"
     if "choices" in meta:
         return None if value in meta["choices"] else f"{name} must be one of {', '.join(str(c) for c in meta['choices'])}"
     low, high = meta.get("low"), meta.get("high")

@@ -58,9 +58,12 @@ def read_raw_config(d: Path) -> dict:
     if not path.is_file():
         raise CheckpointError(f"{path}: missing; a model folder needs config.json")
     try:
-        return json.loads(path.read_text())
+        raw = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(raw, dict):
+        raise CheckpointError(f"{path}: expected a JSON object with the model settings, got a JSON {type(raw).__name__}")
+    return raw
 
 
 def detect_family(d: Path) -> str:
