@@ -93,6 +93,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--min-n-motif", type=int, default=DEFAULTS.min_n_motif, help="fewest instances of a motif (default 3)")
     g.add_argument("--seed", type=int, default=DEFAULTS.seed, help="seed of the shuffled negatives (default 0)")
+    g = p.add_argument_group("one motif per factor (kmers mode)")
+    g.add_argument(
+        "--keep-redundant",
+        dest="remove_redundant",
+        action="store_false",
+        help="report every assembled motif: no merging of similar motifs, no dropping of fragments",
+    )
+    g.add_argument(
+        "--merge-pvalue",
+        type=float,
+        default=DEFAULTS.merge_pvalue,
+        help="merge two motifs when TOMTOM p (both strands, all offsets) is below this both ways (default 1e-5)",
+    )
+    g.add_argument(
+        "--overlap-fraction",
+        type=float,
+        default=DEFAULTS.overlap_fraction,
+        help="drop a motif when this share of its enrichment comes from sites overlapping a stronger motif's (default 0.5)",
+    )
     g = p.add_argument_group("matching and export")
     g.add_argument("--jaspar-release", default="JASPAR2024", help="JASPAR release (default JASPAR2024)")
     g.add_argument("--jaspar-collection", default="CORE", help="JASPAR collection (default CORE)")

@@ -41,7 +41,6 @@ from motif.encoding import Encoded, decode, encode, kmer_index
 from motif.enrichment import CANDIDATE_COLUMNS, count_kmers, count_words, enrichment_table, hypergeom_pvalues
 from motif.jaspar import MATCH_COLUMNS, MotifDatabase, match_motifs
 from motif.merge import Group, assemble, greedy_merge
-from motif.redundancy import Dropped, Member, remove_redundant
 from motif.pwm import (
     consensus,
     count_matrix,
@@ -53,6 +52,7 @@ from motif.pwm import (
     trim_bounds,
     windows,
 )
+from motif.redundancy import Dropped, Member, remove_redundant
 from motif.regions import RULES, Regions, find_regions
 from motif.scores import check_scores
 

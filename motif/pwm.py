@@ -188,7 +188,9 @@ def scan(codes: np.ndarray, pwm: np.ndarray, positions: np.ndarray | slice) -> t
     return forward, reverse
 
 
-def site_positions(enc: Encoded, pwm: np.ndarray, min_score: float, both_strands: bool = True, chunk: int = 1 << 22) -> np.ndarray:
+def site_positions(
+    enc: Encoded, pwm: np.ndarray, min_score: float, both_strands: bool = True, chunk: int = 1 << 22
+) -> np.ndarray:
     """Start (in ``enc.codes``) of every site scoring at least ``min_score``.
 
     Parameters

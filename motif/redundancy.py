@@ -223,7 +223,9 @@ def remove_redundant(
             merged.append(a)
             continue
         width = a.ppm.shape[1]
-        aligned = [(0, False, float("nan"))] + [(int(offset[rep, j]), bool(minus[rep, j]), float(pair_p[rep, j])) for j in members[1:]]
+        aligned = [(0, False, float("nan"))] + [
+            (int(offset[rep, j]), bool(minus[rep, j]), float(pair_p[rep, j])) for j in members[1:]
+        ]
         parts = []
         for j, (o, mi, _) in zip(members, aligned):
             inst = motifs[j].instances

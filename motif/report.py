@@ -42,6 +42,39 @@ def _matches_cell(result: MotifResult, motif_index: int) -> str:
     return "".join(parts)
 
 
+def _members_cell(motif) -> str:
+    """The motifs merged into this one (:mod:`motif.redundancy`), or ""."""
+    if not motif.members:
+        return ""
+    rows = "".join(
+        f"<li><span class=seq>{html.escape(x.motif.consensus)}</span> ({len(x.motif.instances)} instances, "
+        + (
+            "representative"
+            if x is motif.members[0]
+            else f"TOMTOM p = {x.tomtom_p:.2g}, offset {x.offset}, strand {x.orientation}"
+        )
+        + ")</li>"
+        for x in motif.members
+    )
+    return f"<br>merged from:<ul>{rows}</ul>"
+
+
+def _dropped_section(result: MotifResult) -> str:
+    """The motifs dropped as fragments, folded (shown on request)."""
+    if not result.dropped:
+        return ""
+    rows = "".join(
+        f"<tr><td class=seq>{html.escape(d.motif.consensus)}</td><td>{len(d.motif.instances)}</td>"
+        f"<td>{d.motif.n_pos} / {d.motif.n_neg}</td><td>{d.motif.p:.2g}</td><td>{html.escape(d.reason)}</td></tr>"
+        for d in result.dropped
+    )
+    return (
+        f"<details><summary>{len(result.dropped)} motif(s) dropped as fragments of reported motifs</summary>"
+        "<table><tr><th>consensus</th><th>instances</th><th>positives / negatives with a site</th>"
+        f"<th>p (as assembled)</th><th>reason</th></tr>{rows}</table></details>"
+    )
+
+
 def logo_png(fig) -> bytes:
     """PNG bytes of a logo figure (:mod:`viz.logos`), at a resolution fit for reports."""
     return figure_bytes(fig, ("png",), dpi=100)["png"]
@@ -64,7 +97,7 @@ def render_report(result: MotifResult, motif_logos: dict[str, bytes]) -> str:
     rows = []
     for i, m in enumerate(result.motifs):
         rows.append(
-            f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}</td>"
+            f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}{_members_cell(m)}</td>"
             f"<td>{_img(motif_logos[m.id], m.id)}</td>"
             f"<td>length {m.ppm.shape[1]}<br>instances {len(m.instances)}<br>dropped at ends {m.n_edge}<br>"
             f"positives with a site {m.n_pos}<br>negatives with a site {m.n_neg}<br>p = {m.p:.2g}<br>q = {m.q:.2g}</td>"
@@ -79,5 +112,5 @@ def render_report(result: MotifResult, motif_logos: dict[str, bytes]) -> str:
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>DNABERT motifs</title>"
         f"<style>{_STYLE}</style></head><body><h1>Motifs from attention</h1><p>{summary}</p>{notes}"
-        f"{table}<h2>Parameters</h2><table>{params}</table></body></html>"
+        f"{table}{_dropped_section(result)}<h2>Parameters</h2><table>{params}</table></body></html>"
     )

@@ -10,7 +10,7 @@ import streamlit.components.v1  # noqa: F401  (st.iframe needs the components ru
 
 from dnabert.errors import InputError
 from motif.jaspar import load_jaspar
-from motif.output import motif_table, write_results
+from motif.output import dropped_table, merged_table, motif_table, write_results
 from motif.pipeline import MotifParams, find_motifs
 from viz.app_state import cli_command, content_hash, negatives, require_data, run_prediction, show_error
 
@@ -44,12 +44,17 @@ with st.form("motif_params"):
     )
     window = c4.number_input("Window size", 8, 60, 24, help="Width (bp) of the window cut around every instance")
     min_n = c4.number_input("Minimum instances", 1, 100, 3, help="Fewest instances for a motif to be reported")
+    one_per_factor = c1.checkbox(
+        "One motif per factor",
+        True,
+        help="kmers mode: merge motifs TOMTOM finds similar and drop fragments of stronger motifs (see the dropped motifs below)",
+    )
     database = c4.selectbox("Match against", ["JASPAR2024 CORE vertebrates", "none"], help="TOMTOM database (offline)")
     run = st.form_submit_button("Find motifs", type="primary")
 
 params = MotifParams(
     mode=mode, rule=rule, z=float(z), min_len=int(min_len), k_max=int(k_max), pval_cutoff=float(pval),
-    max_mismatches=int(mismatches), window_size=int(window), min_n_motif=int(min_n),
+    max_mismatches=int(mismatches), window_size=int(window), min_n_motif=int(min_n), remove_redundant=one_per_factor,
 )  # fmt: skip
 key = ("motifs", st.session_state.get("model_name"), pos.seqs, neg.seqs, params, attention, database)
 
@@ -111,10 +116,17 @@ if len(table):
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "E", "q")},
     )
+    if motif.members:
+        st.caption(f"{motif.id} is merged from {len(motif.members)} assembled motifs (the first is its representative):")
+        members = merged_table(result)
+        st.dataframe(members[members["motif"] == motif.id].drop(columns=["motif"]), hide_index=True, width="stretch")
     st.subheader(f"Instances of {motif.id}")
     st.dataframe(motif.instances, hide_index=True, width="stretch")
 else:
     st.warning("No motif passed the filters. Try a looser q-value cutoff, a lower z, or more sequences.")
+
+if result.dropped and st.toggle(f"Show the {len(result.dropped)} motif(s) dropped as fragments"):
+    st.dataframe(dropped_table(result), hide_index=True, width="stretch")
 
 d = st.columns(6)
 d[0].download_button("MEME", files["motifs.meme"], "motifs.meme", "text/plain")
@@ -136,6 +148,7 @@ cli_command(
     mode,
     "--rule",
     rule,
+    *([] if one_per_factor else ["--keep-redundant"]),
     "--out",
     "motifs_out",
 )
