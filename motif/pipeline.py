@@ -118,8 +118,10 @@ class MotifParams:
     overlap_fraction : float
         Drop a motif when at least this share of its enrichment (positives
         with a site beyond the negatives' rate) comes from sites overlapping
-        a stronger motif's sites. Edge fragments on planted data: 1.0 and
-        more; distinct planted factors: 0.00..0.03.
+        a stronger motif's sites and the rest is not enriched (p >=
+        ``pval_cutoff``). On planted data: edge fragments 0.6..1.3 (the rest
+        p >= 0.05); distinct factors 0.00..0.03, or 0.65 for CTCF under a
+        motif lumping CTCF and CTCFL sites (the rest p = 1e-102, kept).
     """
 
     mode: str = "kmers"
@@ -497,10 +499,7 @@ def find_motifs(
     if params.mode == "kmers" and params.remove_redundant:
         with _timed(timings, "redundancy"):
             build = partial(build_motif, pos=pos, pos_ids=pos_ids, params=params, background=background)
-            motifs, result.dropped = remove_redundant(
-                motifs, pos, neg, background, pos_ids, build,
-                params.merge_pvalue, params.overlap_fraction, params.site_pvalue, params.strands,
-            )  # fmt: skip
+            motifs, result.dropped = remove_redundant(motifs, pos, neg, background, pos_ids, build, params)
             score_motifs(motifs, pos, neg, params, background)  # re-test: q over the reported motifs
             motifs.sort(key=lambda m: (m.log10_p, -len(m.instances)))
     with _timed(timings, "motifs"):

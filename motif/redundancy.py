@@ -17,18 +17,22 @@ STREME do:
    is similar to (a cluster's first motif is its representative; members are
    compared with representatives only). A member's instances are re-aligned
    into the representative's frame with TOMTOM's offset and orientation
-   (:func:`realign`); the merged matrix is rebuilt from the windows around
+   (``_realign``); the merged matrix is rebuilt from the windows around
    the union of the instances (a site found by two members counts once).
 2. Drop fragments. Every motif's sites are its scan hits in the positives
    with site p-value <= ``site_pvalue`` (as in its enrichment). Motif B is
    a fragment of a stronger kept motif A when most of B's enrichment comes
-   from B sites that overlap A sites: with n the positives with a B site,
-   n' those left with a B site after the B sites overlapping A sites are
-   masked, and e = n_neg x N_pos / N_neg the positives expected at the
-   negatives' rate, B is dropped when (n - n') / (n - e) >= ``overlap_fraction``.
-   This catches edge fragments whose own instances lie beside (not on) the
-   stronger motif's instances: their words are enriched only where a strong
-   site overlaps them.
+   from B sites that overlap A sites and what is left is not enriched. With
+   n the positives with a B site, n' those left with a B site when the B
+   sites overlapping A sites are masked (in the negatives too), and e =
+   n_neg x N_pos / N_neg the positives expected at the negatives' rate, B is
+   dropped when (n - n') / (n - e) >= ``overlap_fraction`` and the masked
+   counts' hypergeometric p >= ``pval_cutoff``. This catches edge fragments
+   whose own instances lie beside (not on) the stronger motif's instances:
+   their words are enriched only where a strong site overlaps them. A
+   distinct factor whose sites a stronger, more generic motif also hits
+   (CTCF under a motif lumping CTCF and CTCFL sites) stays: its remaining
+   sites are still enriched.
 
 The pipeline re-tests the survivors' enrichment afterwards, so reported
 q-values describe the reported motifs.
@@ -43,13 +47,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motif.encoding import Encoded
+from motif.enrichment import hypergeom_pvalues
 from motif.jaspar import load_jaspar
 from motif.merge import Group
 from motif.pwm import log_odds, pvalue_threshold, site_positions
 from motif.regions import spans
 
 if TYPE_CHECKING:
-    from motif.pipeline import Motif
+    from motif.pipeline import Motif, MotifParams
 
 REFERENCE = ("JASPAR2024", "CORE", "vertebrates")  # load_jaspar arguments of the TOMTOM reference set
 
@@ -91,22 +96,25 @@ class Dropped:
         The reported motif that explains its enrichment.
     share : float
         (n - n') / (n - e) of the module docstring.
+    p_left : float
+        Enrichment p of the sites left after masking (hypergeometric).
     """
 
     motif: Motif
     stronger: Motif
     share: float
+    p_left: float
 
     @property
     def reason(self) -> str:
         """One sentence for tables and reports (names the stronger motif by its id)."""
         return (
             f"fragment of {self.stronger.id}: masking its sites that overlap sites of {self.stronger.id} "
-            f"removes {self.share:.0%} of its excess of positives with a site"
+            f"removes {self.share:.0%} of its excess of positives with a site; the rest is not enriched (p = {self.p_left:.2g})"
         )
 
 
-def similarity(ppms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _similarity(ppms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """TOMTOM of every motif against every motif, the reference set completing the null distribution.
 
     Parameters
@@ -131,7 +139,7 @@ def similarity(ppms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return p[:, :m], offset[:, :m].astype(np.int64), strand[:, :m] > 0
 
 
-def realign(
+def _realign(
     start: np.ndarray, strand: np.ndarray, width: int, offset: int, minus: bool, new_width: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sites of a motif moved into the frame of another motif aligned to it.
@@ -159,10 +167,27 @@ def realign(
     return np.where(strand > 0, start + offset, start + width - offset - new_width), strand
 
 
-def positive_sites(enc: Encoded, ppm: np.ndarray, background: np.ndarray, site_pvalue: float, both_strands: bool) -> np.ndarray:
+def _sites(enc: Encoded, ppm: np.ndarray, background: np.ndarray, site_pvalue: float, both_strands: bool) -> np.ndarray:
     """Start (in ``enc.codes``) of every site with p-value <= ``site_pvalue``, shape (s,), int64."""
     pwm = log_odds(ppm, background)
     return site_positions(enc, pwm, pvalue_threshold(pwm, background, site_pvalue), both_strands)
+
+
+def _n_sequences(enc: Encoded, sites: np.ndarray) -> int:
+    """Number of sequences with at least one of the sites (starts in ``enc.codes``)."""
+    return len(np.unique(enc.seq_of(sites)))
+
+
+def _coverage(enc: Encoded, sites: np.ndarray, width: int) -> np.ndarray:
+    """Cumulative site coverage, shape (T + 1,): entry k = bases of ``enc.codes[:k]`` inside a site."""
+    covered = np.zeros(len(enc.codes), dtype=bool)
+    covered[spans(sites, sites + width)] = True
+    return np.concatenate([[0], np.cumsum(covered)])
+
+
+def _on_sites(sites: np.ndarray, width: int, cover: np.ndarray) -> np.ndarray:
+    """Which sites [s, s + width) overlap a covered base (``cover`` from :func:`_coverage`), shape (s,), bool."""
+    return cover[sites + width] - cover[sites] > 0
 
 
 def remove_redundant(
@@ -172,10 +197,7 @@ def remove_redundant(
     background: np.ndarray,
     pos_ids: list[str],
     build: Callable[[Group], Motif | None],
-    merge_pvalue: float,
-    overlap_fraction: float,
-    site_pvalue: float,
-    both_strands: bool,
+    params: MotifParams,
 ) -> tuple[list[Motif], list[Dropped]]:
     """Merge similar motifs and drop fragments (see the module docstring).
 
@@ -193,8 +215,9 @@ def remove_redundant(
     build : callable
         Group -> Motif or None: windows, counts and trimming of a motif
         (``motif.pipeline.build_motif`` with its data bound).
-    merge_pvalue, overlap_fraction, site_pvalue, both_strands
-        See :class:`motif.pipeline.MotifParams`.
+    params : MotifParams
+        ``merge_pvalue``, ``overlap_fraction``, ``pval_cutoff``, ``site_pvalue``
+        and the strands are used.
 
     Returns
     -------
@@ -206,11 +229,11 @@ def remove_redundant(
     """
     if not motifs:
         return [], []
-    p, offset, minus = similarity([m.ppm for m in motifs])
+    p, offset, minus = _similarity([m.ppm for m in motifs])
     pair_p = np.maximum(p, p.T)
     clusters: dict[int, list[int]] = {}
     for j in range(len(motifs)):
-        similar = [i for i in clusters if pair_p[i, j] < merge_pvalue]
+        similar = [i for i in clusters if pair_p[i, j] < params.merge_pvalue]
         if similar:
             clusters[min(similar, key=lambda i: pair_p[i, j])].append(j)
         else:
@@ -230,7 +253,7 @@ def remove_redundant(
         for j, (o, mi, _) in zip(members, aligned):
             inst = motifs[j].instances
             strand = np.where(inst["strand"].to_numpy() == "+", 1, -1)
-            start, strand = realign(inst["start"].to_numpy(), strand, motifs[j].ppm.shape[1], o, mi, width)
+            start, strand = _realign(inst["start"].to_numpy(), strand, motifs[j].ppm.shape[1], o, mi, width)
             seq = np.array([index[s] for s in inst["seq_id"]], dtype=np.int64)
             parts.append(np.stack([seq, start, strand]))
         seq, start, strand = np.unique(np.concatenate(parts, axis=1), axis=1)  # union: a site found twice counts once
@@ -240,26 +263,21 @@ def remove_redundant(
             continue
         combined.members = [Member(motifs[j], tp, o, "-" if mi else "+") for j, (o, mi, tp) in zip(members, aligned)]
         merged.append(combined)
-    kept, dropped, covers = [], [], []
+    kept, dropped, covers = [], [], []  # covers: (positives, negatives) coverage by each kept motif's sites
+    sets = (pos, neg)
     for b in merged:
-        sites = positive_sites(pos, b.ppm, background, site_pvalue, both_strands)
         width = b.ppm.shape[1]
-        seqs = pos.seq_of(sites)
-        n = len(np.unique(seqs))
-        n_neg = len(np.unique(neg.seq_of(positive_sites(neg, b.ppm, background, site_pvalue, both_strands))))
-        expected = n_neg * len(pos) / len(neg)
-        fragment = None
-        for a, covered in zip(kept, covers):
-            on_a = covered[sites + width] - covered[sites] > 0
-            share = (n - len(np.unique(seqs[~on_a]))) / max(n - expected, 1.0)
-            if share >= overlap_fraction:
-                fragment = Dropped(b, a, float(share))
+        sites = [_sites(enc, b.ppm, background, params.site_pvalue, params.strands) for enc in sets]
+        n_pos, n_neg = (_n_sequences(enc, s) for enc, s in zip(sets, sites))
+        excess = max(n_pos - n_neg * len(pos) / len(neg), 1.0)
+        for a, cover in zip(kept, covers):
+            left_pos, left_neg = (_n_sequences(enc, s[~_on_sites(s, width, c)]) for enc, s, c in zip(sets, sites, cover))
+            share = (n_pos - left_pos) / excess
+            p_left = float(hypergeom_pvalues(np.array([left_pos]), np.array([left_pos + left_neg]), len(pos), len(neg))[0][0])
+            if share >= params.overlap_fraction and p_left >= params.pval_cutoff:
+                dropped.append(Dropped(b, a, share, p_left))
                 break
-        if fragment is not None:
-            dropped.append(fragment)
-            continue
-        kept.append(b)
-        covered = np.zeros(len(pos.codes), dtype=bool)
-        covered[spans(sites, sites + width)] = True
-        covers.append(np.concatenate([[0], np.cumsum(covered)]))  # covers[k]: bases in [0, k) on a site
+        else:
+            kept.append(b)
+            covers.append([_coverage(enc, s, width) for enc, s in zip(sets, sites)])
     return kept, dropped
