@@ -51,7 +51,6 @@ from motif.enrichment import hypergeom_pvalues
 from motif.jaspar import load_jaspar
 from motif.merge import Group
 from motif.pwm import log_odds, pvalue_threshold, site_positions
-from motif.regions import spans
 
 if TYPE_CHECKING:
     from motif.pipeline import Motif, MotifParams
@@ -178,16 +177,12 @@ def _n_sequences(enc: Encoded, sites: np.ndarray) -> int:
     return len(np.unique(enc.seq_of(sites)))
 
 
-def _coverage(enc: Encoded, sites: np.ndarray, width: int) -> np.ndarray:
-    """Cumulative site coverage, shape (T + 1,): entry k = bases of ``enc.codes[:k]`` inside a site."""
-    covered = np.zeros(len(enc.codes), dtype=bool)
-    covered[spans(sites, sites + width)] = True
-    return np.concatenate([[0], np.cumsum(covered)])
-
-
-def _on_sites(sites: np.ndarray, width: int, cover: np.ndarray) -> np.ndarray:
-    """Which sites [s, s + width) overlap a covered base (``cover`` from :func:`_coverage`), shape (s,), bool."""
-    return cover[sites + width] - cover[sites] > 0
+def _on_sites(sites: np.ndarray, width: int, other: np.ndarray, other_width: int) -> np.ndarray:
+    """Which sites [s, s + width) overlap a site [t, t + other_width) of ``other`` (sorted starts), shape (s,), bool."""
+    if not len(other):
+        return np.zeros(len(sites), dtype=bool)
+    nxt = np.searchsorted(other, sites - other_width, side="right")  # first other site ending after s
+    return (nxt < len(other)) & (other[np.minimum(nxt, len(other) - 1)] < sites + width)
 
 
 def remove_redundant(
@@ -263,15 +258,18 @@ def remove_redundant(
             continue
         combined.members = [Member(motifs[j], tp, o, "-" if mi else "+") for j, (o, mi, tp) in zip(members, aligned)]
         merged.append(combined)
-    kept, dropped, covers = [], [], []  # covers: (positives, negatives) coverage by each kept motif's sites
+    kept, dropped, kept_sites = [], [], []  # kept_sites: (positives, negatives) site starts of each kept motif
     sets = (pos, neg)
     for b in merged:
         width = b.ppm.shape[1]
         sites = [_sites(enc, b.ppm, background, params.site_pvalue, params.strands) for enc in sets]
         n_pos, n_neg = (_n_sequences(enc, s) for enc, s in zip(sets, sites))
         excess = max(n_pos - n_neg * len(pos) / len(neg), 1.0)
-        for a, cover in zip(kept, covers):
-            left_pos, left_neg = (_n_sequences(enc, s[~_on_sites(s, width, c)]) for enc, s, c in zip(sets, sites, cover))
+        for a, a_sites in zip(kept, kept_sites):
+            a_width = a.ppm.shape[1]
+            left_pos, left_neg = (
+                _n_sequences(enc, s[~_on_sites(s, width, t, a_width)]) for enc, s, t in zip(sets, sites, a_sites)
+            )
             share = (n_pos - left_pos) / excess
             p_left = float(hypergeom_pvalues(np.array([left_pos]), np.array([left_pos + left_neg]), len(pos), len(neg))[0][0])
             if share >= params.overlap_fraction and p_left >= params.pval_cutoff:
@@ -279,5 +277,5 @@ def remove_redundant(
                 break
         else:
             kept.append(b)
-            covers.append([_coverage(enc, s, width) for enc, s in zip(sets, sites)])
+            kept_sites.append(sites)
     return kept, dropped

@@ -19,7 +19,7 @@ from motif.merge import Group
 from motif.output import DROPPED_COLUMNS, MERGED_COLUMNS, write_results
 from motif.pipeline import MotifParams, base_frequencies, build_motif, find_motifs
 from motif.pwm import log_odds, pvalue_threshold
-from motif.redundancy import _similarity, remove_redundant
+from motif.redundancy import _on_sites, _similarity, remove_redundant
 
 pytestmark = pytest.mark.usefixtures("tomtom_warm")
 
@@ -101,6 +101,14 @@ def test_five_bp_edge_fragments_are_dropped(issue):
     kept, dropped = remove_redundant([strong, *fragments], pos, neg, background, ids, build, params)
     assert len(kept) == 1 and kept[0] is strong
     assert len(dropped) == 2 and all(d.motif is f and d.stronger is strong for d, f in zip(dropped, fragments))
+
+
+def test_site_overlap_against_brute_force():
+    rng = np.random.default_rng(0)
+    sites, other = np.sort(rng.choice(500, 80, replace=False)), np.sort(rng.choice(500, 30, replace=False))
+    brute = [any(t < s + 6 and s < t + 9 for t in other) for s in sites]  # [s, s + 6) against [t, t + 9)
+    assert _on_sites(sites, 6, other, 9).tolist() == brute
+    assert not _on_sites(sites, 6, other[:0], 9).any()
 
 
 def test_similar_jaspar_factors_stay_apart():
