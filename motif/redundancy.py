@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dnabert.errors import InputError
 from motif.encoding import Encoded
 from motif.enrichment import hypergeom_pvalues
 from motif.jaspar import load_jaspar
@@ -221,6 +222,11 @@ def remove_redundant(
         motif has ``members`` (its representative first). Enrichment is
         stale: re-test it.
     dropped : list of Dropped
+
+    Raises
+    ------
+    InputError
+        Duplicate ids among ``pos_ids``.
     """
     if not motifs:
         return [], []
@@ -234,6 +240,8 @@ def remove_redundant(
         else:
             clusters[j] = [j]
     index = {s: i for i, s in enumerate(pos_ids)}
+    if len(index) != len(pos_ids):
+        raise InputError("positive sequence ids must be unique to merge motifs: rename the duplicates")
     merged = []
     for rep, members in clusters.items():
         a = motifs[rep]

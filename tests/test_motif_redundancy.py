@@ -1,5 +1,6 @@
 """One motif per factor (issue 19): merging similar motifs, dropping fragments, re-tested enrichment, outputs."""
 
+import re
 from functools import partial
 
 import numpy as np
@@ -11,6 +12,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.stats import false_discovery_control, hypergeom
 
 import dnabert.cli
+from dnabert.errors import InputError
 from dnabert.sequences import reverse_complement
 from dnabert.synthetic import write_fasta
 from motif.encoding import encode
@@ -245,3 +247,12 @@ def test_regions_mode_is_untouched(issue):
     off = find_motifs(data.pos[:n], data.scores[:n], data.neg[:n], MotifParams(mode="regions", remove_redundant=False))
     assert "redundancy" not in result.timings and result.dropped == []
     assert [m.consensus for m in result.motifs] == [m.consensus for m in off.motifs]
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [("merge_pvalue", 0.0, "merge_pvalue must be in (0, 1]"), ("overlap_fraction", 1.5, "overlap_fraction must be in (0, 1]")],
+)
+def test_invalid_parameters_are_named(field, value, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        MotifParams(**{field: value}).check()
