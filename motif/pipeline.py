@@ -388,9 +388,16 @@ def build_motif(group: Group, pos: Encoded, pos_ids: list[str], params: MotifPar
     return Motif("", group.key, counts, probabilities(counts, params.pseudocount, background), instances, int((~kept).sum()))
 
 
-def score_motifs(motifs: list[Motif], pos: Encoded, neg: Encoded, params: MotifParams, background: np.ndarray) -> None:
-    """Fill each motif's site counts, p and q (in place)."""
-    for m in motifs:
+def score_motifs(
+    motifs: list[Motif],
+    pos: Encoded,
+    neg: Encoded,
+    params: MotifParams,
+    background: np.ndarray,
+    recount: list[Motif] | None = None,
+) -> None:
+    """Fill each motif's site counts and p (only those in ``recount`` if given), then q over all ``motifs`` (in place)."""
+    for m in motifs if recount is None else recount:
         pwm = log_odds(m.ppm, background)
         threshold = pvalue_threshold(pwm, background, params.site_pvalue)
         m.n_pos = int(sequences_with_site(pos, pwm, threshold, params.strands).sum())
@@ -500,7 +507,8 @@ def find_motifs(
         with _timed(timings, "redundancy"):
             build = partial(build_motif, pos=pos, pos_ids=pos_ids, params=params, background=background)
             motifs, result.dropped = remove_redundant(motifs, pos, neg, background, pos_ids, build, params)
-            score_motifs(motifs, pos, neg, params, background)  # re-test: q over the reported motifs
+            merged = [m for m in motifs if m.members]  # new matrices; the others' counts are unchanged
+            score_motifs(motifs, pos, neg, params, background, recount=merged)  # re-test: q over the reported motifs
             motifs.sort(key=lambda m: (m.log10_p, -len(m.instances)))
     with _timed(timings, "motifs"):
         for i, m in enumerate(motifs, start=1):
