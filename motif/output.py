@@ -12,6 +12,12 @@ Files (coordinates 0-based, half-open):
 * ``candidates.tsv``: every candidate: sequence, n_pos, n_neg, p, log10_p, q, kept.
 * ``jaspar_matches.tsv``: motif, rank, target_id, target_name, p, E, q, offset,
   overlap, orientation.
+* ``merged.tsv``: the merge history (:mod:`motif.redundancy`), one row per
+  member of a merged motif, its representative first: motif, member
+  (consensus as assembled), seed, instances, n_pos, n_neg, p (enrichment as
+  assembled), tomtom_p, offset, orientation (its alignment to the representative).
+* ``dropped.tsv``: motifs left out as fragments: consensus, seed, instances,
+  n_pos, n_neg, p (as assembled), fragment_of, share, reason.
 * ``report.html`` (self-contained), and, when images are passed in,
   ``logos/<motif>.<png|svg>`` and ``logos/<motif>_rc.<png|svg>`` (the reverse
   complement), drawn by a higher layer (:func:`viz.motif_images.motif_images`).
@@ -49,7 +55,9 @@ MOTIF_COLUMNS = [
     "best_match_q",
     "seed",
 ]
-TABLES = ("motifs.tsv", "instances.tsv", "candidates.tsv", "jaspar_matches.tsv")
+MERGED_COLUMNS = ["motif", "member", "seed", "instances", "n_pos", "n_neg", "p", "tomtom_p", "offset", "orientation"]
+DROPPED_COLUMNS = ["consensus", "seed", "instances", "n_pos", "n_neg", "p", "fragment_of", "share", "reason"]
+TABLES = ("motifs.tsv", "instances.tsv", "candidates.tsv", "jaspar_matches.tsv", "merged.tsv", "dropped.tsv")
 OWN_NAMES = {*TABLES, "logos", "report.html", MARKER, *(f"motifs{s}" for s in SUFFIX.values())}
 
 
@@ -73,6 +81,27 @@ def motif_table(result: MotifResult) -> pd.DataFrame:
         for m in result.motifs
     ]
     return pd.DataFrame(rows, columns=MOTIF_COLUMNS)
+
+
+def merged_table(result: MotifResult) -> pd.DataFrame:
+    """``merged.tsv`` as a DataFrame (columns :data:`MERGED_COLUMNS`)."""
+    rows = [
+        [m.id, x.motif.consensus, x.motif.key, len(x.motif.instances), x.motif.n_pos, x.motif.n_neg, x.motif.p]
+        + [x.tomtom_p, x.offset, x.orientation]
+        for m in result.motifs
+        for x in m.members
+    ]
+    return pd.DataFrame(rows, columns=MERGED_COLUMNS)
+
+
+def dropped_table(result: MotifResult) -> pd.DataFrame:
+    """``dropped.tsv`` as a DataFrame (columns :data:`DROPPED_COLUMNS`)."""
+    rows = [
+        [d.motif.consensus, d.motif.key, len(d.motif.instances), d.motif.n_pos, d.motif.n_neg, d.motif.p]
+        + [d.stronger.id, d.share, d.reason]
+        for d in result.dropped
+    ]
+    return pd.DataFrame(rows, columns=DROPPED_COLUMNS)
 
 
 def check_out_dir(path: str | Path) -> Path:
@@ -134,6 +163,8 @@ def write_results(
         instances.to_csv(tmp / "instances.tsv", sep="\t", index=False)
         result.candidates.to_csv(tmp / "candidates.tsv", sep="\t", index=False)
         result.matches.to_csv(tmp / "jaspar_matches.tsv", sep="\t", index=False)
+        merged_table(result).to_csv(tmp / "merged.tsv", sep="\t", index=False)
+        dropped_table(result).to_csv(tmp / "dropped.tsv", sep="\t", index=False)
         if images is not None:
             (tmp / "logos").mkdir()
             for m in motifs:

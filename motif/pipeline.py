@@ -3,7 +3,8 @@
 Stages (one module each): high-attention regions (:mod:`motif.regions`) ->
 candidates (:mod:`motif.candidates`) -> enrichment (:mod:`motif.enrichment`)
 -> grouping (:mod:`motif.merge`) -> windows and matrices (:mod:`motif.pwm`)
--> TOMTOM against a database (:mod:`motif.jaspar`). Every parameter is a
+-> one motif per factor (:mod:`motif.redundancy`, ``kmers`` mode) -> TOMTOM
+against a database (:mod:`motif.jaspar`). Every parameter is a
 field of :class:`MotifParams`.
 
 Per motif: the windows (``window_size`` bases centred on each instance,
@@ -15,8 +16,10 @@ motifs. A
 motif is kept with at least ``min_n_motif`` windows (instances too close to a
 sequence end are dropped and counted) and, in ``kmers`` mode, when its sites
 are enriched (q < ``q_cutoff``; an assembly of a few random windows is
-not). Stage times are kept in
-``MotifResult.timings`` (input, regions, enrichment, merge, motifs, tomtom).
+not). Then similar motifs are merged and fragments of stronger motifs dropped
+(``kmers`` mode, unless ``remove_redundant`` is off), and the survivors'
+enrichment is re-tested (BH over the reported motifs). Stage times are kept in
+``MotifResult.timings`` (input, regions, enrichment, merge, motifs, redundancy, tomtom).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -49,6 +53,7 @@ from motif.pwm import (
     trim_bounds,
     windows,
 )
+from motif.redundancy import Dropped, Member, remove_redundant
 from motif.regions import RULES, Regions, find_regions
 from motif.scores import check_scores
 
@@ -56,14 +61,18 @@ MODES = ("kmers", "regions")
 INSTANCE_COLUMNS = ["motif", "seq_id", "start", "end", "strand", "site", "window_start", "window_end", "window"]
 
 
-def _param(default, help: str, label: str, *, low=None, high=None, low_open=False, high_open=False, choices=None, basic=False):
+def _param(
+    default, help: str, label: str, *, low=None, high=None, low_open=False, high_open=False, choices=None, basic=False,
+    off_flag=None,
+):  # fmt: skip
     """A :class:`MotifParams` field with what the command line and the app need to offer it.
 
     ``help`` is the one description (CLI help, app tooltip); ``label`` the app's
     widget label; ``low`` / ``high`` the valid range (closed unless ``*_open``);
-    ``choices`` the valid values; ``basic`` puts the widget in the app's main form.
+    ``choices`` the valid values; ``basic`` puts the widget in the app's main form;
+    ``off_flag`` is the command-line switch that turns a True-by-default flag off.
     """
-    meta = {"help": help, "label": label, "basic": basic}
+    meta = {"help": help, "label": label, "basic": basic, "off_flag": off_flag}
     meta.update({k: v for k, v in (("low", low), ("high", high), ("choices", choices)) if v is not None})
     meta.update(low_open=low_open, high_open=high_open)
     return field(default=default, metadata=meta)
@@ -147,6 +156,30 @@ class MotifParams:
     top_matches: int = _param(5, "database matches kept per motif", "Matches per motif", low=1)
     seed: int = _param(0, "seed of the dinucleotide shuffle making negatives when none are given", "Shuffle seed",
                        low=0, high=2**32 - 1)  # fmt: skip
+    remove_redundant: bool = _param(
+        True,
+        "kmers mode: merge motifs that TOMTOM finds similar and drop fragments of stronger motifs (motif.redundancy); "
+        "off (--keep-redundant) reports every assembled motif",
+        "One motif per factor",
+        choices=(True, False),
+        off_flag="--keep-redundant",
+        basic=True,
+    )
+    merge_pvalue: float = _param(
+        1e-5,
+        "merge two motifs when TOMTOM p (both strands, all offsets, both directions) is below this; 1e-5 merges a factor "
+        "reported twice (p 1e-6..1e-10 on planted data) and keeps similar factors apart (JASPAR CTCF / CTCFL 1e-3.6, "
+        "YY2 / ZFP42 1e-3.1, GATA1 / GATA2 1e-3.9)",
+        "Merge below TOMTOM p",
+        low=0.0, high=1.0, low_open=True,
+    )  # fmt: skip
+    overlap_fraction: float = _param(
+        0.5,
+        "drop a motif when at least this share of its enrichment comes from sites overlapping a stronger motif's sites "
+        "and the rest is not enriched (on planted data edge fragments 0.6..1.3, distinct factors 0.00..0.03)",
+        "Fragment overlap share",
+        low=0.0, high=1.0, low_open=True,
+    )  # fmt: skip
 
     @property
     def region_rule(self) -> str:
@@ -191,6 +224,9 @@ class Motif:
         Positive / negative sequences with a site.
     p, log10_p, q : float
         Enrichment of those sites; q by Benjamini-Hochberg over motifs.
+    members : list of Member
+        For a motif merged from several assembled ones: those motifs, the
+        representative first (:mod:`motif.redundancy`); empty otherwise.
     """
 
     id: str
@@ -204,6 +240,7 @@ class Motif:
     p: float = 1.0
     log10_p: float = 0.0
     q: float = 1.0
+    members: list[Member] = field(default_factory=list)
 
     @property
     def consensus(self) -> str:
@@ -231,6 +268,8 @@ class MotifResult:
         Name of the database matched against ("" for none).
     target_ppms : dict of str to np.ndarray
         (4, L) matrix of every matched database target, by id.
+    dropped : list of Dropped
+        Motifs left out as fragments of a reported motif, with the reason.
     notes : list of str
         What the user must know (shuffled negatives, constant tracks, empty results).
     timings : dict of str to float
@@ -247,6 +286,7 @@ class MotifResult:
     background: np.ndarray
     database: str = ""
     target_ppms: dict[str, np.ndarray] = field(default_factory=dict)
+    dropped: list[Dropped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -372,9 +412,16 @@ def build_motif(group: Group, pos: Encoded, pos_ids: list[str], params: MotifPar
     return Motif("", group.key, counts, probabilities(counts, params.pseudocount, background), instances, int((~kept).sum()))
 
 
-def score_motifs(motifs: list[Motif], pos: Encoded, neg: Encoded, params: MotifParams, background: np.ndarray) -> None:
-    """Fill each motif's site counts, p and q (in place)."""
-    for m in motifs:
+def score_motifs(
+    motifs: list[Motif],
+    pos: Encoded,
+    neg: Encoded,
+    params: MotifParams,
+    background: np.ndarray,
+    recount: list[Motif] | None = None,
+) -> None:
+    """Fill each motif's site counts and p (only those in ``recount`` if given), then q over all ``motifs`` (in place)."""
+    for m in motifs if recount is None else recount:
         pwm = log_odds(m.ppm, background)
         threshold = pvalue_threshold(pwm, background, params.site_pvalue)
         m.n_pos = int(sequences_with_site(pos, pwm, threshold, params.strands).sum())
@@ -480,6 +527,14 @@ def find_motifs(
                 )
             motifs = [m for m in motifs if m.q < params.q_cutoff]
         motifs.sort(key=lambda m: (m.log10_p, -len(m.instances)))
+    if params.mode == "kmers" and params.remove_redundant:
+        with _timed(timings, "redundancy"):
+            build = partial(build_motif, pos=pos, pos_ids=pos_ids, params=params, background=background)
+            motifs, result.dropped = remove_redundant(motifs, pos, neg, background, pos_ids, build, params)
+            merged = [m for m in motifs if m.members]  # new matrices; the others' counts are unchanged
+            score_motifs(motifs, pos, neg, params, background, recount=merged)  # re-test: q over the reported motifs
+            motifs.sort(key=lambda m: (m.log10_p, -len(m.instances)))
+    with _timed(timings, "motifs"):
         for i, m in enumerate(motifs, start=1):
             m.id = f"motif_{i}"
             m.instances["motif"] = m.id

@@ -188,10 +188,10 @@ def scan(codes: np.ndarray, pwm: np.ndarray, positions: np.ndarray | slice) -> t
     return forward, reverse
 
 
-def sequences_with_site(
+def site_positions(
     enc: Encoded, pwm: np.ndarray, min_score: float, both_strands: bool = True, chunk: int = 1 << 22
 ) -> np.ndarray:
-    """Which sequences contain a site scoring at least ``min_score``.
+    """Start (in ``enc.codes``) of every site scoring at least ``min_score``.
 
     Parameters
     ----------
@@ -201,20 +201,30 @@ def sequences_with_site(
     min_score : float
         Absolute score threshold.
     both_strands : bool
-        Also scan the reverse complement.
+        Also scan the reverse complement (a site scoring on both strands is listed once).
     chunk : int
         Positions scored at once (bounds memory).
 
     Returns
     -------
-    np.ndarray, shape (n,), bool
+    np.ndarray, shape (s,), int64
+        Increasing positions; ``enc.seq_of`` gives their sequences.
     """
-    found = np.zeros(len(enc), dtype=bool)
+    found = []
     last = len(enc.codes) - pwm.shape[1] + 1
     for lo in range(0, max(last, 0), chunk):
         forward, reverse = scan(enc.codes, pwm, slice(lo, min(lo + chunk, last)))
         best = np.maximum(forward, reverse) if both_strands else forward
-        found[enc.seq_of(lo + np.flatnonzero(best >= min_score))] = True
+        found.append(lo + np.flatnonzero(best >= min_score))
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def sequences_with_site(
+    enc: Encoded, pwm: np.ndarray, min_score: float, both_strands: bool = True, chunk: int = 1 << 22
+) -> np.ndarray:
+    """Which sequences contain a site scoring at least ``min_score`` (:func:`site_positions`), shape (n,), bool."""
+    found = np.zeros(len(enc), dtype=bool)
+    found[enc.seq_of(site_positions(enc, pwm, min_score, both_strands, chunk))] = True
     return found
 
 

@@ -71,6 +71,39 @@ def _matches_cell(result: MotifResult, motif_index: int, images: MotifImages | N
     return "".join(parts)
 
 
+def _members_cell(motif) -> str:
+    """The motifs merged into this one (:mod:`motif.redundancy`), or ""."""
+    if not motif.members:
+        return ""
+    rows = "".join(
+        f"<li><span class=seq>{html.escape(x.motif.consensus)}</span> ({len(x.motif.instances)} instances, "
+        + (
+            "representative"
+            if x is motif.members[0]
+            else f"TOMTOM p = {x.tomtom_p:.2g}, offset {x.offset}, strand {x.orientation}"
+        )
+        + ")</li>"
+        for x in motif.members
+    )
+    return f"<br>merged from:<ul>{rows}</ul>"
+
+
+def _dropped_section(result: MotifResult) -> str:
+    """The motifs dropped as fragments, folded (shown on request)."""
+    if not result.dropped:
+        return ""
+    rows = "".join(
+        f"<tr><td class=seq>{html.escape(d.motif.consensus)}</td><td>{len(d.motif.instances)}</td>"
+        f"<td>{d.motif.n_pos} / {d.motif.n_neg}</td><td>{d.motif.p:.2g}</td><td>{html.escape(d.reason)}</td></tr>"
+        for d in result.dropped
+    )
+    return (
+        f"<details><summary>{len(result.dropped)} motif(s) dropped as fragments of reported motifs</summary>"
+        "<table><tr><th>consensus</th><th>instances</th><th>positives / negatives with a site</th>"
+        f"<th>p (as assembled)</th><th>reason</th></tr>{rows}</table></details>"
+    )
+
+
 def render_report(result: MotifResult, images: MotifImages | None = None) -> str:
     """The report as one HTML string: parameters, notes, and one row per motif with its
     logo, counts, enrichment and top database matches (their logos aligned under the motif's).
@@ -86,7 +119,7 @@ def render_report(result: MotifResult, images: MotifImages | None = None) -> str
     rows = []
     for i, m in enumerate(result.motifs):
         rows.append(
-            f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}</td>"
+            f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}{_members_cell(m)}</td>"
             f"<td>{_img(images, images.logos.get(m.id) if images else None, m.id)}</td>"
             f"<td>length {m.ppm.shape[1]}<br>instances {len(m.instances)}<br>dropped at ends {m.n_edge}<br>"
             f"positives with a site {m.n_pos}<br>negatives with a site {m.n_neg}<br>p = {m.p:.2g}<br>q = {m.q:.2g}</td>"
@@ -101,5 +134,5 @@ def render_report(result: MotifResult, images: MotifImages | None = None) -> str
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>DNABERT motifs</title>"
         f"<style>{_STYLE}</style></head><body><h1>Motifs from attention</h1><p>{summary}</p>{notes}"
-        f"{table}<h2>Parameters</h2><table>{params}</table></body></html>"
+        f"{table}{_dropped_section(result)}<h2>Parameters</h2><table>{params}</table></body></html>"
     )

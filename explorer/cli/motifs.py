@@ -56,6 +56,8 @@ def add_param_args(group: argparse._ArgumentGroup) -> None:
             strands.add_argument(
                 "--forward-strand", dest=f.name, action="store_const", const=False, help="count the forward strand only"
             )
+        elif meta["off_flag"]:
+            group.add_argument(meta["off_flag"], dest=f.name, action="store_false", default=f.default, help=meta["help"])
         elif "choices" in meta:
             choices = [c for c in meta["choices"] if c is not None]
             group.add_argument(_flag(f.name), dest=f.name, choices=choices, default=f.default, help=help_text)
@@ -76,6 +78,8 @@ def param_argv(params) -> list[str]:
             continue
         if f.name == "both_strands":
             argv.append("--both-strands" if value else "--forward-strand")
+        elif f.metadata["off_flag"]:
+            argv.append(f.metadata["off_flag"])
         else:
             argv += [_flag(f.name), repr(value) if isinstance(value, float) else str(value)]
     return argv

@@ -15,7 +15,7 @@ from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
 from explorer.cli.motifs import param_argv
 from explorer.state import cli_command, content_hash, negatives, require_data, run_prediction, show_error
 from motif.jaspar import load_jaspar
-from motif.output import motif_table, write_results
+from motif.output import dropped_table, merged_table, motif_table, write_results
 from motif.pipeline import MotifParams, find_motifs
 from viz.motif_images import motif_images
 
@@ -34,6 +34,8 @@ def _choice_label(value) -> str:
 def param_widget(container, f):
     """The widget of one MotifParams field, from its metadata (the same the command line uses)."""
     meta, key = f.metadata, f"motif_{f.name}"
+    if isinstance(f.default, bool):
+        return container.checkbox(meta["label"], f.default, help=meta["help"], key=key)
     if "choices" in meta:
         options = list(meta["choices"])
         return container.selectbox(
@@ -124,10 +126,17 @@ if len(table):
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "E", "q")},
     )
+    if motif.members:
+        st.caption(f"{motif.id} is merged from {len(motif.members)} assembled motifs (the first is its representative):")
+        members = merged_table(result)
+        st.dataframe(members[members["motif"] == motif.id].drop(columns=["motif"]), hide_index=True, width="stretch")
     st.subheader(f"Instances of {motif.id}")
     st.dataframe(motif.instances, hide_index=True, width="stretch")
 else:
     st.warning("No motif passed the filters. Try a looser q-value cutoff, a lower z, or more sequences.")
+
+if result.dropped and st.toggle(f"Show the {len(result.dropped)} motif(s) dropped as fragments"):
+    st.dataframe(dropped_table(result), hide_index=True, width="stretch")
 
 d = st.columns(6)
 d[0].download_button("MEME", files["motifs.meme"], "motifs.meme", "text/plain")

@@ -1,0 +1,289 @@
+"""One motif per factor: merge motifs that are the same motif, drop motifs that are fragments of a stronger one.
+
+Assembly (:mod:`motif.merge`) can report one factor twice (a second seed
+grows from sites the first motif did not claim, at another offset or on the
+other strand) and can report short motifs whose enrichment comes from the
+edges of a stronger motif's sites. :func:`remove_redundant` runs on the
+assembled, enriched motifs (best first) in two steps, as TF-MoDISco and
+STREME do:
+
+1. Merge. TOMTOM (memelite, "complete score", both strands, all offsets)
+   compares every motif with every other. The null distribution of column
+   scores comes from the targets, so the targets are the motifs plus a fixed
+   reference set (:data:`REFERENCE`, JASPAR 2024 CORE vertebrates): p-values
+   do not depend on how many motifs were found (memelite warns below 25
+   targets). Two motifs are similar when TOMTOM p < ``merge_pvalue`` in both
+   directions. Each motif, best first, joins the strongest earlier motif it
+   is similar to (a cluster's first motif is its representative; members are
+   compared with representatives only). A member's instances are re-aligned
+   into the representative's frame with TOMTOM's offset and orientation
+   (``_realign``); the merged matrix is rebuilt from the windows around
+   the union of the instances (a site found by two members counts once).
+2. Drop fragments. Every motif's sites are its scan hits in the positives
+   with site p-value <= ``site_pvalue`` (as in its enrichment). Motif B is
+   a fragment of a stronger kept motif A when most of B's enrichment comes
+   from B sites that overlap A sites and what is left is not enriched. With
+   n the positives with a B site, n' those left with a B site when the B
+   sites overlapping A sites are masked (in the negatives too), and e =
+   n_neg x N_pos / N_neg the positives expected at the negatives' rate, B is
+   dropped when (n - n') / (n - e) >= ``overlap_fraction`` and the masked
+   counts' hypergeometric p >= ``q_cutoff``. This catches edge fragments
+   whose own instances lie beside (not on) the stronger motif's instances:
+   their words are enriched only where a strong site overlaps them. A
+   distinct factor whose sites a stronger, more generic motif also hits
+   (CTCF under a motif lumping CTCF and CTCFL sites) stays: its remaining
+   sites are still enriched.
+
+The pipeline re-tests the survivors' enrichment afterwards, so reported
+q-values describe the reported motifs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dnabert.errors import InputError
+from motif.encoding import Encoded
+from motif.enrichment import hypergeom_pvalues
+from motif.jaspar import load_jaspar
+from motif.merge import Group
+from motif.pwm import log_odds, pvalue_threshold, site_positions
+
+if TYPE_CHECKING:
+    from motif.pipeline import Motif, MotifParams
+
+REFERENCE = ("JASPAR2024", "CORE", "vertebrates")  # load_jaspar arguments of the TOMTOM reference set
+
+
+@dataclass
+class Member:
+    """A motif as assembled, merged into another one.
+
+    Attributes
+    ----------
+    motif : Motif
+        The member before merging (its id is empty; counts, instances and
+        enrichment as assembled).
+    tomtom_p : float
+        TOMTOM p-value of the pair (the larger of both directions); NaN for
+        the representative.
+    offset : int
+        Representative column facing the member's column 0 is ``-offset``
+        (memelite's offset, the member being the target).
+    orientation : str
+        ``+``, or ``-`` when the member aligns as its reverse complement.
+    """
+
+    motif: Motif
+    tomtom_p: float
+    offset: int
+    orientation: str
+
+
+@dataclass
+class Dropped:
+    """A motif left out as a fragment of a stronger one.
+
+    Attributes
+    ----------
+    motif : Motif
+        The dropped motif (id empty).
+    stronger : Motif
+        The reported motif that explains its enrichment.
+    share : float
+        (n - n') / (n - e) of the module docstring.
+    p_left : float
+        Enrichment p of the sites left after masking (hypergeometric).
+    """
+
+    motif: Motif
+    stronger: Motif
+    share: float
+    p_left: float
+
+    @property
+    def reason(self) -> str:
+        """One sentence for tables and reports (names the stronger motif by its id)."""
+        return (
+            f"fragment of {self.stronger.id}: masking its sites that overlap sites of {self.stronger.id} "
+            f"removes {self.share:.0%} of its excess of positives with a site; the rest is not enriched (p = {self.p_left:.2g})"
+        )
+
+
+def _similarity(ppms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TOMTOM of every motif against every motif, the reference set completing the null distribution.
+
+    Parameters
+    ----------
+    ppms : list of np.ndarray
+        M matrices, shape (4, W_i), rows ACGT.
+
+    Returns
+    -------
+    p : np.ndarray, shape (M, M)
+        p[i, j]: motif i (query) against motif j (target).
+    offset : np.ndarray, shape (M, M), int64
+        Query column 0 faces target column ``offset`` (memelite's convention).
+    minus : np.ndarray, shape (M, M), bool
+        The target aligns as its reverse complement.
+    """
+    from memelite import tomtom
+
+    queries = [np.asarray(m, dtype=np.float64) for m in ppms]
+    p, _, offset, _, strand = tomtom(queries, queries + list(load_jaspar(*REFERENCE).ppms))
+    m = len(queries)
+    return p[:, :m], offset[:, :m].astype(np.int64), strand[:, :m] > 0
+
+
+def _realign(
+    start: np.ndarray, strand: np.ndarray, width: int, offset: int, minus: bool, new_width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sites of a motif moved into the frame of another motif aligned to it.
+
+    Parameters
+    ----------
+    start : np.ndarray, shape (m,), int64
+        Site starts (0-based, forward-strand coordinates) of the motif (width ``width``).
+    strand : np.ndarray, shape (m,), int64
+        +1 / -1: the strand the motif is read on.
+    width : int
+    offset, minus
+        TOMTOM alignment with the other motif as query and this one as
+        target: target column j (of the reverse complement if ``minus``)
+        faces query column j - offset.
+    new_width : int
+        Width of the other motif.
+
+    Returns
+    -------
+    start, strand : np.ndarray, shape (m,), int64
+        The other motif's sites [start, start + new_width) and strands.
+    """
+    strand = -strand if minus else strand
+    return np.where(strand > 0, start + offset, start + width - offset - new_width), strand
+
+
+def _sites(enc: Encoded, ppm: np.ndarray, background: np.ndarray, site_pvalue: float, both_strands: bool) -> np.ndarray:
+    """Start (in ``enc.codes``) of every site with p-value <= ``site_pvalue``, shape (s,), int64."""
+    pwm = log_odds(ppm, background)
+    return site_positions(enc, pwm, pvalue_threshold(pwm, background, site_pvalue), both_strands)
+
+
+def _n_sequences(enc: Encoded, sites: np.ndarray) -> int:
+    """Number of sequences with at least one of the sites (starts in ``enc.codes``)."""
+    return len(np.unique(enc.seq_of(sites)))
+
+
+def _on_sites(sites: np.ndarray, width: int, other: np.ndarray, other_width: int) -> np.ndarray:
+    """Which sites [s, s + width) overlap a site [t, t + other_width) of ``other`` (sorted starts), shape (s,), bool."""
+    if not len(other):
+        return np.zeros(len(sites), dtype=bool)
+    nxt = np.searchsorted(other, sites - other_width, side="right")  # first other site ending after s
+    return (nxt < len(other)) & (other[np.minimum(nxt, len(other) - 1)] < sites + width)
+
+
+def remove_redundant(
+    motifs: list[Motif],
+    pos: Encoded,
+    neg: Encoded,
+    background: np.ndarray,
+    pos_ids: list[str],
+    build: Callable[[Group], Motif | None],
+    params: MotifParams,
+) -> tuple[list[Motif], list[Dropped]]:
+    """Merge similar motifs and drop fragments (see the module docstring).
+
+    Parameters
+    ----------
+    motifs : list of Motif
+        Assembled, enriched motifs, best first.
+    pos : Encoded
+        The positives (N_pos sequences).
+    neg : Encoded
+        The negatives (N_neg sequences).
+    background : np.ndarray, shape (4,)
+    pos_ids : list of str
+        Ids of the positives (the instances' ``seq_id``).
+    build : callable
+        Group -> Motif or None: windows, counts and trimming of a motif
+        (``motif.pipeline.build_motif`` with its data bound).
+    params : MotifParams
+        ``merge_pvalue``, ``overlap_fraction``, ``q_cutoff``, ``site_pvalue``
+        and the strands are used.
+
+    Returns
+    -------
+    kept : list of Motif
+        Best first by the input order of their representatives; a merged
+        motif has ``members`` (its representative first). Enrichment is
+        stale: re-test it.
+    dropped : list of Dropped
+
+    Raises
+    ------
+    InputError
+        Duplicate ids among ``pos_ids``.
+    """
+    if not motifs:
+        return [], []
+    p, offset, minus = _similarity([m.ppm for m in motifs])
+    pair_p = np.maximum(p, p.T)
+    clusters: dict[int, list[int]] = {}
+    for j in range(len(motifs)):
+        similar = [i for i in clusters if pair_p[i, j] < params.merge_pvalue]
+        if similar:
+            clusters[min(similar, key=lambda i: pair_p[i, j])].append(j)
+        else:
+            clusters[j] = [j]
+    index = {s: i for i, s in enumerate(pos_ids)}
+    if len(index) != len(pos_ids):
+        raise InputError("positive sequence ids must be unique to merge motifs: rename the duplicates")
+    merged = []
+    for rep, members in clusters.items():
+        a = motifs[rep]
+        if len(members) == 1:
+            merged.append(a)
+            continue
+        width = a.ppm.shape[1]
+        aligned = [(0, False, float("nan"))] + [
+            (int(offset[rep, j]), bool(minus[rep, j]), float(pair_p[rep, j])) for j in members[1:]
+        ]
+        parts = []
+        for j, (o, mi, _) in zip(members, aligned):
+            inst = motifs[j].instances
+            strand = np.where(inst["strand"].to_numpy() == "+", 1, -1)
+            start, strand = _realign(inst["start"].to_numpy(), strand, motifs[j].ppm.shape[1], o, mi, width)
+            seq = np.array([index[s] for s in inst["seq_id"]], dtype=np.int64)
+            parts.append(np.stack([seq, start, strand]))
+        seq, start, strand = np.unique(np.concatenate(parts, axis=1), axis=1)  # union: a site found twice counts once
+        combined = build(Group(a.key, seq, start, start + width, strand))
+        if combined is None:  # the union gave no informative column: keep the members apart
+            merged.extend(motifs[j] for j in members)
+            continue
+        combined.members = [Member(motifs[j], tp, o, "-" if mi else "+") for j, (o, mi, tp) in zip(members, aligned)]
+        merged.append(combined)
+    kept, dropped, kept_sites = [], [], []  # kept_sites: (positives, negatives) site starts of each kept motif
+    sets = (pos, neg)
+    for b in merged:
+        width = b.ppm.shape[1]
+        sites = [_sites(enc, b.ppm, background, params.site_pvalue, params.strands) for enc in sets]
+        n_pos, n_neg = (_n_sequences(enc, s) for enc, s in zip(sets, sites))
+        excess = max(n_pos - n_neg * len(pos) / len(neg), 1.0)
+        for a, a_sites in zip(kept, kept_sites):
+            a_width = a.ppm.shape[1]
+            left_pos, left_neg = (
+                _n_sequences(enc, s[~_on_sites(s, width, t, a_width)]) for enc, s, t in zip(sets, sites, a_sites)
+            )
+            share = (n_pos - left_pos) / excess
+            p_left = float(hypergeom_pvalues(np.array([left_pos]), np.array([left_pos + left_neg]), len(pos), len(neg))[0][0])
+            if share >= params.overlap_fraction and p_left >= params.q_cutoff:
+                dropped.append(Dropped(b, a, share, p_left))
+                break
+        else:
+            kept.append(b)
+            kept_sites.append(sites)
+    return kept, dropped
