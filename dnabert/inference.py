@@ -35,7 +35,10 @@ kept: all layers x heads x T x T is never materialised for the input set.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -124,6 +127,57 @@ def _self_attention_modules(model: torch.nn.Module) -> list[torch.nn.Module]:
     return [layer.attention.self for layer in model.bert.encoder.layer]
 
 
+_SDPA_TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SDPA_LOCK = threading.Lock()
+
+
+def sdpa_twin(model: torch.nn.Module) -> torch.nn.Module:
+    """The same model (shared weight tensors) with scaled-dot-product attention, for passes that need no weights.
+
+    Eager attention materialises every (B, H, T, T) weight matrix so that hooks can
+    read it; when no attention is requested this twin computes the same logits
+    without them. Built once per model (a copy of the module tree, not of the weights).
+    """
+    with _SDPA_LOCK:
+        twin = _SDPA_TWINS.get(model)
+        if twin is None:
+            shared = {id(t): t for t in itertools.chain(model.parameters(), model.buffers())}
+            twin = copy.deepcopy(model, shared)
+            twin.set_attn_implementation("sdpa")
+            _SDPA_TWINS[model] = twin
+        return twin
+
+
+def token_batches(lengths: list[int], batch_size: int, max_tokens: int | None) -> list[list[int]]:
+    """Cut items, sorted by length, into batches of at most ``batch_size`` items and ``max_tokens`` padded tokens.
+
+    Parameters
+    ----------
+    lengths : list of int
+        Tokens of each item (a batch pads every item to its longest one).
+    batch_size : int
+    max_tokens : int or None
+        Budget of rows x longest length per batch (None: no budget); an item
+        longer than the budget goes alone.
+
+    Returns
+    -------
+    list of list of int
+        Item indices, shortest first.
+    """
+    batches: list[list[int]] = []
+    for j in sorted(range(len(lengths)), key=lengths.__getitem__):
+        last = batches[-1] if batches else None
+        fits = last is not None and len(last) < batch_size
+        if fits and max_tokens is not None:
+            fits = (len(last) + 1) * lengths[j] <= max_tokens
+        if fits:
+            last.append(j)
+        else:
+            batches.append([j])
+    return batches
+
+
 @torch.inference_mode()
 def _forward(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, mode: str | None) -> tuple[np.ndarray, np.ndarray | None]:
     """One batch: logits (B, C) and [CLS]->token scores (B, T) for ``mode`` (None: no attention)."""
@@ -149,7 +203,8 @@ def _forward(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, mode: str | Non
     try:
         t_ids = torch.as_tensor(ids, device=lm.device)
         t_mask = torch.as_tensor(mask, device=lm.device)
-        logits = lm.model(input_ids=t_ids, attention_mask=t_mask).logits
+        model = lm.model if mode is not None else sdpa_twin(lm.model)
+        logits = model(input_ids=t_ids, attention_mask=t_mask).logits
     finally:
         for h in handles:
             h.remove()
@@ -165,6 +220,7 @@ def predict(
     batch_size: int = 32,
     attention: str | None = "last",
     progress: bool | Callable[[int, int], None] = False,
+    max_tokens: int | None = None,
 ) -> Prediction:
     """Class probabilities and per-nucleotide attention for sequences of any length.
 
@@ -181,6 +237,8 @@ def predict(
     progress : bool or callable
         True shows a tqdm bar on stderr; a callable is called as
         ``progress(done_windows, total_windows)`` after each batch.
+    max_tokens : int or None
+        Also cap each batch at this many padded tokens (see :func:`token_batches`).
 
     Returns
     -------
@@ -196,13 +254,13 @@ def predict(
             raise SequenceError(f"sequence {i + 1} has length {len(s)}, shorter than k={k}: it has no {k}-mer to score")
     # one segment per model window: (sequence index, first k-mer, number of k-mers)
     segments = [(i, int(st), min(w, len(s) - k + 1)) for i, s in enumerate(seqs) for st in window_starts(len(s) - k + 1, w)]
-    order = sorted(range(len(segments)), key=lambda j: segments[j][2])
+    batches = token_batches([n + 2 for _, _, n in segments], batch_size, max_tokens)
     n_classes = lm.model.config.num_labels
     seg_logits = np.zeros((len(segments), n_classes), dtype=np.float32)
     seg_scores: list[np.ndarray | None] = [None] * len(segments)
     bar = tqdm(total=len(segments), desc="windows", unit="win", disable=progress is not True)
-    for b in range(0, len(order), batch_size):
-        batch = order[b : b + batch_size]
+    done = 0
+    for batch in batches:
         texts = [seqs[segments[j][0]][segments[j][1] : segments[j][1] + segments[j][2] + k - 1] for j in batch]
         ids, mask = encode_batch(texts, k, w + 2)
         logits, cls = _forward(lm, ids, mask, attention)
@@ -212,8 +270,9 @@ def predict(
                 n = segments[j][2]
                 seg_scores[j] = kmer_to_nucleotide(cls[row, 1 : n + 1].astype(np.float64), k)
         bar.update(len(batch))
+        done += len(batch)
         if callable(progress):
-            progress(min(b + batch_size, len(order)), len(order))
+            progress(done, len(segments))
     bar.close()
     return _combine(seqs, segments, seg_logits, seg_scores if attention else None, k)
 
