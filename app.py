@@ -7,9 +7,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import streamlit as st
 
 from dnabert.errors import InputError
+from motif.warmup import warm_tomtom_in_background
 from viz.app_state import available_models, current_model, show_error
 
 st.set_page_config(page_title="DNABERT Explorer", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_tomtom():
+    """Once per server: compile (or load) TOMTOM in the background, so the first *Find motifs* need not."""
+    return warm_tomtom_in_background()
+
+
+_warm_tomtom()
 
 pages = [
     st.Page("pages/home.py", title="Data", default=True),

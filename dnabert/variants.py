@@ -54,7 +54,7 @@ from dnabert.sequences import reverse_complement
 BASES = "ACGT"  # column order of every (L, 4) matrix here
 LOG_ODDS_EPS = 1e-6
 CHUNK = 1024  # mutants per predict call
-TOKENS_PER_BATCH = 2048  # padded tokens per forward pass (rows x longest row)
+TOKENS_PER_BATCH = 1024  # padded tokens per forward pass (rows x longest row); more is slower per token on a CPU
 TABLE_COLUMNS = ["id", "position", "ref", "alt", "p_wt", "p_mut", "diff", "logOR"]
 MAP_ARRAYS = ("p_mut", "diff", "log_or", "attention_wt", "attention_change")  # per-position arrays of a MutationMap
 
