@@ -179,8 +179,10 @@ def token_batches(lengths: list[int], batch_size: int, max_tokens: int | None) -
 
 
 @torch.inference_mode()
-def _forward(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, mode: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """One batch: logits (B, C) and [CLS]->token scores (B, T) for ``mode`` (None: no attention)."""
+def _forward(
+    lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, modes: tuple[str, ...]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One batch: logits (B, C) and, per mode in ``modes``, [CLS]->token scores (B, T); no modes: no attention."""
     modules = _self_attention_modules(lm.model)
     captured: list[torch.Tensor] = []
     rollout: list[torch.Tensor] = []
@@ -197,21 +199,28 @@ def _forward(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, mode: str | Non
         a = a / a.sum(dim=-1, keepdim=True)
         rollout[:] = [a if not rollout else a @ rollout[0]]
 
-    hooked = {None: [], "last": modules[-1:], "mean": modules, "rollout": modules}[mode]
-    hook = accumulate_rollout if mode == "rollout" else keep_cls_row
-    handles = [m.register_forward_hook(hook) for m in hooked]
+    hooks = []
+    if "mean" in modes:
+        hooks += [(m, keep_cls_row) for m in modules]
+    elif "last" in modes:
+        hooks += [(modules[-1], keep_cls_row)]
+    if "rollout" in modes:
+        hooks += [(m, accumulate_rollout) for m in modules]
+    handles = [m.register_forward_hook(hook) for m, hook in hooks]
     try:
         t_ids = torch.as_tensor(ids, device=lm.device)
         t_mask = torch.as_tensor(mask, device=lm.device)
-        model = lm.model if mode is not None else sdpa_twin(lm.model)
+        model = lm.model if modes else sdpa_twin(lm.model)
         logits = model(input_ids=t_ids, attention_mask=t_mask).logits
     finally:
         for h in handles:
             h.remove()
-    if mode is None:
-        return logits.float().cpu().numpy(), None
-    cls = rollout[0][:, 0, :] if mode == "rollout" else torch.stack(captured).mean(dim=0)
-    return logits.float().cpu().numpy(), cls.float().cpu().numpy()
+    cls = {
+        "last": lambda: captured[-1],  # hooks run in layer order
+        "mean": lambda: torch.stack(captured).mean(dim=0),
+        "rollout": lambda: rollout[0][:, 0, :],
+    }
+    return logits.float().cpu().numpy(), {mode: cls[mode]().float().cpu().numpy() for mode in modes}
 
 
 def predict(
@@ -246,6 +255,31 @@ def predict(
     """
     if attention not in (None, *ATTENTION_MODES):
         raise ValueError(f"attention must be one of {ATTENTION_MODES} or None, got {attention!r}")
+    modes = () if attention is None else (attention,)
+    return predict_modes(lm, seqs, modes, batch_size, progress, max_tokens)[attention]
+
+
+def predict_modes(
+    lm: LoadedModel,
+    seqs: list[str],
+    modes: tuple[str, ...] = ATTENTION_MODES,
+    batch_size: int = 32,
+    progress: bool | Callable[[int, int], None] = False,
+    max_tokens: int | None = None,
+) -> dict[str | None, Prediction]:
+    """:func:`predict` for several attention modes from one forward pass per batch.
+
+    Parameters are those of :func:`predict`, with ``modes`` a tuple of
+    attention modes (empty: no attention).
+
+    Returns
+    -------
+    dict
+        Mode -> Prediction (same logits, that mode's scores); the key is None
+        when ``modes`` is empty.
+    """
+    if not set(modes) <= set(ATTENTION_MODES):
+        raise ValueError(f"attention modes must be among {ATTENTION_MODES}, got {modes!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     k, w = lm.k, lm.window
@@ -257,24 +291,26 @@ def predict(
     batches = token_batches([n + 2 for _, _, n in segments], batch_size, max_tokens)
     n_classes = lm.model.config.num_labels
     seg_logits = np.zeros((len(segments), n_classes), dtype=np.float32)
-    seg_scores: list[np.ndarray | None] = [None] * len(segments)
+    seg_scores: dict[str, list[np.ndarray | None]] = {mode: [None] * len(segments) for mode in modes}
     bar = tqdm(total=len(segments), desc="windows", unit="win", disable=progress is not True)
     done = 0
     for batch in batches:
         texts = [seqs[segments[j][0]][segments[j][1] : segments[j][1] + segments[j][2] + k - 1] for j in batch]
         ids, mask = encode_batch(texts, k, w + 2)
-        logits, cls = _forward(lm, ids, mask, attention)
+        logits, cls = _forward(lm, ids, mask, tuple(modes))
         seg_logits[batch] = logits
-        if cls is not None:
+        for mode, rows in cls.items():
             for row, j in enumerate(batch):
                 n = segments[j][2]
-                seg_scores[j] = kmer_to_nucleotide(cls[row, 1 : n + 1].astype(np.float64), k)
+                seg_scores[mode][j] = kmer_to_nucleotide(rows[row, 1 : n + 1].astype(np.float64), k)
         bar.update(len(batch))
         done += len(batch)
         if callable(progress):
             progress(done, len(segments))
     bar.close()
-    return _combine(seqs, segments, seg_logits, seg_scores if attention else None, k)
+    if not modes:
+        return {None: _combine(seqs, segments, seg_logits, None, k)}
+    return {mode: _combine(seqs, segments, seg_logits, seg_scores[mode], k) for mode in modes}
 
 
 def _combine(seqs, segments, seg_logits, seg_scores, k) -> Prediction:

@@ -19,6 +19,7 @@ from motif.meme import FORMATS
 from motif.output import check_out_dir, write_results
 from motif.pipeline import MODES, MotifParams, find_motifs
 from motif.regions import RULES
+from motif.report import LOGO_FORMATS
 from motif.scores import load_scores
 
 DEFAULTS = MotifParams()
@@ -107,6 +108,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=["meme"],
         help="motif files to write besides motifs.meme: jaspar, transfac",
     )
+    g.add_argument(
+        "--logos", choices=LOGO_FORMATS, default="png", help="logo files and report logos: png (default), svg, or none (fastest)"
+    )
     p.set_defaults(func=run)
 
 
@@ -141,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     result = find_motifs(positives.seqs, scores, negatives, params, database, positives.ids)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    write_results(result, args.out, tuple(args.format))
+    write_results(result, args.out, tuple(args.format), args.logos)
     print(
         f"wrote {len(result.motifs)} motifs from {result.n_pos} positives and {result.n_neg} negatives to {args.out}",
         file=sys.stderr,

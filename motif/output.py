@@ -12,8 +12,9 @@ Files (coordinates 0-based, half-open):
 * ``candidates.tsv``: every candidate: sequence, n_pos, n_neg, p, log10_p, q, kept.
 * ``jaspar_matches.tsv``: motif, rank, target_id, target_name, p, E, q, offset,
   overlap, orientation.
-* ``logos/<motif>.png`` and ``logos/<motif>_rc.png`` (the reverse complement), and
-  ``report.html`` (self-contained).
+* ``logos/<motif>.png`` and ``logos/<motif>_rc.png`` (the reverse complement; ``.svg``
+  with ``logos="svg"``, none with ``logos="none"``), and ``report.html`` (self-contained,
+  logos inlined in the same format).
 
 The folder is written under a temporary name and renamed when complete. An
 existing folder is replaced only when it holds nothing but these files (a
@@ -30,7 +31,7 @@ from dnabert.errors import InputError
 from dnabert.outputs import atomic_path
 from motif.meme import SUFFIX, format_counts, format_meme
 from motif.pipeline import INSTANCE_COLUMNS, MotifResult
-from motif.report import logo_png, render_report
+from motif.report import logo_image, render_report
 from viz.logos import motif_logo
 
 MOTIF_COLUMNS = [
@@ -86,7 +87,7 @@ def check_out_dir(path: str | Path) -> Path:
     return out
 
 
-def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, ...] = ("meme",)) -> Path:
+def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, ...] = ("meme",), logos: str = "png") -> Path:
     """Write every output file of ``result`` into ``out_dir`` (see the module docstring).
 
     Parameters
@@ -96,6 +97,8 @@ def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, 
         Created or replaced (only if it holds a previous run).
     formats : tuple of str
         Motif file formats among ``meme``, ``jaspar``, ``transfac``; MEME is always written.
+    logos : {"png", "svg", "none"}
+        Format of the logo files and of the report's logos; "none" draws no logo.
 
     Returns
     -------
@@ -107,7 +110,6 @@ def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, 
     names = [m.id for m in motifs]
     with atomic_path(out) as tmp:
         tmp.mkdir()
-        (tmp / "logos").mkdir()
         consensus = [m.consensus for m in motifs]
         meme = format_meme(
             names,
@@ -125,9 +127,13 @@ def write_results(result: MotifResult, out_dir: str | Path, formats: tuple[str, 
         instances.to_csv(tmp / "instances.tsv", sep="\t", index=False)
         result.candidates.to_csv(tmp / "candidates.tsv", sep="\t", index=False)
         result.matches.to_csv(tmp / "jaspar_matches.tsv", sep="\t", index=False)
-        logos = {m.id: logo_png(motif_logo(m.ppm.T, m.id)) for m in motifs}
-        for m in motifs:
-            (tmp / "logos" / f"{m.id}.png").write_bytes(logos[m.id])
-            (tmp / "logos" / f"{m.id}_rc.png").write_bytes(logo_png(motif_logo(m.ppm.T, m.id, reverse_complement=True)))
-        (tmp / "report.html").write_text(render_report(result, logos), encoding="utf-8")
+        images = None
+        if logos != "none":
+            (tmp / "logos").mkdir()
+            images = {m.id: logo_image(motif_logo(m.ppm.T, m.id), logos) for m in motifs}
+            for m in motifs:
+                (tmp / "logos" / f"{m.id}.{logos}").write_bytes(images[m.id])
+                rc = motif_logo(m.ppm.T, m.id, reverse_complement=True)
+                (tmp / "logos" / f"{m.id}_rc.{logos}").write_bytes(logo_image(rc, logos))
+        (tmp / "report.html").write_text(render_report(result, images, logos), encoding="utf-8")
     return out

@@ -1,4 +1,4 @@
-"""Self-contained HTML report of a motif run: images inlined as base64 PNG, no scripts, no external fonts."""
+"""Self-contained HTML report of a motif run: logos inlined as base64 PNG or SVG (or left out), no scripts, no external fonts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from motif.pipeline import MotifResult
 from viz.logos import aligned_logos, figure_bytes
 
 REPORT_MATCHES = 3  # database matches shown per motif
+LOGO_FORMATS = ("none", "png", "svg")  # how logos are written: not at all, PNG or SVG files
+_MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
 _STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
@@ -21,11 +23,11 @@ img { display: block; }
 """
 
 
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+def _img(image: bytes, alt: str, fmt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:{_MIME[fmt]};base64,{base64.b64encode(image).decode("ascii")}">'
 
 
-def _matches_cell(result: MotifResult, motif_index: int) -> str:
+def _matches_cell(result: MotifResult, motif_index: int, fmt: str) -> str:
     motif = result.motifs[motif_index]
     rows = result.matches[result.matches["motif"] == motif.id].head(REPORT_MATCHES)
     if rows.empty:
@@ -33,25 +35,28 @@ def _matches_cell(result: MotifResult, motif_index: int) -> str:
     parts = []
     for r in rows.itertuples(index=False):
         label = f"{r.target_id} {r.target_name}"
-        aligned = aligned_logos(motif.ppm.T, result.target_ppms[r.target_id].T, int(r.offset), r.orientation, motif.id, label)
         parts.append(
             f"<div><b>{html.escape(label)}</b> p = {r.p:.2g}, E = {r.E:.2g}, q = {r.q:.2g}, "
             f"offset {int(r.offset)}, overlap {int(r.overlap)}, strand {html.escape(r.orientation)}</div>"
-            + _img(logo_png(aligned), f"{motif.id} aligned to {label}")
         )
+        if fmt != "none":
+            aligned = aligned_logos(motif.ppm.T, result.target_ppms[r.target_id].T, int(r.offset), r.orientation, motif.id, label)
+            parts.append(_img(logo_image(aligned, fmt), f"{motif.id} aligned to {label}", fmt))
     return "".join(parts)
 
 
-def logo_png(fig) -> bytes:
-    """PNG bytes of a logo figure (:mod:`viz.logos`), at a resolution fit for reports."""
-    return figure_bytes(fig, ("png",), dpi=100)["png"]
+def logo_image(fig, fmt: str = "png") -> bytes:
+    """PNG (at a resolution fit for reports) or SVG bytes of a logo figure (:mod:`viz.logos`)."""
+    return figure_bytes(fig, (fmt,), dpi=100)[fmt]
 
 
-def render_report(result: MotifResult, motif_logos: dict[str, bytes]) -> str:
+def render_report(result: MotifResult, motif_logos: dict[str, bytes] | None, fmt: str = "png") -> str:
     """The report as one HTML string: parameters, notes, and one row per motif with its
     logo, counts, enrichment and top database matches (their logos aligned under the motif's).
 
-    ``motif_logos`` maps motif id to its logo PNG (:func:`viz.logos.motif_logo` via :func:`logo_png`).
+    ``motif_logos`` maps motif id to its logo in format ``fmt`` ("png" or "svg";
+    :func:`viz.logos.motif_logo` via :func:`logo_image`); with ``fmt="none"`` the
+    report has no logos and ``motif_logos`` is not read.
     """
     esc = html.escape
     params = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in result.parameters().items())
@@ -63,15 +68,16 @@ def render_report(result: MotifResult, motif_logos: dict[str, bytes]) -> str:
     )
     rows = []
     for i, m in enumerate(result.motifs):
+        logo = f"<td>{_img(motif_logos[m.id], m.id, fmt)}</td>" if fmt != "none" else ""
         rows.append(
-            f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}</td>"
-            f"<td>{_img(motif_logos[m.id], m.id)}</td>"
+            f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}</td>{logo}"
             f"<td>length {m.ppm.shape[1]}<br>instances {len(m.instances)}<br>dropped at ends {m.n_edge}<br>"
             f"positives with a site {m.n_pos}<br>negatives with a site {m.n_neg}<br>p = {m.p:.2g}<br>q = {m.q:.2g}</td>"
-            f"<td>{_matches_cell(result, i)}</td></tr>"
+            f"<td>{_matches_cell(result, i, fmt)}</td></tr>"
         )
+    logo_header = "<th>logo (information, bits)</th>" if fmt != "none" else ""
     table = (
-        "<table><tr><th>motif</th><th>logo (information, bits)</th><th>counts and enrichment</th>"
+        f"<table><tr><th>motif</th>{logo_header}<th>counts and enrichment</th>"
         f"<th>top {REPORT_MATCHES} matches ({esc(result.database or 'none')})</th></tr>{''.join(rows)}</table>"
         if rows
         else "<p><b>No motif found.</b></p>"
