@@ -6,9 +6,10 @@ import base64
 import html
 
 from motif.pipeline import MotifResult
-from viz.logos import aligned_logos, figure_bytes
+from viz.logos import aligned_logo_images, figure_bytes
 
 REPORT_MATCHES = 3  # database matches shown per motif
+LOGO_DPI = 100  # resolution of PNG logos in files and reports
 LOGO_FORMATS = ("none", "png", "svg")  # how logos are written: not at all, PNG or SVG files
 _MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -32,22 +33,25 @@ def _matches_cell(result: MotifResult, motif_index: int, fmt: str) -> str:
     rows = result.matches[result.matches["motif"] == motif.id].head(REPORT_MATCHES)
     if rows.empty:
         return "no database" if not result.database else "no match"
-    parts = []
-    for r in rows.itertuples(index=False):
-        label = f"{r.target_id} {r.target_name}"
-        parts.append(
-            f"<div><b>{html.escape(label)}</b> p = {r.p:.2g}, E = {r.E:.2g}, q = {r.q:.2g}, "
-            f"offset {int(r.offset)}, overlap {int(r.overlap)}, strand {html.escape(r.orientation)}</div>"
-        )
-        if fmt != "none":
-            aligned = aligned_logos(motif.ppm.T, result.target_ppms[r.target_id].T, int(r.offset), r.orientation, motif.id, label)
-            parts.append(_img(logo_image(aligned, fmt), f"{motif.id} aligned to {label}", fmt))
-    return "".join(parts)
+    rows = list(rows.itertuples(index=False))
+    labels = [f"{r.target_id} {r.target_name}" for r in rows]
+    images = [""] * len(rows)
+    if fmt != "none":
+        aligned = [(result.target_ppms[r.target_id].T, int(r.offset), r.orientation, label) for r, label in zip(rows, labels)]
+        images = [
+            _img(image, f"{motif.id} aligned to {label}", fmt)
+            for image, label in zip(aligned_logo_images(motif.ppm.T, aligned, motif.id, fmt, dpi=LOGO_DPI), labels)
+        ]
+    return "".join(
+        f"<div><b>{html.escape(label)}</b> p = {r.p:.2g}, E = {r.E:.2g}, q = {r.q:.2g}, "
+        f"offset {int(r.offset)}, overlap {int(r.overlap)}, strand {html.escape(r.orientation)}</div>{image}"
+        for r, label, image in zip(rows, labels, images)
+    )
 
 
 def logo_image(fig, fmt: str = "png") -> bytes:
     """PNG (at a resolution fit for reports) or SVG bytes of a logo figure (:mod:`viz.logos`)."""
-    return figure_bytes(fig, (fmt,), dpi=100)[fmt]
+    return figure_bytes(fig, (fmt,), dpi=LOGO_DPI)[fmt]
 
 
 def render_report(result: MotifResult, motif_logos: dict[str, bytes] | None, fmt: str = "png") -> str:

@@ -11,10 +11,10 @@ from PIL import Image
 from motif.jaspar import load_jaspar
 from motif.output import write_results
 from motif.pipeline import MotifParams, find_motifs
-from viz.logos import COLORS, MARGINS
+from motif.report import LOGO_DPI as DPI
+from viz.logos import COLORS, MARGINS, aligned_logo_images, aligned_logos, figure_bytes
 
 pytestmark = pytest.mark.usefixtures("tomtom_warm")
-DPI = 100  # motif.report.logo_image
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +84,15 @@ def test_no_logos(result, tmp_path):
     report = (out / "report.html").read_text()
     assert "<img" not in report and all(m.id in report for m in result.motifs)
     assert (out / "motifs.meme").read_text().count("MOTIF") == len(result.motifs)
+
+
+def test_aligned_images_drawn_on_one_figure_equal_separate_figures(result):
+    m = result.motifs[0]
+    rows = result.matches[result.matches["motif"] == m.id].head(3)
+    matches = [(result.target_ppms[r.target_id].T, int(r.offset), r.orientation, r.target_id) for r in rows.itertuples()]
+    assert len(matches) >= 2
+    together = aligned_logo_images(m.ppm.T, matches, m.id, "png", dpi=DPI)
+    for image, (target, offset, strand, name) in zip(together, matches):
+        alone = figure_bytes(aligned_logos(m.ppm.T, target, offset, strand, m.id, name), ("png",), dpi=DPI)["png"]
+        a, b = (np.asarray(Image.open(io.BytesIO(x)).convert("RGB"), dtype=int) for x in (image, alone))
+        assert a.shape == b.shape and np.abs(a - b).max() <= 8

@@ -37,9 +37,9 @@ COLORS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff9f1c", "T": "#d62728"}
 MARGINS = {"left": 0.6, "right": 0.15, "bottom": 0.45, "top": 0.3, "between": 0.55}  # inches around / between axes
 
 
-def _logo_figure(width: float, height: float, rows: int = 1) -> tuple[Figure, list[Axes]]:
-    """A width x height inch figure with ``rows`` axes stacked in fixed margins (:data:`MARGINS`)."""
-    fig = Figure(figsize=(width, height))
+def _fit_margins(fig: Figure, rows: int) -> None:
+    """Place ``rows`` stacked axes in fixed margins (:data:`MARGINS`) of the figure's current size."""
+    width, height = fig.get_size_inches()
     axis_height = (height - MARGINS["bottom"] - MARGINS["top"] - (rows - 1) * MARGINS["between"]) / rows
     fig.subplots_adjust(
         left=MARGINS["left"] / width,
@@ -48,9 +48,13 @@ def _logo_figure(width: float, height: float, rows: int = 1) -> tuple[Figure, li
         top=1 - MARGINS["top"] / height,
         hspace=MARGINS["between"] / axis_height,
     )
-    axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
-    return fig, list(axes)
 
+
+def _logo_figure(width: float, height: float, rows: int = 1) -> tuple[Figure, list[Axes]]:
+    """A width x height inch figure with ``rows`` axes sharing x, stacked in fixed margins."""
+    fig = Figure(figsize=(width, height))
+    _fit_margins(fig, rows)
+    return fig, list(fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0])
 
 def check_ppm(ppm: np.ndarray | pd.DataFrame, name: str = "PPM") -> np.ndarray:
     """Validate a (W, 4) ACGT matrix and normalise its rows to sum 1.
@@ -151,20 +155,65 @@ def aligned_logos(
         Two axes sharing x: the query at x = 0..Wq-1 and the (oriented)
         target at x = -offset .. -offset + Wt - 1.
     """
-    q, t = check_ppm(query, query_name), check_ppm(target, target_name)
+    q = check_ppm(query, query_name)
+    fig, (ax_q, _) = _logo_figure(3.0, 3.8, rows=2)
+    _draw(ax_q, q, 0, query_name)
+    _draw_match(fig, len(q), target, offset, strand, target_name)
+    return fig
+
+
+def _draw_match(fig: Figure, query_width: int, target, offset: int, strand: str | int, target_name: str) -> None:
+    """Draw the oriented target in the lower axes of an :func:`aligned_logos` figure, replacing what it held,
+    and resize the figure to the aligned span."""
+    t = check_ppm(target, target_name)
     if strand not in ("+", "-", 0, 1):
         raise InputError(f"strand must be '+' / '-' (or memelite's 0 / 1), got {strand!r}")
     minus = strand in ("-", 1)
     if minus:
         t = reverse_complement_ppm(t)
     offset = int(offset)
-    lo, hi = min(0, -offset), max(len(q), len(t) - offset)
-    fig, (ax_q, ax_t) = _logo_figure(max(3.0, 0.45 * (hi - lo) + 1), 3.8, rows=2)
-    _draw(ax_q, q, 0, query_name)
+    lo, hi = min(0, -offset), max(query_width, len(t) - offset)
+    ax_t = fig.axes[1]
+    ax_t.cla()
     _draw(ax_t, t, -offset, f"{target_name} ({'reverse complement' if minus else 'forward'}, offset {offset})")
     ax_t.set_xlim(lo - 0.5, hi - 0.5)
     ax_t.set_xlabel("position in the motif")
-    return fig
+    fig.set_size_inches(max(3.0, 0.45 * (hi - lo) + 1), 3.8)
+    _fit_margins(fig, 2)
+
+
+def aligned_logo_images(
+    query: np.ndarray | pd.DataFrame,
+    matches: list[tuple[np.ndarray, int, str | int, str]],
+    query_name: str = "motif",
+    fmt: str = "png",
+    dpi: int = 150,
+) -> list[bytes]:
+    """Rendered :func:`aligned_logos` of one query against several matches, drawing the query once.
+
+    Parameters
+    ----------
+    query : array-like, shape (Wq, 4)
+    matches : list of (target, offset, strand, target_name)
+        As the arguments of :func:`aligned_logos`.
+    query_name : str
+    fmt : {"png", "svg"}
+    dpi : int
+
+    Returns
+    -------
+    list of bytes
+        One image per match, in order (one figure, its lower axes redrawn per match).
+    """
+    if not matches:
+        return []
+    (target, offset, strand, name), *rest = matches
+    fig = aligned_logos(query, target, offset, strand, query_name, name)
+    images = [figure_bytes(fig, (fmt,), dpi)[fmt]]
+    for target, offset, strand, name in rest:
+        _draw_match(fig, len(check_ppm(query)), target, offset, strand, name)
+        images.append(figure_bytes(fig, (fmt,), dpi)[fmt])
+    return images
 
 
 def figure_bytes(fig: Figure, formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> dict[str, bytes]:
