@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -73,8 +74,8 @@ def main() -> None:
         runs = {}
         for r in range(args.rounds):
             for attention in (False, True):
-                batched = lambda: score_edits(lm, [seq], batched_edits, attention=attention, batch_size=args.batch_size)  # noqa: E731
-                single = lambda: one_at_a_time(lm, seq, single_edits, "last" if attention else None)  # noqa: E731
+                batched = partial(score_edits, lm, [seq], batched_edits, attention=attention, batch_size=args.batch_size)
+                single = partial(one_at_a_time, lm, seq, single_edits, "last" if attention else None)
                 pair = [("batched", len(batched_edits), batched), ("single", len(single_edits), single)]
                 for name, n, fn in pair if r % 2 == 0 else pair[::-1]:  # alternate which goes first
                     runs.setdefault((attention, name), []).append(rate(n, fn))

@@ -264,7 +264,9 @@ def score_edits(
         part = edits[lo : lo + chunk]
         new = sorted({e.seq for e in part} - p_seq.keys())
         mutants = [apply_edit(seqs[e.seq], e)[:width] for e in part]
-        p, tracks_new = _class_probs(lm, [seqs[i][:width] for i in new], class_index, attention, both_strands, batch_size, windows_wt)
+        p, tracks_new = _class_probs(
+            lm, [seqs[i][:width] for i in new], class_index, attention, both_strands, batch_size, windows_wt
+        )
         p_seq.update(zip(new, p))
         p_mut[lo : lo + len(part)], tracks = _class_probs(
             lm, mutants, class_index, attention, both_strands, batch_size, dict(windows_wt)

@@ -46,7 +46,7 @@ def stack_heights_from_png(png: bytes, width: int) -> np.ndarray:
     is_base = (np.linalg.norm(img[:, :, None, :] - colours[None, None], axis=-1) < 40).any(axis=-1)  # (h, w)
     heights = []
     for x in range(width):
-        column = int(round(left + (x + 0.5) / width * (right - left)))
+        column = round(left + (x + 0.5) / width * (right - left))
         rows = np.flatnonzero(is_base[:, column - 2 : column + 3].any(axis=1))
         heights.append(0.0 if not len(rows) else (bottom - rows.min()) / (bottom - top) * 2)
     return np.array(heights)

@@ -9,7 +9,7 @@ from dnabert.checkpoint import load_model
 from dnabert.inference import predict, sdpa_twin, token_batches, window_starts
 from dnabert.kmer import encode_batch
 from dnabert.sequences import reverse_complement
-from dnabert.variants import _window_probs, apply_edit, mutation_map, saturation_edits, score_edits, Edit
+from dnabert.variants import Edit, _window_probs, apply_edit, mutation_map, saturation_edits, score_edits
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,7 @@ def _logo_figure(width: float, height: float, rows: int = 1) -> tuple[Figure, li
     _fit_margins(fig, rows)
     return fig, list(fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0])
 
+
 def check_ppm(ppm: np.ndarray | pd.DataFrame, name: str = "PPM") -> np.ndarray:
     """Validate a (W, 4) ACGT matrix and normalise its rows to sum 1.
 
