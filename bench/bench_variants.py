@@ -1,11 +1,16 @@
 """Saturation mutagenesis throughput: mutants scored per second, batched vs one mutant at a time.
 
-    OMP_WAIT_POLICY=PASSIVE python bench/bench_variants.py [--model demo] [--threads 2] [--batch-sizes 4,32]
+    OMP_WAIT_POLICY=PASSIVE python -m bench.bench_variants [--model demo] [--threads 2] [--rounds 5]
 
-For random 100-bp and 500-bp sequences: all 3L mutants through
-:func:`dnabert.variants.mutation_map` (batched, without and with the
-attention change, at each batch size), and the baseline of one :func:`dnabert.inference.predict`
-call per mutant (timed on the first ``--baseline`` mutants), in this process.
+For random 100-, 500- and 2000-bp sequences, single-base mutants spread along the
+sequence are scored by :func:`dnabert.variants.score_edits` (batched: token-budget
+batches, SDPA without attention, unchanged windows of long sequences reused), and
+by the baseline of one :func:`dnabert.inference.predict` call per mutant; both
+without and with the attention change. The four runs are interleaved over
+``--rounds`` rounds in this process; the table shows the median rate of each
+(per CPU second of this process, so that other load on a shared machine counts
+less) and the ratio of the medians, with the lowest and highest per-round ratio
+and the ratio of the wall-clock medians.
 """
 
 from __future__ import annotations
@@ -23,47 +28,64 @@ import torch
 
 from dnabert.checkpoint import load_model
 from dnabert.inference import predict
-from dnabert.variants import apply_edit, mutation_map, saturation_edits
+from dnabert.variants import apply_edit, saturation_edits, score_edits
 
 
-def rate(n: int, fn) -> float:
-    t0 = time.perf_counter()
+def rate(n: int, fn) -> tuple[float, float]:
+    """Items per CPU second of this process and per wall-clock second."""
+    cpu, wall = time.process_time(), time.perf_counter()
     fn()
-    return n / (time.perf_counter() - t0)
+    return n / (time.process_time() - cpu), n / (time.perf_counter() - wall)
 
 
-def one_at_a_time(lm, seq: str, edits: list) -> None:
+def one_at_a_time(lm, seq: str, edits: list, attention: str | None) -> None:
     """The baseline: one predict call per mutant."""
     for e in edits:
-        predict(lm, [apply_edit(seq, e)], attention=None)
+        predict(lm, [apply_edit(seq, e)], attention=attention)
+
+
+def spread(edits: list, n: int) -> list:
+    """n edits evenly spread along the sequence (all when there are fewer)."""
+    return [edits[i] for i in np.unique(np.linspace(0, len(edits) - 1, min(n, len(edits))).astype(int))]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="demo")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch-sizes", default="4,32", help="comma-separated batch sizes to time (default 4,32)")
-    parser.add_argument("--baseline", type=int, default=60, help="mutants scored one at a time for the baseline")
+    parser.add_argument("--lengths", default="100,500,2000", help="comma-separated sequence lengths (bp)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per length (medians are reported)")
+    parser.add_argument("--batched", type=int, default=300, help="mutants scored batched per round")
+    parser.add_argument("--baseline", type=int, default=40, help="mutants scored one at a time per round")
+    parser.add_argument("--batch-size", type=int, default=32, help="most windows per forward pass")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     lm = load_model(args.model)
     rng = np.random.default_rng(0)
-    print(f"model {lm.path} (k={lm.k}), torch threads {args.threads}")
-    print(
-        f"{'length':>6} {'mutants':>7} {'batch':>5} {'batched/s':>10} {'+attention/s':>13} {'one-by-one/s':>13} {'speed-up':>9}"
-    )
-    for length in (100, 500):
+    print(f"model {lm.path} (k={lm.k}, window {lm.window} k-mers), torch threads {args.threads}, {args.rounds} rounds")
+    print("mutants per CPU s, median over rounds; speed-up = batched / one at a time (lowest..highest per round; wall clock)")
+    print(f"{'length':>6} {'attention':>9} {'batched/s':>10} {'one-by-one/s':>13} {'speed-up':>9} {'range':>14} {'wall':>6}")
+    for length in map(int, args.lengths.split(",")):
         seq = "".join(rng.choice(list("ACGT"), size=length))
         edits = saturation_edits(seq)
-        mutation_map(lm, seq[:50])  # warm-up
-        few = edits[: args.baseline]
-        single = rate(len(few), partial(one_at_a_time, lm, seq, few))
-        for bs in map(int, args.batch_sizes.split(",")):
-            batched = rate(len(edits), partial(mutation_map, lm, seq, batch_size=bs))
-            with_attention = rate(len(edits), partial(mutation_map, lm, seq, attention=True, batch_size=bs))
+        batched_edits, single_edits = spread(edits, args.batched), spread(edits, args.baseline)
+        score_edits(lm, [seq], edits[:30], attention=True)  # warm-up (and the SDPA twin)
+        one_at_a_time(lm, seq, edits[:5], None)
+        runs = {}
+        for r in range(args.rounds):
+            for attention in (False, True):
+                batched = partial(score_edits, lm, [seq], batched_edits, attention=attention, batch_size=args.batch_size)
+                single = partial(one_at_a_time, lm, seq, single_edits, "last" if attention else None)
+                pair = [("batched", len(batched_edits), batched), ("single", len(single_edits), single)]
+                for name, n, fn in pair if r % 2 == 0 else pair[::-1]:  # alternate which goes first
+                    runs.setdefault((attention, name), []).append(rate(n, fn))
+        for attention in (False, True):
+            b, s = np.array(runs[attention, "batched"]), np.array(runs[attention, "single"])  # (rounds, [cpu, wall])
+            ratios = b[:, 0] / s[:, 0]
+            wall = np.median(b[:, 1]) / np.median(s[:, 1])
             print(
-                f"{length:>6} {len(edits):>7} {bs:>5} {batched:>10.0f} {with_attention:>13.0f} {single:>13.0f}"
-                f" {batched / single:>8.1f}x",
+                f"{length:>6} {'yes' if attention else 'no':>9} {np.median(b[:, 0]):>10.0f} {np.median(s[:, 0]):>13.0f}"
+                f" {np.median(b[:, 0]) / np.median(s[:, 0]):>8.1f}x {ratios.min():>6.1f}..{ratios.max():.1f}x {wall:>5.1f}x",
                 flush=True,
             )
 

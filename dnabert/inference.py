@@ -39,7 +39,10 @@ kept: all layers x heads x T x T is never materialised for the input set.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -122,9 +125,65 @@ def l2_normalize(track: np.ndarray) -> np.ndarray:
 
 
 
+_SDPA_TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SDPA_LOCK = threading.Lock()
+
+
+def sdpa_twin(model: torch.nn.Module) -> torch.nn.Module:
+    """The same model (shared weight tensors) with scaled-dot-product attention, for passes that need no weights.
+
+    Eager attention materialises every (B, H, T, T) weight matrix so that hooks can
+    read it; when no attention is requested this twin computes the same logits
+    without them. Built once per model (a copy of the module tree, not of the weights).
+    Models without a choice of attention kernel (our native families) are returned as they are.
+    """
+    if not hasattr(model, "set_attn_implementation"):
+        return model
+    with _SDPA_LOCK:
+        twin = _SDPA_TWINS.get(model)
+        if twin is None:
+            shared = {id(t): t for t in itertools.chain(model.parameters(), model.buffers())}
+            twin = copy.deepcopy(model, shared)
+            twin.set_attn_implementation("sdpa")
+            _SDPA_TWINS[model] = twin
+        return twin
+
+
+def token_batches(lengths: list[int], batch_size: int, max_tokens: int | None) -> list[list[int]]:
+    """Cut items, sorted by length, into batches of at most ``batch_size`` items and ``max_tokens`` padded tokens.
+
+    Parameters
+    ----------
+    lengths : list of int
+        Tokens of each item (a batch pads every item to its longest one).
+    batch_size : int
+    max_tokens : int or None
+        Budget of rows x longest length per batch (None: no budget); an item
+        longer than the budget goes alone.
+
+    Returns
+    -------
+    list of list of int
+        Item indices, shortest first.
+    """
+    batches: list[list[int]] = []
+    for j in sorted(range(len(lengths)), key=lengths.__getitem__):
+        last = batches[-1] if batches else None
+        fits = last is not None and len(last) < batch_size
+        if fits and max_tokens is not None:
+            fits = (len(last) + 1) * lengths[j] <= max_tokens
+        if fits:
+            last.append(j)
+        else:
+            batches.append([j])
+    return batches
+
+
 @torch.inference_mode()
-def _forward(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, mode: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """One batch: logits (B, C) and [CLS]->token scores (B, T) for ``mode`` (None: no attention)."""
+def _forward(
+    lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, modes: tuple[str, ...]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One batch: logits (B, C) and, per mode in ``modes``, [CLS]->token scores (B, T); no modes: no attention."""
     modules = self_attention_modules(lm.model)
     captured: list[torch.Tensor] = []
     rollout: list[torch.Tensor] = []
@@ -141,20 +200,28 @@ def _forward(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, mode: str | Non
         a = a / a.sum(dim=-1, keepdim=True)
         rollout[:] = [a if not rollout else a @ rollout[0]]
 
-    hooked = {None: [], "last": modules[-1:], "mean": modules, "rollout": modules}[mode]
-    hook = accumulate_rollout if mode == "rollout" else keep_cls_row
-    handles = [m.register_forward_hook(hook) for m in hooked]
+    hooks = []
+    if "mean" in modes:
+        hooks += [(m, keep_cls_row) for m in modules]
+    elif "last" in modes:
+        hooks += [(modules[-1], keep_cls_row)]
+    if "rollout" in modes:
+        hooks += [(m, accumulate_rollout) for m in modules]
+    handles = [m.register_forward_hook(hook) for m, hook in hooks]
     try:
         t_ids = torch.as_tensor(ids, device=lm.device)
         t_mask = torch.as_tensor(mask, device=lm.device)
-        logits = lm.model(input_ids=t_ids, attention_mask=t_mask).logits
+        model = lm.model if modes else sdpa_twin(lm.model)
+        logits = model(input_ids=t_ids, attention_mask=t_mask).logits
     finally:
         for h in handles:
             h.remove()
-    if mode is None:
-        return logits.float().cpu().numpy(), None
-    cls = rollout[0][:, 0, :] if mode == "rollout" else torch.stack(captured).mean(dim=0)
-    return logits.float().cpu().numpy(), cls.float().cpu().numpy()
+    cls = {
+        "last": lambda: captured[-1],  # hooks run in layer order
+        "mean": lambda: torch.stack(captured).mean(dim=0),
+        "rollout": lambda: rollout[0][:, 0, :],
+    }
+    return logits.float().cpu().numpy(), {mode: cls[mode]().float().cpu().numpy() for mode in modes}
 
 
 def predict(
@@ -163,6 +230,7 @@ def predict(
     batch_size: int = 32,
     attention: str | None = "last",
     progress: bool | Callable[[int, int], None] = False,
+    max_tokens: int | None = None,
 ) -> Prediction:
     """Class probabilities and per-nucleotide attention for sequences of any length.
 
@@ -181,6 +249,8 @@ def predict(
     progress : bool or callable
         True shows a tqdm bar on stderr; a callable is called as
         ``progress(done_windows, total_windows)`` after each batch.
+    max_tokens : int or None
+        Also cap each batch at this many padded tokens (see :func:`token_batches`).
 
     Returns
     -------
@@ -188,6 +258,31 @@ def predict(
     """
     if attention not in (None, *ATTENTION_MODES):
         raise ValueError(f"attention must be one of {ATTENTION_MODES} or None, got {attention!r}")
+    modes = () if attention is None else (attention,)
+    return predict_modes(lm, seqs, modes, batch_size, progress, max_tokens)[attention]
+
+
+def predict_modes(
+    lm: LoadedModel,
+    seqs: list[str],
+    modes: tuple[str, ...] = ATTENTION_MODES,
+    batch_size: int = 32,
+    progress: bool | Callable[[int, int], None] = False,
+    max_tokens: int | None = None,
+) -> dict[str | None, Prediction]:
+    """:func:`predict` for several attention modes from one forward pass per batch.
+
+    Parameters are those of :func:`predict`, with ``modes`` a tuple of
+    attention modes (empty: no attention).
+
+    Returns
+    -------
+    dict
+        Mode -> Prediction (same logits, that mode's scores); the key is None
+        when ``modes`` is empty.
+    """
+    if not set(modes) <= set(ATTENTION_MODES):
+        raise ValueError(f"attention modes must be among {ATTENTION_MODES}, got {modes!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     tok, w = lm.tokenizer, lm.window
@@ -198,27 +293,33 @@ def predict(
     segments = [(i, int(st), min(w, len(ids))) for i, (ids, _) in enumerate(tokenized) for st in window_starts(len(ids), w)]
     # bases [start, end) each window covers
     bounds = [(int(tokenized[i][1][st, 0]), int(tokenized[i][1][st : st + n, 1].max())) for i, st, n in segments]
-    order = sorted(range(len(segments)), key=lambda j: segments[j][2])
+    extra = len(tok.prefix) + len(tok.suffix)  # special tokens around a window's content
+    batches = token_batches([n + extra for _, _, n in segments], batch_size, max_tokens)
     n_classes = lm.model.config.num_labels
     seg_logits = np.zeros((len(segments), n_classes), dtype=np.float32)
-    seg_scores: list[np.ndarray | None] = [None] * len(segments)
+    seg_scores: dict[str, list[np.ndarray | None]] = {mode: [None] * len(segments) for mode in modes}
     bar = tqdm(total=len(segments), desc="windows", unit="win", disable=progress is not True)
-    for b in range(0, len(order), batch_size):
-        batch = order[b : b + batch_size]
+    done = 0
+    p = len(tok.prefix)
+    for batch in batches:
         ids, mask = tok.batch([tokenized[segments[j][0]][0][segments[j][1] : segments[j][1] + segments[j][2]] for j in batch])
-        logits, cls = _forward(lm, ids, mask, attention)
+        logits, cls = _forward(lm, ids, mask, tuple(modes))
         seg_logits[batch] = logits
-        if cls is not None:
-            p = len(tok.prefix)
+        for mode, rows in cls.items():
             for row, j in enumerate(batch):
                 i, st, n = segments[j]
                 spans = tokenized[i][1][st : st + n] - bounds[j][0]
-                seg_scores[j] = tokens_to_nucleotide(cls[row, p : p + n].astype(np.float64), spans, bounds[j][1] - bounds[j][0])
+                seg_scores[mode][j] = tokens_to_nucleotide(
+                    rows[row, p : p + n].astype(np.float64), spans, bounds[j][1] - bounds[j][0]
+                )
         bar.update(len(batch))
+        done += len(batch)
         if callable(progress):
-            progress(min(b + batch_size, len(order)), len(order))
+            progress(done, len(segments))
     bar.close()
-    return _combine(seqs, segments, bounds, seg_logits, seg_scores if attention else None)
+    if not modes:
+        return {None: _combine(seqs, segments, bounds, seg_logits, None)}
+    return {mode: _combine(seqs, segments, bounds, seg_logits, seg_scores[mode]) for mode in modes}
 
 
 def _combine(seqs, segments, bounds, seg_logits, seg_scores) -> Prediction:

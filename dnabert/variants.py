@@ -26,9 +26,13 @@ of a binary model) with p_wt the wild type's and p_mut the mutant's probability:
   ``start``, and the bases after the edit paired in order, cut to the shorter
   side). 0 means the same attention; the maximum is 2.
 
-Scoring is batched: the edits are cut into chunks, and each chunk is one
-:func:`dnabert.inference.predict` call over its mutants together with the
-wild types not scored yet. Attention is computed only when asked for.
+Scoring is batched: the edits are cut into chunks, and each chunk is scored by
+:func:`dnabert.inference.predict` together with the wild types not scored yet,
+in batches capped at ``TOKENS_PER_BATCH`` padded tokens (long batches are
+slower per token on a CPU than short ones). Attention is computed only when asked
+for. Without it, each distinct model window is scored once: a long sequence
+(several windows, see :mod:`dnabert.inference`) keeps the logits of its
+wild-type windows, and a mutant only scores the windows its edit changed.
 """
 
 from __future__ import annotations
@@ -43,13 +47,14 @@ import pandas as pd
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
-from dnabert.inference import l2_normalize, predict
+from dnabert.inference import l2_normalize, predict, softmax, window_starts
 from dnabert.limits import check_saturation_length
 from dnabert.outputs import atomic_path
 from dnabert.sequences import BASES, reverse_complement
 
 LOG_ODDS_EPS = 1e-6
 CHUNK = 1024  # mutants per predict call
+TOKENS_PER_BATCH = 1024  # padded tokens per forward pass (rows x longest row); more is slower per token on a CPU
 TABLE_COLUMNS = ["id", "position", "ref", "alt", "p_wt", "p_mut", "diff", "logOR"]
 MAP_ARRAYS = ("p_mut", "diff", "log_or", "attention_wt", "attention_change")  # per-position arrays of a MutationMap
 
@@ -161,14 +166,43 @@ class EditScores:
         return log_odds_ratio(self.p_wt, self.p_mut)
 
 
+def _window_probs(lm: LoadedModel, seqs: list[str], known: dict[str, np.ndarray], batch_size: int) -> np.ndarray:
+    """Class probabilities (n, C) without attention, as :func:`~dnabert.inference.predict` computes them
+    (softmax of the mean window logits), scoring only the model windows not in ``known``.
+
+    ``known`` maps a window's text to its logits (C,) and is extended with the windows scored here.
+    """
+    if lm.k is None:  # token windows of BPE / 6-mer families depend on the whole sequence: score it whole
+        return predict(lm, seqs, batch_size, attention=None, max_tokens=TOKENS_PER_BATCH).probs.astype(np.float64)
+    k, w = lm.k, lm.window
+    texts = [[s[st : st + w + k - 1] for st in window_starts(len(s) - k + 1, w)] for s in seqs]
+    new = list(dict.fromkeys(t for row in texts for t in row if t not in known))
+    if new:
+        known.update(zip(new, predict(lm, new, batch_size, attention=None, max_tokens=TOKENS_PER_BATCH).logits))
+    return softmax(np.array([np.mean([known[t] for t in row], axis=0, dtype=np.float64) for row in texts]))
+
+
 def _class_probs(
-    lm: LoadedModel, seqs: list[str], class_index: int, attention: bool, both_strands: bool, batch_size: int
+    lm: LoadedModel,
+    seqs: list[str],
+    class_index: int,
+    attention: bool,
+    both_strands: bool,
+    batch_size: int,
+    known: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, list[np.ndarray] | None]:
-    """One predict call: p (n,) of one class and the attention tracks (or None), strands averaged if asked."""
+    """p (n,) of one class and the attention tracks (or None), strands averaged if asked.
+
+    Without attention the windows in ``known`` are reused (see :func:`_window_probs`).
+    """
+    if not seqs:
+        return np.zeros(0), []
     batch = seqs + [reverse_complement(s) for s in seqs] if both_strands else seqs
-    pred = predict(lm, batch, batch_size, attention="last" if attention else None)
-    p = pred.probs[:, class_index].astype(np.float64)
-    tracks = pred.scores
+    if attention:
+        pred = predict(lm, batch, batch_size, attention="last", max_tokens=TOKENS_PER_BATCH)
+        p, tracks = pred.probs[:, class_index].astype(np.float64), pred.scores
+    else:
+        p, tracks = _window_probs(lm, batch, known, batch_size)[:, class_index], None
     if both_strands:
         n = len(seqs)
         p = (p[:n] + p[n:]) / 2
@@ -209,7 +243,8 @@ def score_edits(
         Crop every wild type and mutant to its first ``width`` bases (used for
         genome windows that carry extra right flank for deletions).
     batch_size : int
-        Model windows per forward pass.
+        At most this many model windows per forward pass (and at most
+        ``TOKENS_PER_BATCH`` padded tokens).
     chunk : int
         Edits per :func:`~dnabert.inference.predict` call.
     progress : callable or None
@@ -224,16 +259,21 @@ def score_edits(
     tracks_wt: dict[int, np.ndarray] = {}
     p_mut = np.zeros(n)
     change = np.zeros(n) if attention else None
+    windows_wt: dict[str, np.ndarray] = {}  # window text -> logits, of the wild types scored so far
     for lo in range(0, n, chunk):
         part = edits[lo : lo + chunk]
         new = sorted({e.seq for e in part} - p_seq.keys())
         mutants = [apply_edit(seqs[e.seq], e)[:width] for e in part]
-        p, tracks = _class_probs(lm, [seqs[i][:width] for i in new] + mutants, class_index, attention, both_strands, batch_size)
-        p_seq.update(zip(new, p[: len(new)]))
-        p_mut[lo : lo + len(part)] = p[len(new) :]
+        p, tracks_new = _class_probs(
+            lm, [seqs[i][:width] for i in new], class_index, attention, both_strands, batch_size, windows_wt
+        )
+        p_seq.update(zip(new, p))
+        p_mut[lo : lo + len(part)], tracks = _class_probs(
+            lm, mutants, class_index, attention, both_strands, batch_size, dict(windows_wt)
+        )
         if attention:
-            tracks_wt.update(zip(new, tracks[: len(new)]))
-            for j, (e, track) in enumerate(zip(part, tracks[len(new) :])):
+            tracks_wt.update(zip(new, tracks_new))
+            for j, (e, track) in enumerate(zip(part, tracks)):
                 change[lo + j] = attention_change(tracks_wt[e.seq], track, e)
         if progress is not None:
             progress(lo + len(part), n)

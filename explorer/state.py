@@ -27,8 +27,9 @@ import streamlit as st
 
 from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
 from dnabert.errors import InputError
-from dnabert.inference import Prediction, predict
+from dnabert.inference import Prediction, predict_modes
 from dnabert.limits import check_app_count, check_app_lengths, check_app_upload, upload_bytes
+from dnabert.options import ATTENTION_MODES
 from dnabert.sequences import SequenceSet, parse_sequences, require_kmers, shuffled_negatives
 
 REPO = Path(__file__).resolve().parent.parent
@@ -144,22 +145,24 @@ def require_data() -> SequenceSet:
 def run_prediction(seqs: SequenceSet, attention: str | None) -> Prediction:
     """Predictions (and attention) for a sequence set, with a progress bar.
 
-    Cached per browser session by content hash (model, sequences, attention
-    mode); the last few results are kept.
+    Cached per browser session by content hash (model, sequences); with
+    attention, every mode is computed in the same forward pass, so switching
+    the aggregation reads the cache. The last few results are kept.
     """
     model_name = st.session_state.get("model_name", "demo")
     require_kmers(seqs, current_model().k, "sequences")
-    return session_cached(("predict", model_name, seqs.seqs, attention), lambda: _predict_with_bar(seqs.seqs, attention))
+    modes = ATTENTION_MODES if attention is not None else ()
+    return session_cached(("predict", model_name, seqs.seqs, modes), lambda: _predict_with_bar(seqs.seqs, modes))[attention]
 
 
-def _predict_with_bar(seqs: list[str], attention: str | None) -> Prediction:
+def _predict_with_bar(seqs: list[str], modes: tuple[str, ...]) -> dict[str | None, Prediction]:
     bar = st.progress(0.0, text="Scoring sequences...")
     try:
-        return predict(
+        return predict_modes(
             current_model(),
             seqs,
+            modes,
             batch_size=32,
-            attention=attention,
             progress=lambda d, t: bar.progress(d / t, text=f"Scoring windows {d}/{t}"),
         )
     finally:

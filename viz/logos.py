@@ -14,7 +14,9 @@ complemented for "-") from x = -offset.
 Figures are matplotlib (logomaker draws glyphs with it), made with
 ``matplotlib.figure.Figure`` directly rather than pyplot: no GUI backend, no
 global figure registry to close, safe in the app's threads. Render them with
-:func:`figure_bytes` (PNG and / or SVG).
+:func:`figure_bytes` (PNG and / or SVG). Margins are fixed in inches
+(``MARGINS``) rather than fitted with ``tight_layout`` / ``bbox_inches="tight"``,
+each of which draws the whole figure once more: a third of a logo's cost.
 """
 
 from __future__ import annotations
@@ -32,6 +34,27 @@ from dnabert.errors import InputError
 from dnabert.sequences import BASES
 
 COLORS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff9f1c", "T": "#d62728"}
+MARGINS = {"left": 0.6, "right": 0.15, "bottom": 0.45, "top": 0.3, "between": 0.55}  # inches around / between axes
+
+
+def _fit_margins(fig: Figure, rows: int) -> None:
+    """Place ``rows`` stacked axes in fixed margins (:data:`MARGINS`) of the figure's current size."""
+    width, height = fig.get_size_inches()
+    axis_height = (height - MARGINS["bottom"] - MARGINS["top"] - (rows - 1) * MARGINS["between"]) / rows
+    fig.subplots_adjust(
+        left=MARGINS["left"] / width,
+        right=1 - MARGINS["right"] / width,
+        bottom=MARGINS["bottom"] / height,
+        top=1 - MARGINS["top"] / height,
+        hspace=MARGINS["between"] / axis_height,
+    )
+
+
+def _logo_figure(width: float, height: float, rows: int = 1) -> tuple[Figure, list[Axes]]:
+    """A width x height inch figure with ``rows`` axes sharing x, stacked in fixed margins."""
+    fig = Figure(figsize=(width, height))
+    _fit_margins(fig, rows)
+    return fig, list(fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0])
 
 
 def check_ppm(ppm: np.ndarray, name: str = "PPM") -> np.ndarray:
@@ -102,11 +125,9 @@ def motif_logo(ppm: np.ndarray, title: str = "", reverse_complement: bool = Fals
     a = check_ppm(ppm)
     if reverse_complement:
         a = reverse_complement_ppm(a)
-    fig = Figure(figsize=(max(2.5, 0.45 * a.shape[1] + 1), 2))
-    ax = fig.subplots()
+    fig, (ax,) = _logo_figure(max(2.5, 0.45 * a.shape[1] + 1), 2)
     _draw(ax, a, 0, title + (" (reverse complement)" if reverse_complement else ""))
     ax.set_xlabel("position")
-    fig.tight_layout()
     return fig
 
 
@@ -135,22 +156,65 @@ def aligned_logos(
         Two axes sharing x: the query at x = 0..Wq-1 and the (oriented)
         target at x = -offset .. -offset + Wt - 1.
     """
-    q, t = check_ppm(query, query_name), check_ppm(target, target_name)
+    q = check_ppm(query, query_name)
+    fig, (ax_q, _) = _logo_figure(3.0, 3.8, rows=2)
+    _draw(ax_q, q, 0, query_name)
+    _draw_match(fig, q.shape[1], target, offset, strand, target_name)
+    return fig
+
+
+def _draw_match(fig: Figure, query_width: int, target, offset: int, strand: str | int, target_name: str) -> None:
+    """Draw the oriented target in the lower axes of an :func:`aligned_logos` figure, replacing what it held,
+    and resize the figure to the aligned span."""
+    t = check_ppm(target, target_name)
     if strand not in ("+", "-", 0, 1):
         raise InputError(f"strand must be '+' / '-' (or memelite's 0 / 1), got {strand!r}")
     minus = strand in ("-", 1)
     if minus:
         t = reverse_complement_ppm(t)
     offset = int(offset)
-    lo, hi = min(0, -offset), max(q.shape[1], t.shape[1] - offset)
-    fig = Figure(figsize=(max(3.0, 0.45 * (hi - lo) + 1), 3.8))
-    ax_q, ax_t = fig.subplots(2, 1, sharex=True)
-    _draw(ax_q, q, 0, query_name)
+    lo, hi = min(0, -offset), max(query_width, t.shape[1] - offset)
+    ax_t = fig.axes[1]
+    ax_t.cla()
     _draw(ax_t, t, -offset, f"{target_name} ({'reverse complement' if minus else 'forward'}, offset {offset})")
     ax_t.set_xlim(lo - 0.5, hi - 0.5)
     ax_t.set_xlabel("position in the motif")
-    fig.tight_layout()
-    return fig
+    fig.set_size_inches(max(3.0, 0.45 * (hi - lo) + 1), 3.8)
+    _fit_margins(fig, 2)
+
+
+def aligned_logo_images(
+    query: np.ndarray,
+    matches: list[tuple[np.ndarray, int, str | int, str]],
+    query_name: str = "motif",
+    fmt: str = "png",
+    dpi: int = 150,
+) -> list[bytes]:
+    """Rendered :func:`aligned_logos` of one query against several matches, drawing the query once.
+
+    Parameters
+    ----------
+    query : np.ndarray, shape (4, Wq)
+    matches : list of (target, offset, strand, target_name)
+        As the arguments of :func:`aligned_logos` (targets (4, Wt)).
+    query_name : str
+    fmt : {"png", "svg"}
+    dpi : int
+
+    Returns
+    -------
+    list of bytes
+        One image per match, in order (one figure, its lower axes redrawn per match).
+    """
+    if not matches:
+        return []
+    (target, offset, strand, name), *rest = matches
+    fig = aligned_logos(query, target, offset, strand, query_name, name)
+    images = [figure_bytes(fig, (fmt,), dpi)[fmt]]
+    for target, offset, strand, name in rest:
+        _draw_match(fig, check_ppm(query).shape[1], target, offset, strand, name)
+        images.append(figure_bytes(fig, (fmt,), dpi)[fmt])
+    return images
 
 
 def figure_bytes(fig: Figure, formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> dict[str, bytes]:
@@ -167,6 +231,6 @@ def figure_bytes(fig: Figure, formats: tuple[str, ...] = ("png", "svg"), dpi: in
     out = {}
     for fmt in formats:
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
+        fig.savefig(buf, format=fmt, dpi=dpi)
         out[fmt] = buf.getvalue()
     return out

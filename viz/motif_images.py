@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from motif.pipeline import MotifResult
 from motif.report import REPORT_MATCHES, MotifImages
-from viz.logos import aligned_logos, figure_bytes, motif_logo
+from viz.logos import aligned_logo_images, figure_bytes, motif_logo
 
 REPORT_DPI = 100  # PNG resolution of logos in reports and output folders
 
@@ -17,23 +17,19 @@ def motif_images(result: MotifResult, fmt: str = "png", top: int = REPORT_MATCHE
     result : MotifResult
     fmt : {"png", "svg"}
     top : int
-        Database matches drawn per motif (by rank).
+        Database matches drawn per motif (by rank); one figure per motif, its
+        match axes redrawn per match (:func:`viz.logos.aligned_logo_images`).
 
     Returns
     -------
     MotifImages
     """
     images = MotifImages(fmt)
-
-    def draw(fig) -> bytes:
-        return figure_bytes(fig, (fmt,), dpi=REPORT_DPI)[fmt]
-
     for m in result.motifs:
-        images.logos[m.id] = draw(motif_logo(m.ppm, m.id))
-        images.reverse_complements[m.id] = draw(motif_logo(m.ppm, m.id, reverse_complement=True))
-        rows = result.matches[result.matches["motif"] == m.id].head(top)
-        for r in rows.itertuples(index=False):
-            label = f"{r.target_id} {r.target_name}"
-            fig = aligned_logos(m.ppm, result.target_ppms[r.target_id], int(r.offset), r.orientation, m.id, label)
-            images.matches[(m.id, r.target_id)] = draw(fig)
+        images.logos[m.id] = figure_bytes(motif_logo(m.ppm, m.id), (fmt,), REPORT_DPI)[fmt]
+        images.reverse_complements[m.id] = figure_bytes(motif_logo(m.ppm, m.id, reverse_complement=True), (fmt,), REPORT_DPI)[fmt]
+        rows = list(result.matches[result.matches["motif"] == m.id].head(top).itertuples(index=False))
+        matches = [(result.target_ppms[r.target_id], int(r.offset), r.orientation, f"{r.target_id} {r.target_name}") for r in rows]
+        for r, image in zip(rows, aligned_logo_images(m.ppm, matches, m.id, fmt, REPORT_DPI)):
+            images.matches[(m.id, r.target_id)] = image
     return images
