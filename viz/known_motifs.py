@@ -1,0 +1,86 @@
+"""Known motifs: enrichment in positives against attention at their sites (one point per database motif).
+
+x: enrichment evidence, -log10 of the Benjamini-Hochberg q of the
+hypergeometric test; y: ``attention_log2_ratio`` (site vs matched flanks,
+see :mod:`motif.known`); marker size: sites with flanks; colour: -log10 of
+the attention q. Motifs without an attention score (too few sites) sit on
+y = 0 in grey. Top right: enriched and attended; bottom right: enriched but
+ignored by the model. WebGL (``Scattergl``) so whole databases stay fast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+FLOOR = 1e-300  # q-values of 0 (underflow) are drawn at this value
+
+
+def known_motif_scatter(
+    table: pd.DataFrame, label_top: int = 8, title: str = "Known motifs: enrichment vs attention"
+) -> go.Figure:
+    """Scatter of a :func:`motif.known.known_motif_attention` table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns of :data:`motif.known.KNOWN_COLUMNS`.
+    label_top : int
+        Motifs labelled by name: the best ``label_top`` by enrichment rank and by attention rank.
+    """
+    x = -np.log10(np.clip(table["q"].to_numpy(np.float64), FLOOR, 1))
+    y = table["attention_log2_ratio"].to_numpy(np.float64)
+    scored = np.isfinite(y)
+    colour = -np.log10(np.clip(table["attention_q"].to_numpy(np.float64), FLOOR, 1))
+    size = 6 + 3 * np.sqrt(table["n_sites"].to_numpy(np.float64))
+    text = (table["name"] + " (" + table["motif_id"] + ")").to_numpy(object)
+    hover = (
+        "%{text}<br>-log10 q = %{x:.2f}<br>attention log2 ratio = %{y:.2f}<br>"
+        "positives with site: %{customdata[0]}, negatives: %{customdata[1]}<br>sites with flanks: %{customdata[2]}<extra></extra>"
+    )
+    custom = table[["n_pos", "n_neg", "n_sites"]].to_numpy()
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scattergl(
+            x=x[~scored],
+            y=np.zeros((~scored).sum()),
+            mode="markers",
+            marker=dict(color="lightgrey", size=6),
+            text=text[~scored],
+            customdata=custom[~scored],
+            hovertemplate=hover,
+            name="too few sites for attention",
+        )
+    )
+    fig.add_trace(
+        go.Scattergl(
+            x=x[scored],
+            y=y[scored],
+            mode="markers",
+            marker=dict(
+                color=colour[scored],
+                size=np.minimum(size[scored], 40),
+                colorscale="Viridis",
+                showscale=True,
+                colorbar=dict(title="-log10 q<br>attention"),
+                line=dict(width=0.5, color="black"),
+            ),
+            text=text[scored],
+            customdata=custom[scored],
+            hovertemplate=hover,
+            name="motifs",
+        )
+    )
+    top = (table["rank_enrichment"] <= label_top) | (table["rank_attention"].fillna(label_top + 1) <= label_top)
+    for i in np.flatnonzero(top.to_numpy() & scored):
+        fig.add_annotation(x=x[i], y=y[i], text=str(table["name"].iloc[i]), showarrow=False, yshift=12, font=dict(size=11))
+    fig.add_hline(y=0, line=dict(color="grey", dash="dot"))
+    fig.update_layout(
+        title=title,
+        xaxis_title="enrichment in positives, -log10 q",
+        yaxis_title="attention at sites vs flanks, log2 ratio",
+        height=520,
+        legend=dict(orientation="h", y=-0.18),
+    )
+    return fig
