@@ -46,7 +46,7 @@ def known_motif_scatter(
             x=x[~scored],
             y=np.zeros((~scored).sum()),
             mode="markers",
-            marker=dict(color="lightgrey", size=6),
+            marker={"color": "lightgrey", "size": 6},
             text=text[~scored],
             customdata=custom[~scored],
             hovertemplate=hover,
@@ -58,14 +58,14 @@ def known_motif_scatter(
             x=x[scored],
             y=y[scored],
             mode="markers",
-            marker=dict(
-                color=colour[scored],
-                size=np.minimum(size[scored], 40),
-                colorscale="Viridis",
-                showscale=True,
-                colorbar=dict(title="-log10 q<br>attention"),
-                line=dict(width=0.5, color="black"),
-            ),
+            marker={
+                "color": colour[scored],
+                "size": np.minimum(size[scored], 40),
+                "colorscale": "Viridis",
+                "showscale": True,
+                "colorbar": {"title": "-log10 q<br>attention"},
+                "line": {"width": 0.5, "color": "black"},
+            },
             text=text[scored],
             customdata=custom[scored],
             hovertemplate=hover,
@@ -74,13 +74,13 @@ def known_motif_scatter(
     )
     top = (table["rank_enrichment"] <= label_top) | (table["rank_attention"].fillna(label_top + 1) <= label_top)
     for i in np.flatnonzero(top.to_numpy() & scored):
-        fig.add_annotation(x=x[i], y=y[i], text=str(table["name"].iloc[i]), showarrow=False, yshift=12, font=dict(size=11))
-    fig.add_hline(y=0, line=dict(color="grey", dash="dot"))
+        fig.add_annotation(x=x[i], y=y[i], text=str(table["name"].iloc[i]), showarrow=False, yshift=12, font={"size": 11})
+    fig.add_hline(y=0, line={"color": "grey", "dash": "dot"})
     fig.update_layout(
         title=title,
         xaxis_title="enrichment in positives, -log10 q",
         yaxis_title="attention at sites vs flanks, log2 ratio",
         height=520,
-        legend=dict(orientation="h", y=-0.18),
+        legend={"orientation": "h", "y": -0.18},
     )
     return fig
