@@ -25,6 +25,7 @@ REGISTRARS = [
     "dnabert.cli",
     "dnabert.cli_training",
     "dnabert.cli_variants",
+    "dnabert.cli_genome",
     "motif.cli",
 ]
 
