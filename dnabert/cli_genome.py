@@ -69,7 +69,7 @@ def genome_sizes(args: argparse.Namespace) -> dict[str, int]:
     from dnabert.vcf import open_genome
 
     fasta = open_genome(args.genome)
-    return {name: len(fasta[name]) for name in fasta}
+    return {record.name: len(record) for record in fasta}  # records, read from the .fai index
 
 
 def check_out_folder(path: str, own: tuple[str, ...]) -> None:
