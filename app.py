@@ -17,6 +17,8 @@ pages = [
     st.Page("pages/attention.py", title="Attention"),
     st.Page("pages/landscape.py", title="Landscape"),
     st.Page("pages/motifs.py", title="Motifs"),
+    st.Page("pages/known_motifs.py", title="Known motifs"),
+    st.Page("pages/tracks.py", title="Genome tracks"),
     st.Page("pages/variants.py", title="Variants"),
     st.Page("pages/models.py", title="Models"),
 ]
