@@ -26,6 +26,7 @@ REGISTRARS = [
     "dnabert.cli_training",
     "dnabert.cli_variants",
     "dnabert.cli_genome",
+    "dnabert.cli_maps",
     "motif.cli",
 ]
 
