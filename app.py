@@ -19,6 +19,8 @@ pages = [
     st.Page("pages/motifs.py", title="Motifs"),
     st.Page("pages/known_motifs.py", title="Known motifs"),
     st.Page("pages/tracks.py", title="Genome tracks"),
+    st.Page("pages/embedding.py", title="Embedding map"),
+    st.Page("pages/compare.py", title="Compare models"),
     st.Page("pages/variants.py", title="Variants"),
     st.Page("pages/models.py", title="Models"),
 ]
