@@ -29,7 +29,15 @@ from dnabert.errors import InputError
 from dnabert.outputs import atomic_path, check_output_file
 from dnabert.sequences import SequenceSet, require_kmers
 
-TRACK_FILES = ("attention.bedGraph", "attention.bw", "high_attention.bed", "motif_instances.bed", "chrom.sizes")
+TRACK_FILES = (
+    "attention.bedGraph",
+    "attention.bw",
+    "attribution.bedGraph",
+    "attribution.bw",
+    "high_attention.bed",
+    "motif_instances.bed",
+    "chrom.sizes",
+)
 KNOWN_FILES = ("known_motifs.tsv", "known_sites.tsv", "known_sites.bed", "known_motifs.html")
 
 
@@ -83,8 +91,8 @@ def check_out_folder(path: str, own: tuple[str, ...]) -> None:
             raise InputError(f"--out {out} already holds other files (e.g. {foreign[0]}); choose a new or empty folder")
 
 
-def attention_scores(args: argparse.Namespace, data: SequenceSet) -> list[np.ndarray] | None:
-    """Per-nucleotide attention from ``--scores`` or ``--model`` (None when neither is given)."""
+def attention_scores(args: argparse.Namespace, data: SequenceSet, lm=None) -> list[np.ndarray] | None:
+    """Per-nucleotide attention from ``--scores`` or the model ``lm`` (loaded from ``--model`` when not given; None without either)."""
     if args.scores:
         from motif.scores import load_scores
 
@@ -93,7 +101,7 @@ def attention_scores(args: argparse.Namespace, data: SequenceSet) -> list[np.nda
         return None
     from dnabert.inference import predict
 
-    lm = load_for_cli(args)
+    lm = lm or load_for_cli(args)
     require_kmers(data, lm.k, "input")
     scores: list[np.ndarray] = []
     for lo in range(0, len(data), CHUNK):
@@ -163,6 +171,8 @@ def run_tracks(args: argparse.Namespace) -> int:
 
     if args.model is not None and args.scores:
         raise InputError("give --model (compute attention) or --scores (precomputed attention), not both")
+    if args.attribution and args.model is None:
+        raise InputError("--attribution needs --model (gradients of the model)")
     if args.instances and args.model is None and not args.scores:
         raise InputError("--instances needs attention (--model or --scores): each instance's BED score is its mean attention")
     if not (args.model or args.scores or args.scan):
@@ -175,9 +185,15 @@ def run_tracks(args: argparse.Namespace) -> int:
     data, coords = read_located(args, args.input)
     known = genome_sizes(args)
     tables: dict[str, tuple[pd.DataFrame, str]] = {}
-    scores = attention_scores(args, data)
+    lm = load_for_cli(args) if args.model else None
+    scores = attention_scores(args, data, lm)
     if scores is not None:
         tables["attention"] = (per_base_table(coords, data.ids, scores), f"per-nucleotide {args.attention} attention")
+    if args.attribution:
+        from dnabert.attribution import attribution_track
+
+        tracks = [attribution_track(lm, s, args.attribution).track for s in data.seqs]
+        tables["attribution"] = (per_base_table(coords, data.ids, tracks), f"{args.attribution} attribution (signed)")
     if scan is not None:
         label, tracks = scan_tracks(scan, args.scan, data, args.class_name)
         tables[f"scan_{label}"] = (per_base_table(coords, data.ids, tracks), f"scan P({label}), mean of windows covering a base")
@@ -270,6 +286,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_attention_arg(p)
     p.set_defaults(model=None)
     p.add_argument("--scores", help="precomputed attention (NPZ of 'dnabert attention') instead of --model")
+    p.add_argument(
+        "--attribution",
+        choices=["integrated_gradients", "gradient_x_input"],
+        help="also write attribution.bedGraph/.bw of the last class (needs --model; sequences up to the model window)",
+    )
     p.add_argument("--scan", help="TSV of 'dnabert scan' on the same input: per-base probability tracks")
     p.add_argument("--class", dest="class_name", help="--scan class to write (default: the last)")
     p.add_argument("--instances", help="instances.tsv of 'dnabert motifs' on the same input: motif_instances.bed")

@@ -5,6 +5,7 @@ import pandas as pd
 import pyBigWig
 import pytest
 
+from dnabert.attribution import attribution_track
 from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
 from dnabert.cli import main
 from dnabert.inference import predict
@@ -77,9 +78,8 @@ def test_scan_and_instances_tracks_without_coordinates(tiny_model_dir, tmp_path)
         {"motif": ["motif_1", "motif_2"], "seq_id": ["long1", "long2"], "start": [10, 50], "end": [22, 58], "strand": ["-", "+"]}
     ).to_csv(instances, sep="\t", index=False)
     out = tmp_path / "t"
-    assert (
-        main(["tracks", *model, "--input", str(fa), "--scan", str(scan), "--instances", str(instances), "--out", str(out)]) == 0
-    )
+    args = ["--input", str(fa), "--scan", str(scan), "--instances", str(instances), "--attribution", "gradient_x_input"]
+    assert main(["tracks", *model, *args, "--out", str(out)]) == 0
     windows = pd.read_csv(scan, sep="\t")
     bw = pyBigWig.open(str(out / "scan_class1.bw"))
     assert bw.chroms() == {"long1": 130, "long2": 90}
@@ -97,6 +97,11 @@ def test_scan_and_instances_tracks_without_coordinates(tiny_model_dir, tmp_path)
     means = np.array([scores[0][10:22].mean(), scores[1][50:58].mean()])
     np.testing.assert_array_equal(bed["score"], np.rint(1000 * means / means.max()).astype(int))
     assert (out / "chrom.sizes").read_text() == "long1\t130\nlong2\t90\n"
+    bw = pyBigWig.open(str(out / "attribution.bw"))
+    for rid, s in seqs.items():
+        expected = attribution_track(load_model(tiny_model_dir), s, "gradient_x_input").track
+        np.testing.assert_allclose(bw.values(rid, 0, len(s)), expected, rtol=1e-4, atol=1e-7)
+    bw.close()
 
 
 @pytest.mark.parametrize(
