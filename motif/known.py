@@ -21,7 +21,8 @@ or a user's MEME file):
    flank mean, paired by site (rank-based; ``scipy.stats.wilcoxon``), BH over
    the motifs tested. Motifs with fewer than ``min_sites`` such sites get NaN.
 
-Ranks: ``rank_enrichment`` by p (then log2 enrichment); ``rank_attention`` by
+Ranks: ``rank_enrichment`` by log10 p (exact where p underflows; then log2
+enrichment); ``rank_attention`` by
 the attention p-value (then the ratio) among the motifs with an attention
 score: the strength of the evidence, so a motif with five sites and a large
 ratio does not outrank one with a hundred. The table is sorted by
@@ -49,6 +50,7 @@ KNOWN_COLUMNS = [
     "frac_neg",
     "log2_enrichment",
     "p",
+    "log10_p",
     "q",
     "n_sites",
     "site_attention",
@@ -216,7 +218,7 @@ def known_motif_attention(
     neg_sites = fimo_sites(database, encode(negatives), threshold)
     x = _sequences_with_site(pos_sites, n_motifs)
     y = _sequences_with_site(neg_sites, n_motifs)
-    p, _ = hypergeom_pvalues(x, x + y, n_pos, n_neg)
+    p, log10_p = hypergeom_pvalues(x, x + y, n_pos, n_neg)
     q = false_discovery_control(p) if n_motifs else p
     log2_enrichment = np.log2(((x + 0.5) / (n_pos + 1)) / ((y + 0.5) / (n_neg + 1)))
 
@@ -255,6 +257,7 @@ def known_motif_attention(
             "frac_neg": y / max(n_neg, 1),
             "log2_enrichment": log2_enrichment,
             "p": p,
+            "log10_p": log10_p,
             "q": q,
             "n_sites": stats[:, 0].astype(np.int64),
             "site_attention": stats[:, 1],
@@ -264,7 +267,7 @@ def known_motif_attention(
             "attention_q": attention_q,
         }
     )
-    order = np.lexsort((-log2_enrichment, p))
+    order = np.lexsort((-log2_enrichment, log10_p))  # log10 p keeps its order where p underflows to 0
     table["rank_enrichment"] = np.argsort(order) + 1
     by_attention = np.lexsort((-np.nan_to_num(stats[:, 3], nan=-np.inf), np.nan_to_num(stats[:, 4], nan=np.inf)))
     rank_attention = pd.array(np.argsort(by_attention) + 1, dtype="Int64")

@@ -110,6 +110,6 @@ def test_scatter_shows_every_motif_once(planted):
     assert len(grey.x) + len(scored.x) == len(table)
     i = list(scored.text).index("CTCF (MA0139.2)")
     ctcf = table[table["motif_id"] == "MA0139.2"].iloc[0]
-    assert scored.x[i] == pytest.approx(-np.log10(ctcf["q"]))
+    assert scored.x[i] == pytest.approx(-np.log10(ctcf["p"]))
     assert scored.y[i] == pytest.approx(ctcf["attention_log2_ratio"])
     assert "CTCF" in {a.text for a in fig.layout.annotations}

@@ -1,7 +1,7 @@
 """Known motifs: enrichment in positives against attention at their sites (one point per database motif).
 
-x: enrichment evidence, -log10 of the Benjamini-Hochberg q of the
-hypergeometric test; y: ``attention_log2_ratio`` (site vs matched flanks,
+x: enrichment evidence, -log10 p of the hypergeometric test (exact even
+where p underflows; the q-values are in the hover text and the table); y: ``attention_log2_ratio`` (site vs matched flanks,
 see :mod:`motif.known`); marker size: sites with flanks; colour: -log10 of
 the attention q. Motifs without an attention score (too few sites) sit on
 y = 0 in grey. Top right: enriched and attended; bottom right: enriched but
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-FLOOR = 1e-300  # q-values of 0 (underflow) are drawn at this value
+FLOOR = 1e-300  # attention q-values of 0 (underflow) are coloured as this value
 
 
 def known_motif_scatter(
@@ -29,17 +29,17 @@ def known_motif_scatter(
     label_top : int
         Motifs labelled by name: the best ``label_top`` by enrichment rank and by attention rank.
     """
-    x = -np.log10(np.clip(table["q"].to_numpy(np.float64), FLOOR, 1))
+    x = -table["log10_p"].to_numpy(np.float64)
     y = table["attention_log2_ratio"].to_numpy(np.float64)
     scored = np.isfinite(y)
     colour = -np.log10(np.clip(table["attention_q"].to_numpy(np.float64), FLOOR, 1))
     size = 6 + 3 * np.sqrt(table["n_sites"].to_numpy(np.float64))
     text = (table["name"] + " (" + table["motif_id"] + ")").to_numpy(object)
     hover = (
-        "%{text}<br>-log10 q = %{x:.2f}<br>attention log2 ratio = %{y:.2f}<br>"
+        "%{text}<br>-log10 p = %{x:.2f}, q = %{customdata[3]:.2e}<br>attention log2 ratio = %{y:.2f}<br>"
         "positives with site: %{customdata[0]}, negatives: %{customdata[1]}<br>sites with flanks: %{customdata[2]}<extra></extra>"
     )
-    custom = table[["n_pos", "n_neg", "n_sites"]].to_numpy()
+    custom = table[["n_pos", "n_neg", "n_sites", "q"]].to_numpy()
     fig = go.Figure()
     fig.add_trace(
         go.Scattergl(
@@ -78,7 +78,7 @@ def known_motif_scatter(
     fig.add_hline(y=0, line={"color": "grey", "dash": "dot"})
     fig.update_layout(
         title=title,
-        xaxis_title="enrichment in positives, -log10 q",
+        xaxis_title="enrichment in positives, -log10 p",
         yaxis_title="attention at sites vs flanks, log2 ratio",
         height=520,
         legend={"orientation": "h", "y": -0.18},
