@@ -60,7 +60,7 @@ pb = pred_b.probs[:, lm_b.labels.index(class_b)]
 table = pd.DataFrame({"id": pos.ids, "p_A": pa, "p_B": pb, "pearson": pearson, "spearman": spearman})
 
 m1, m2, m3 = st.columns(3)
-m1.metric("Same predicted class", f"{np.mean((pa > 0.5) == (pb > 0.5)):.1%}")
+m1.metric(f"Agree on P({class_a}) > 0.5 vs P({class_b}) > 0.5", f"{np.mean((pa > 0.5) == (pb > 0.5)):.1%}")
 m2.metric("Median attention Pearson r", f"{np.nanmedian(pearson):.3f}" if np.isfinite(pearson).any() else "n/a")
 m3.metric("Sequences", len(pos))
 left, right = st.columns(2)

@@ -87,8 +87,10 @@ m2.metric("High-attention regions", len(regions))
 m3.metric("Chromosomes / sequence tracks", len(sizes))
 st.subheader("High-attention regions (BED6, score = mean attention scaled to 0-1000)")
 st.dataframe(regions, hide_index=True, width="stretch", key="tracks_regions")
-if "motif_instances" not in beds:
-    st.caption("Run **Motifs** to add a BED of motif instances; run **Known motifs** to add their sites.")
+hints = {"motif_instances": "run **Motifs** to add a BED of motif instances", "known_sites": "run **Known motifs** to add their sites"}
+missing = [hint for name, hint in hints.items() if name not in beds]
+if missing:
+    st.caption("; ".join(missing).capitalize() + ".")
 cols = st.columns(len(files))
 for col, (name, data) in zip(cols, files.items()):
     col.download_button(name, data, name, "application/octet-stream", key=f"tracks_dl_{name}")
