@@ -50,23 +50,21 @@ def add_located_input(p: argparse.ArgumentParser, flag: str = "--input") -> None
     )
 
 
-def read_located(args: argparse.Namespace, path: str | None, k: int | None = None) -> tuple[SequenceSet, list[Interval | None]]:
+def read_located(args: argparse.Namespace, path: str | None) -> tuple[SequenceSet, list[Interval | None]]:
     """Sequences and their coordinates from ``path`` or ``--regions`` + ``--genome``; notes go to stderr."""
     if args.regions:
         if path or not args.genome:
             raise InputError("--regions needs --genome (the reference FASTA) and takes no --input / --positives")
         data, coords = sequences_from_genome(args.regions, args.genome)
-        name = args.regions
-    elif path:
-        data = read_input(path)
-        coords, notes = coordinates_from_ids(data, path)
-        for note in notes:
-            print(f"note: {path}: {note}", file=sys.stderr)
-        name = path
-    else:
+        for note in data.notes:
+            print(f"note: {args.regions}: {note}", file=sys.stderr)
+        return data, coords
+    if not path:
         raise InputError("give the sequences: a FASTA file, or --regions with --genome")
-    if k is not None:
-        require_kmers(data, k, name)
+    data = read_input(path)
+    coords, notes = coordinates_from_ids(data, path)
+    for note in notes:
+        print(f"note: {path}: {note}", file=sys.stderr)
     return data, coords
 
 
