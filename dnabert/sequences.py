@@ -182,11 +182,11 @@ def parse_sequences(data: bytes | str, name: str = "input", max_bytes: int | Non
         notes.append(f"{n_lower} sequence(s) had lowercase (soft-masked) letters: upper-cased")
     if n_rna:
         notes.append(f"{n_rna} sequence(s) contained U: read as T")
-    ids = _unique_ids(raw_ids, notes)
+    ids = unique_ids(raw_ids, notes)
     return SequenceSet(ids=ids, seqs=seqs, notes=notes)
 
 
-def _unique_ids(raw_ids: list[str], notes: list[str]) -> list[str]:
+def unique_ids(raw_ids: list[str], notes: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     ids: list[str] = []
     missing = renamed = 0

@@ -29,6 +29,10 @@ def main() -> None:
         st.Page(PAGES / "attention.py", title="Attention"),
         st.Page(PAGES / "landscape.py", title="Landscape"),
         st.Page(PAGES / "motifs.py", title="Motifs"),
+        st.Page(PAGES / "known_motifs.py", title="Known motifs"),
+        st.Page(PAGES / "tracks.py", title="Genome tracks"),
+        st.Page(PAGES / "embedding.py", title="Embedding map"),
+        st.Page(PAGES / "compare.py", title="Compare models"),
         st.Page(PAGES / "variants.py", title="Variants"),
         st.Page(PAGES / "models.py", title="Models"),
     ]

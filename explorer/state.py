@@ -201,3 +201,8 @@ def gc_fraction(seqs: list[str]) -> np.ndarray:
         if acgt:
             out[i] = (s.count("G") + s.count("C")) / acgt
     return out
+
+
+def model_by_name(name: str) -> LoadedModel:
+    """A model offered in the picker, by its display name (cached, shared, read-only): for pages that use two models."""
+    return _load(str(model_path(name)))

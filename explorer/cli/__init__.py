@@ -13,10 +13,10 @@ import signal
 import sys
 
 from dnabert.errors import InputError
-from explorer.cli import inference, motifs, training, variants
+from explorer.cli import genome, inference, maps, motifs, training, variants
 from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS
 
-COMMAND_MODULES = (inference, motifs, variants, training)
+COMMAND_MODULES = (inference, motifs, variants, genome, maps, training)
 
 
 class Parser(argparse.ArgumentParser):

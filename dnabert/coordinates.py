@@ -1,0 +1,217 @@
+"""Genomic coordinates of sequences: FASTA headers, BED regions read from an indexed genome.
+
+Coordinates are 0-based and half-open everywhere (BED): ``chr1:1000-2000``
+is the 1000 bases ``[1000, 2000)`` of chr1, the form ``bedtools getfasta``
+writes (``chr1:1000-2000(-)`` with ``-s``; ``name::chr1:1000-2000`` with
+``-name``). A header whose interval is one base shorter than its sequence is
+read as 1-based inclusive (the ``samtools faidx`` form) and converted, with a
+note. A minus-strand sequence is the reverse complement of the genome
+interval: its base i lies at genome position ``end - 1 - i``.
+
+Sequences without coordinates keep working: every export then uses the
+sequence id as the chromosome name and positions within the sequence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dnabert.errors import InputError
+from dnabert.sequences import SequenceError, SequenceSet, unique_ids, normalize_sequence, reverse_complement
+from dnabert.vcf import open_genome
+
+_REGION = re.compile(r"^(?:.*::)?(?P<chrom>[^\s:]+):(?P<start>[\d,]+)-(?P<end>[\d,]+)(?:\((?P<strand>[+\-.])\))?$")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A genome interval [start, end) on ``chrom``; strand ``+``, ``-`` or ``.`` (unknown, read as +)."""
+
+    chrom: str
+    start: int
+    end: int
+    strand: str = "."
+
+    def __str__(self) -> str:
+        return f"{self.chrom}:{self.start}-{self.end}" + (f"({self.strand})" if self.strand in "+-" else "")
+
+
+def parse_region(text: str) -> Interval | None:
+    """``chr1:1000-2000``, ``chr1:1,000-2,000(+)`` or ``name::chr1:1000-2000(-)`` -> Interval; anything else -> None.
+
+    The numbers are returned as written (0-based start, see the module docstring).
+    """
+    m = _REGION.match(text)
+    if not m:
+        return None
+    start, end = int(m["start"].replace(",", "")), int(m["end"].replace(",", ""))
+    if end <= start:
+        return None
+    return Interval(m["chrom"], start, end, m["strand"] or ".")
+
+
+def coordinates_from_ids(data: SequenceSet, name: str = "input") -> tuple[list[Interval | None], list[str]]:
+    """Coordinates of each sequence read from its id (the first word of its FASTA header).
+
+    Returns
+    -------
+    coords : list of Interval or None
+        One per sequence; None where the id is not a region.
+    notes : list of str
+        Conversions made (1-based inclusive headers).
+
+    Raises
+    ------
+    SequenceError
+        A header region whose length is not the sequence's (names the record
+        and both lengths).
+    """
+    coords: list[Interval | None] = []
+    one_based = 0
+    for i, (rid, seq) in enumerate(zip(data.ids, data.seqs), start=1):
+        iv = parse_region(rid)
+        if iv is not None:
+            span = iv.end - iv.start
+            if span + 1 == len(seq) and iv.start >= 1:  # samtools style chr:1-100 for 100 bases
+                iv = Interval(iv.chrom, iv.start - 1, iv.end, iv.strand)
+                one_based += 1
+            elif span != len(seq):
+                raise SequenceError(
+                    f"{name}: record '{rid}' (record {i}) names a {span}-bp region but its sequence is {len(seq)} bp. "
+                    "Headers must be chrom:start-end with 0-based start and end (as bedtools getfasta writes); "
+                    "fix the header or remove the coordinates."
+                )
+        coords.append(iv)
+    notes = [f"{one_based} header(s) read as 1-based inclusive (samtools style) and converted to 0-based"] if one_based else []
+    return coords, notes
+
+
+def read_bed(path: str | Path) -> list[tuple[Interval, str]]:
+    """Regions of a BED file (BED3 or more; name in column 4, strand in column 6).
+
+    Returns
+    -------
+    list of (Interval, name)
+        In file order; name is ``""`` where the file has none (or ``.``).
+
+    Raises
+    ------
+    InputError
+        A missing file, no region, or a line with fewer than 3 columns, a
+        non-integer or negative coordinate, end <= start, or a strand other
+        than ``+``, ``-``, ``.`` (names the line).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file.")
+    out: list[tuple[Interval, str]] = []
+    for lineno, line in enumerate(p.read_text(errors="replace").splitlines(), start=1):
+        if not line.strip() or line.startswith(("#", "track", "browser")):
+            continue
+        f = line.rstrip("\n").split("\t") if "\t" in line else line.split()
+        where = f"{p}, line {lineno}"
+        if len(f) < 3:
+            raise InputError(f"{where}: a BED line needs at least chrom, start, end (tab-separated); got {len(f)} column(s).")
+        try:
+            start, end = int(f[1]), int(f[2])
+        except ValueError:
+            raise InputError(f"{where}: start {f[1]!r} and end {f[2]!r} must be whole numbers (0-based, half-open).") from None
+        if start < 0 or end <= start:
+            raise InputError(f"{where}: need 0 <= start < end, got start {start}, end {end}.")
+        strand = f[5] if len(f) >= 6 else "."
+        if strand not in ("+", "-", "."):
+            raise InputError(f"{where}: strand (column 6) must be +, - or ., got {strand!r}.")
+        name = f[3] if len(f) >= 4 and f[3] != "." else ""
+        out.append((Interval(f[0], start, end, strand), name))
+    if not out:
+        raise InputError(f"{p}: no region found; expected BED lines chrom<TAB>start<TAB>end[...].")
+    return out
+
+
+def sequences_from_genome(bed: str | Path, genome: str | Path) -> tuple[SequenceSet, list[Interval]]:
+    """The sequences of BED regions, read from an indexed genome FASTA (pyfaidx; no whole-genome load).
+
+    Minus-strand regions are reverse-complemented. Ids are the BED names, or
+    ``chrom:start-end(strand)`` where a region has no name (made unique as
+    :func:`dnabert.sequences.parse_sequences` does).
+
+    Returns
+    -------
+    SequenceSet, list of Interval
+        One sequence and one interval per BED line.
+
+    Raises
+    ------
+    InputError
+        A chromosome missing from the genome or a region past its end (names the BED line).
+    """
+    regions = read_bed(bed)
+    fasta = open_genome(genome)
+    seqs: list[str] = []
+    raw_ids: list[str] = []
+    for i, (iv, name) in enumerate(regions, start=1):
+        if iv.chrom not in fasta:
+            some = ", ".join(list(fasta.keys())[:5])
+            raise InputError(f"{bed}: region {i} ({iv}) is on {iv.chrom!r}, which {genome} does not have (it has {some}, ...).")
+        size = len(fasta[iv.chrom])
+        if iv.end > size:
+            raise InputError(f"{bed}: region {i} ({iv}) ends past the end of {iv.chrom} ({size} bp) in {genome}.")
+        seq = normalize_sequence(fasta[iv.chrom][iv.start : iv.end], str(iv))
+        seqs.append(reverse_complement(seq) if iv.strand == "-" else seq)
+        raw_ids.append(name or str(iv))
+    notes: list[str] = []
+    ids = unique_ids(raw_ids, notes)
+    return SequenceSet(ids=ids, seqs=seqs, notes=notes), [iv for iv, _ in regions]
+
+
+def genome_positions(coord: Interval | None, length: int) -> np.ndarray:
+    """Genome position of each base of a sequence: shape (length,), int64 (``arange`` without coordinates)."""
+    if coord is None:
+        return np.arange(length, dtype=np.int64)
+    if coord.strand == "-":
+        return coord.end - 1 - np.arange(length, dtype=np.int64)
+    return coord.start + np.arange(length, dtype=np.int64)
+
+
+def to_genome(
+    coords: list[Interval | None], ids: list[str], seq: np.ndarray, start: np.ndarray, end: np.ndarray, strand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Features [start, end) on sequences -> genome intervals.
+
+    Parameters
+    ----------
+    coords : list of Interval or None
+        Per sequence (n,).
+    ids : list of str
+        Per sequence (n,): the chromosome name used where a sequence has no coordinates.
+    seq : np.ndarray, shape (m,), int
+        Sequence index of each feature.
+    start, end : np.ndarray, shape (m,), int
+        0-based, half-open, in sequence coordinates.
+    strand : np.ndarray, shape (m,), str
+        ``+``, ``-`` or ``.`` relative to the sequence.
+
+    Returns
+    -------
+    chrom : np.ndarray (m,) object
+    gstart, gend : np.ndarray (m,) int64
+        0-based, half-open genome coordinates.
+    gstrand : np.ndarray (m,) object
+        On a minus-strand sequence ``+`` and ``-`` swap.
+    """
+    seq = np.asarray(seq, dtype=np.int64)
+    start, end = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
+    strand = np.asarray(strand, dtype=object)
+    chrom = np.array([coords[i].chrom if coords[i] else ids[i] for i in seq], dtype=object)
+    base = np.array([coords[i].start if coords[i] else 0 for i in seq], dtype=np.int64)
+    top = np.array([coords[i].end if coords[i] else 0 for i in seq], dtype=np.int64)
+    minus = np.array([coords[i] is not None and coords[i].strand == "-" for i in seq], dtype=bool)
+    gstart = np.where(minus, top - end, base + start)
+    gend = np.where(minus, top - start, base + end)
+    flipped = np.where(strand == "+", "-", np.where(strand == "-", "+", strand))
+    gstrand = np.where(minus, flipped, strand).astype(object)
+    return chrom, gstart, gend, gstrand

@@ -1,0 +1,130 @@
+"""Sequence embeddings (the encoder's last hidden states) and their 2-D maps.
+
+Pooling:
+
+``"cls"``
+    the last hidden state of [CLS] (what the classification head reads);
+``"mean"``
+    the mean of the last hidden states of the k-mer tokens ([CLS], [SEP] and
+    padding excluded).
+
+Long sequences are split into the same windows as :func:`dnabert.inference.predict`
+(:func:`dnabert.inference.window_starts`) and their window embeddings averaged.
+
+Maps: PCA (scikit-learn) of the standardised embeddings, always available;
+UMAP through ``umap-learn`` when it is installed (``pip install umap-learn``).
+Both seeded.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from dnabert.checkpoint import LoadedModel
+from dnabert.errors import InputError
+from dnabert.inference import window_starts
+from dnabert.kmer import encode_batch
+from dnabert.sequences import SequenceError
+
+POOLINGS = ("cls", "mean")
+PROJECTIONS = ("pca", "umap")
+
+
+@torch.inference_mode()
+def _pooled(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
+    """One batch: (B, T) ids and mask -> (B, H) pooled last hidden states."""
+    t_mask = torch.as_tensor(mask, device=lm.device)
+    hidden = lm.model.bert(input_ids=torch.as_tensor(ids, device=lm.device), attention_mask=t_mask).last_hidden_state  # (B, T, H)
+    if pooling == "cls":
+        return hidden[:, 0].float().cpu().numpy()
+    kmers = t_mask.clone()
+    kmers[:, 0] = 0  # [CLS]
+    kmers[torch.arange(len(kmers)), t_mask.sum(dim=1) - 1] = 0  # [SEP]
+    weights = kmers.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+    return ((hidden * weights).sum(dim=1) / weights.sum(dim=1)).float().cpu().numpy()
+
+
+def embed(
+    lm: LoadedModel,
+    seqs: list[str],
+    pooling: str = "cls",
+    batch_size: int = 32,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Embeddings of sequences of any length.
+
+    Parameters
+    ----------
+    lm : LoadedModel
+    seqs : list of str
+        n validated sequences, each at least k long.
+    pooling : {"cls", "mean"}
+    batch_size : int
+        Windows per forward pass (sorted by length to limit padding).
+    progress : callable, optional
+        Called as ``progress(done_windows, total_windows)`` after each batch.
+
+    Returns
+    -------
+    np.ndarray, shape (n, H), float32
+        H = the model's hidden size; a long sequence gets the mean over its windows.
+    """
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+    k, w = lm.k, lm.window
+    for i, s in enumerate(seqs):
+        if len(s) < k:
+            raise SequenceError(f"sequence {i + 1} has length {len(s)}, shorter than k={k}: it has no {k}-mer to embed")
+    segments = [(i, int(st), min(w, len(s) - k + 1)) for i, s in enumerate(seqs) for st in window_starts(len(s) - k + 1, w)]
+    order = sorted(range(len(segments)), key=lambda j: segments[j][2])
+    out = np.zeros((len(seqs), lm.model.config.hidden_size), dtype=np.float64)
+    counts = np.zeros(len(seqs))
+    for b in range(0, len(order), batch_size):
+        batch = order[b : b + batch_size]
+        texts = [seqs[segments[j][0]][segments[j][1] : segments[j][1] + segments[j][2] + k - 1] for j in batch]
+        pooled = _pooled(lm, *encode_batch(texts, k, w + 2), pooling)
+        for row, j in enumerate(batch):
+            out[segments[j][0]] += pooled[row]
+            counts[segments[j][0]] += 1
+        if progress is not None:
+            progress(min(b + batch_size, len(order)), len(order))
+    return (out / np.maximum(counts, 1)[:, None]).astype(np.float32)
+
+
+def project(embeddings: np.ndarray, method: str = "pca", seed: int = 0) -> tuple[np.ndarray, str]:
+    """2-D map of embeddings (n, H) -> ((n, 2) float64, axis note).
+
+    PCA: scikit-learn on standardised columns; the note gives the variance
+    explained by each axis. UMAP: ``umap.UMAP(random_state=seed)`` on the
+    same standardised columns.
+
+    Raises
+    ------
+    InputError
+        Fewer than 3 sequences, or UMAP requested but ``umap-learn`` is not installed.
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    if method not in PROJECTIONS:
+        raise ValueError(f"method must be one of {PROJECTIONS}, got {method!r}")
+    if len(embeddings) < 3:
+        raise InputError(f"a map needs at least 3 sequences, got {len(embeddings)}")
+    x = StandardScaler().fit_transform(np.asarray(embeddings, dtype=np.float64))
+    if method == "pca":
+        pca = PCA(n_components=2, random_state=seed).fit(x)
+        ratio = pca.explained_variance_ratio_
+        return pca.transform(x), f"PC1 {100 * ratio[0]:.1f}% and PC2 {100 * ratio[1]:.1f}% of the variance"
+    try:
+        import umap
+    except ImportError:
+        raise InputError("UMAP needs the umap-learn package (pip install umap-learn); PCA works without it") from None
+    reducer = umap.UMAP(n_components=2, random_state=seed, n_neighbors=min(15, len(x) - 1), n_jobs=1)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="n_jobs value")  # seeded UMAP runs on one thread, as asked
+        xy = reducer.fit_transform(x)
+    return xy.astype(np.float64), "UMAP (seeded; distances between clusters are not to scale)"

@@ -1,0 +1,81 @@
+"""Embedding map page: every loaded sequence as a point, from the model's sequence embeddings."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dnabert.embeddings import embed, project
+from dnabert.errors import InputError
+from dnabert.sequences import SequenceSet
+from explorer.state import cli_command, current_model, negatives, require_data, run_prediction, session_cached, show_error
+from viz.maps import embedding_map
+
+st.title("Embedding map")
+pos = require_data()
+neg, shuffled = negatives()
+lm = current_model()
+if lm.pretrained_only:
+    st.warning("This model has no trained classification head: the predicted probabilities below are meaningless.")
+
+c1, c2, c3 = st.columns(3)
+pooling = c1.radio(
+    "Embedding", ["cls", "mean"], key="embed_pooling", horizontal=True, format_func={"cls": "[CLS]", "mean": "mean of k-mers"}.get
+)
+method = c2.radio("Projection", ["pca", "umap"], key="embed_method", horizontal=True, format_func=str.upper)
+with_neg = c3.checkbox(
+    "Include the negatives", value=not shuffled, key="embed_negatives", disabled=shuffled, help="Loaded negatives only"
+)
+
+sets = [("positive", pos)] + ([("negative", neg)] if with_neg and not shuffled else [])
+data = SequenceSet(ids=[i for _, s in sets for i in s.ids], seqs=[q for _, s in sets for q in s.seqs])
+label = np.array([name for name, s in sets for _ in s.ids])
+if len(data) < 3:
+    st.info("A map needs at least 3 sequences.")
+    st.stop()
+
+
+def embed_with_bar() -> np.ndarray:
+    bar = st.progress(0.0, text="Embedding sequences...")
+    try:
+        return embed(lm, data.seqs, pooling, progress=lambda d, t: bar.progress(d / t, text=f"Embedding windows {d}/{t}"))
+    finally:
+        bar.empty()
+
+
+try:
+    pred = run_prediction(data, attention=None)
+    vectors = session_cached(("embed", st.session_state.get("model_name"), data.seqs, pooling), embed_with_bar)
+    xy, axes = session_cached(
+        ("project", st.session_state.get("model_name"), data.seqs, pooling, method), lambda: project(vectors, method)
+    )
+except InputError as e:
+    show_error(e)
+    st.stop()
+
+predicted = np.array([lm.labels[i] for i in pred.probs.argmax(axis=1)])
+options = ["set", "predicted class"] + [f"P({lab})" for lab in lm.labels]
+motif_result = st.session_state.get("motif_result")
+if motif_result is not None and motif_result[1].motifs:
+    options += [f"has {m.id} ({m.consensus})" for m in motif_result[1].motifs]
+colour_by = st.selectbox("Colour by", options, index=0 if len(sets) > 1 else 1 + len(lm.labels), key="embed_colour")
+if colour_by == "set":
+    colour = label
+elif colour_by == "predicted class":
+    colour = predicted
+elif colour_by.startswith("P("):
+    colour = pred.probs[:, [f"P({lab})" for lab in lm.labels].index(colour_by)]
+else:
+    motif = motif_result[1].motifs[options.index(colour_by) - 2 - len(lm.labels)]
+    has = set(motif.instances["seq_id"])
+    colour = np.where([i in has for i in data.ids], f"with {motif.id}", f"without {motif.id}")
+
+st.plotly_chart(
+    embedding_map(xy, colour, data.ids, colour_by, axes, f"{len(data)} sequences, {pooling} embeddings, {method.upper()}"),
+    width="stretch",
+    key="embed_chart",
+)
+table = pd.DataFrame({"id": data.ids, "set": label, "x": xy[:, 0], "y": xy[:, 1], "predicted": predicted})
+for c, lab in enumerate(lm.labels):
+    table[f"p_{lab}"] = pred.probs[:, c]
+st.download_button("Download the map (CSV)", table.to_csv(index=False).encode(), "embedding_map.csv", "text/csv")
+cli_command("embed", "--input", "sequences.fa", "--pooling", pooling, "--method", method, "--out", "map.tsv")

@@ -1,0 +1,113 @@
+"""Known motifs page: which database motifs are enriched in the positives, and does the model attend to their sites?"""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from dnabert.errors import InputError
+from motif.jaspar import load_jaspar, load_meme_database
+from motif.known import known_motif_attention
+from explorer.state import cli_command, content_hash, negatives, require_data, run_prediction, show_error
+from viz.known_motifs import known_motif_scatter
+
+TAX_GROUPS = ["vertebrates", "insects", "plants", "fungi", "nematodes", "urochordates", "all"]
+
+st.title("Known motifs")
+pos = require_data()
+neg, shuffled = negatives()
+st.caption(
+    f"FIMO sites of every database motif in {len(pos)} positives and {len(neg)} "
+    + ("dinucleotide-shuffled copies of them" if shuffled else "loaded negatives")
+    + "; enrichment (hypergeometric, BH) and the model's attention at the sites against matched flanks (Wilcoxon, BH)."
+)
+
+with st.form("known_params"):
+    c1, c2, c3 = st.columns(3)
+    attention = c1.selectbox("Attention", ["last", "mean", "rollout"], key="known_attention")
+    tax = c1.selectbox("JASPAR 2024 CORE group", TAX_GROUPS, key="known_tax")
+    upload = c2.file_uploader("...or your own MEME file", type=["meme", "txt"], key="known_meme")
+    threshold = c2.number_input("FIMO site p-value", 1e-8, 1e-2, 1e-4, format="%.0e", key="known_threshold")
+    gap = c3.number_input("Gap between site and flanks (bp)", 0, 100, 10, key="known_gap")
+    min_sites = c3.number_input("Fewest sites for an attention score", 2, 1000, 5, key="known_min_sites")
+    run = st.form_submit_button("Scan known motifs", type="primary")
+
+meme_bytes = upload.getvalue() if upload is not None else None
+key = ("known", st.session_state.get("model_name"), pos.seqs, neg.seqs, attention, tax, meme_bytes, threshold, gap, min_sites)
+
+
+def load_database():
+    if meme_bytes is None:
+        return load_jaspar("JASPAR2024", "CORE", None if tax == "all" else tax)
+    with tempfile.TemporaryDirectory() as tmp:  # memelite reads a path: the upload goes to a private temporary file
+        path = Path(tmp) / "motifs.meme"
+        path.write_bytes(meme_bytes)
+        db = load_meme_database(path)
+    return db
+
+
+if run:
+    try:
+        pred = run_prediction(pos, attention=attention)
+        with st.spinner("Scanning the motifs with FIMO..."):
+            db = load_database()
+            result = known_motif_attention(
+                pos.seqs, pred.scores, neg.seqs, db, pos.ids, list(neg.ids), float(threshold), int(gap), int(min_sites)
+            )
+        st.session_state["known_result"] = (content_hash(*key), result)
+    except InputError as e:
+        st.session_state.pop("known_result", None)
+        show_error(e)
+        st.stop()
+
+if "known_result" not in st.session_state:
+    st.info("Choose the database and press **Scan known motifs**.")
+    st.stop()
+run_key, result = st.session_state["known_result"]
+if run_key != content_hash(*key):
+    st.warning("The data or the parameters changed since this result was made: press **Scan known motifs** to update it.")
+
+table = result.table
+m1, m2, m3 = st.columns(3)
+m1.metric("Motifs scanned", len(table))
+m2.metric("Enriched (q < 0.05)", int((table["q"] < 0.05).sum()))
+m3.metric("Attended (attention q < 0.05)", int((table["attention_q"] < 0.05).sum()))
+st.plotly_chart(
+    known_motif_scatter(table, title=f"{result.database}: enrichment vs attention"), width="stretch", key="known_chart"
+)
+st.caption("Top right: enriched and attended. Bottom right: enriched, but the model does not look at the sites.")
+sci = {c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "q", "attention_p", "attention_q")}
+st.dataframe(table, hide_index=True, width="stretch", column_config=sci, key="known_table")
+
+choice = st.selectbox(
+    "Sites of motif",
+    range(len(table)),
+    format_func=lambda i: f"{table['name'].iloc[i]} ({table['motif_id'].iloc[i]})",
+    key="known_choice",
+)
+motif_id = table["motif_id"].iloc[choice]
+sites = result.sites[(result.sites["motif_id"] == motif_id) & (result.sites["set"] == "pos")]
+st.subheader(f"{table['name'].iloc[choice]} ({motif_id}): {len(sites)} sites in positives")
+st.dataframe(
+    sites.drop(columns=["motif_id", "name", "set", "seq"]).sort_values("attention", ascending=False),
+    hide_index=True,
+    width="stretch",
+    key="known_sites",
+)
+d1, d2 = st.columns(2)
+d1.download_button("Motifs (TSV)", table.to_csv(sep="\t", index=False).encode(), "known_motifs.tsv", "text/tab-separated-values")
+d2.download_button(
+    "Sites (TSV)", result.sites.to_csv(sep="\t", index=False).encode(), "known_sites.tsv", "text/tab-separated-values"
+)
+st.caption("The sites as BED (with genome coordinates where the headers carry them) are on the **Genome tracks** page.")
+cli_command(
+    "known-motifs",
+    "--positives",
+    "positives.fa",
+    *([] if shuffled else ["--negatives", "negatives.fa"]),
+    "--attention",
+    attention,
+    *(["--motif-db", "motifs.meme"] if meme_bytes else ["--jaspar-tax-group", tax]),
+    "--out",
+    "known_out",
+)
