@@ -19,6 +19,7 @@ and again for any dtype other than float64, so matrices are always float64.
 from __future__ import annotations
 
 import re
+import tempfile
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -160,12 +161,22 @@ def load_jaspar(release: str = "JASPAR2024", collection: str = "CORE", tax_group
         db.conn.close()
 
 
-def load_meme_database(path: str | Path) -> MotifDatabase:
-    """A user's MEME file as the database (``MOTIF id name`` lines give ids and names)."""
-    names, ppms = read_meme(path)
+def load_meme_database(source: str | Path | bytes, name: str | None = None) -> MotifDatabase:
+    """A user's MEME file as the database (``MOTIF id name`` lines give ids and names).
+
+    ``source`` is a path, or the file's bytes (an upload: memelite reads paths, so
+    they go to a private temporary file whose name nothing outside chooses);
+    ``name`` describes it in outputs (default: the path, or "uploaded MEME file").
+    """
+    if isinstance(source, bytes):
+        with tempfile.TemporaryDirectory(prefix="dnabert-meme-") as tmp:
+            path = Path(tmp) / "motifs.meme"
+            path.write_bytes(source)
+            return load_meme_database(path, name or "uploaded MEME file")
+    names, ppms = read_meme(source)
     ppms = [m / m.sum(axis=0, keepdims=True) for m in ppms]
     return MotifDatabase(
-        name=str(path),
+        name=name or str(source),
         ids=tuple(n.split(" ")[0] for n in names),
         names=tuple(n.split(" ", 1)[1] if " " in n else n for n in names),
         ppms=tuple(_frozen(m) for m in ppms),

@@ -1,7 +1,5 @@
 """Known motifs page: which database motifs are enriched in the positives, and does the model attend to their sites?"""
 
-import tempfile
-from pathlib import Path
 
 import streamlit as st
 
@@ -39,11 +37,7 @@ key = ("known", st.session_state.get("model_name"), pos.seqs, neg.seqs, attentio
 def load_database():
     if meme_bytes is None:
         return load_jaspar("JASPAR2024", "CORE", None if tax == "all" else tax)
-    with tempfile.TemporaryDirectory() as tmp:  # memelite reads a path: the upload goes to a private temporary file
-        path = Path(tmp) / "motifs.meme"
-        path.write_bytes(meme_bytes)
-        db = load_meme_database(path)
-    return db
+    return load_meme_database(meme_bytes)
 
 
 if run:
