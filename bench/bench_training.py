@@ -37,7 +37,8 @@ def timed(fn, repeat: int = 1) -> float:
 def bench(quick: bool, threads: int, device: str) -> list[dict]:
     from transformers import BertForMaskedLM, BertForSequenceClassification
 
-    from demo.synthetic import DEFAULT_MOTIFS, make_planted_dataset, motif_ppm, scan_best, site_pwm
+    from demo import DEFAULT_MOTIFS
+    from demo.synthetic import make_planted_dataset, motif_ppm, scan_best, site_pwm
     from dnabert.training import ModelShape, TokenDataset, pad_collate
     from dnabert.pretrain import MaskedOnlyBertForMaskedLM, SpanMaskingCollator
 

@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from demo.synthetic import DEFAULT_MOTIFS, PlantedData, make_planted_dataset, motif_ppm, scan_best, site_pwm, write_fasta
+from demo import DEFAULT_MOTIFS
+from demo.synthetic import PlantedData, make_planted_dataset, motif_ppm, scan_best, site_pwm, write_fasta
 from dnabert.outputs import atomic_path, check_output_folder
 
 LABELS = ["negative", "positive"]

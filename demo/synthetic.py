@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from demo import DEFAULT_MOTIFS, JASPAR_RELEASE
 from dnabert.inference import kmer_to_nucleotide, l2_normalize
 from dnabert.outputs import atomic_path
 from dnabert.sequences import BASES, dinucleotide_shuffle, reverse_complement
@@ -44,8 +45,6 @@ from motif.encoding import encode
 from motif.jaspar import jaspar_matrix
 from motif.pwm import best_scores, log_odds, probabilities, scan, score_range
 
-JASPAR_RELEASE = "JASPAR2024"
-DEFAULT_MOTIFS = ("MA0139.2", "MA0095.2")  # CTCF, YY1
 SITE_PSEUDOCOUNT = 0.04  # per column, spread over the uniform background: 0.01 per cell of a PPM
 
 # Approximate dinucleotide frequencies of the human genome (hg38), percent; row = first base,

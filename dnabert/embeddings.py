@@ -28,10 +28,8 @@ from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
 from dnabert.inference import window_starts
 from dnabert.kmer import encode_batch
+from dnabert.options import POOLINGS, PROJECTIONS
 from dnabert.sequences import SequenceError
-
-POOLINGS = ("cls", "mean")
-PROJECTIONS = ("pca", "umap")
 
 
 @torch.inference_mode()

@@ -3,3 +3,5 @@
 # how attention becomes per-nucleotide scores (see dnabert.inference); the first is the default
 ATTENTION_MODES = ("last", "mean", "rollout")
 ATTENTION_HELP = "aggregation: last-layer [CLS] attention (DNABERT-viz, default), mean over layers, or attention rollout"
+POOLINGS = ("cls", "mean")  # a sequence's embedding: the [CLS] hidden state, or the mean over content tokens
+PROJECTIONS = ("pca", "umap")  # 2-D maps of embeddings

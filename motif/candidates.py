@@ -19,7 +19,6 @@ import numpy as np
 
 from motif.encoding import kmer_strings
 
-MAX_K = 12  # k-mer values index dense arrays of 4**k entries
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,10 @@ enrichment is re-tested (BH over the reported motifs). Stage times are kept in
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from functools import partial
 
 import numpy as np
@@ -37,7 +36,7 @@ from scipy.stats import false_discovery_control
 
 from dnabert.errors import InputError
 from dnabert.sequences import shuffled_negatives
-from motif.candidates import MAX_K, KmerOccurrences, distinct_values, kmer_words, kmers_in_regions, region_candidates
+from motif.candidates import KmerOccurrences, distinct_values, kmer_words, kmers_in_regions, region_candidates
 from motif.encoding import Encoded, decode, encode, kmer_index
 from motif.enrichment import CANDIDATE_COLUMNS, count_kmers, count_words, enrichment_table, hypergeom_pvalues
 from motif.jaspar import MATCH_COLUMNS, MotifDatabase, match_motifs
@@ -54,154 +53,11 @@ from motif.pwm import (
     windows,
 )
 from motif.redundancy import Dropped, Member, remove_redundant
-from motif.regions import RULES, Regions, find_regions
+from motif.params import MotifParams
+from motif.regions import Regions, find_regions
 from motif.scores import check_scores
 
-MODES = ("kmers", "regions")
 INSTANCE_COLUMNS = ["motif", "seq_id", "start", "end", "strand", "site", "window_start", "window_end", "window"]
-
-
-def _param(
-    default, help: str, label: str, *, low=None, high=None, low_open=False, high_open=False, choices=None, basic=False,
-    off_flag=None,
-):  # fmt: skip
-    """A :class:`MotifParams` field with what the command line and the app need to offer it.
-
-    ``help`` is the one description (CLI help, app tooltip); ``label`` the app's
-    widget label; ``low`` / ``high`` the valid range (closed unless ``*_open``);
-    ``choices`` the valid values; ``basic`` puts the widget in the app's main form;
-    ``off_flag`` is the command-line switch that turns a True-by-default flag off.
-    """
-    meta = {"help": help, "label": label, "basic": basic, "off_flag": off_flag}
-    meta.update({k: v for k, v in (("low", low), ("high", high), ("choices", choices)) if v is not None})
-    meta.update(low_open=low_open, high_open=high_open)
-    return field(default=default, metadata=meta)
-
-
-def check_param(name: str, value) -> str | None:
-    """Why ``value`` is not valid for the :class:`MotifParams` field ``name`` (None when it is)."""
-    meta = PARAM_FIELDS[name].metadata
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{name} must be a finite number, got {value}"
-    if "choices" in meta:
-        return None if value in meta["choices"] else f"{name} must be one of {', '.join(str(c) for c in meta['choices'])}"
-    low, high = meta.get("low"), meta.get("high")
-    too_low = low is not None and (value < low or (meta["low_open"] and value == low))
-    too_high = high is not None and (value > high or (meta["high_open"] and value == high))
-    if too_low or too_high:
-        lo = "(" if meta["low_open"] else "["
-        hi = ")" if meta["high_open"] or high is None else "]"
-        return f"{name} must be in {lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
-    return None
-
-
-@dataclass(frozen=True)
-class MotifParams:
-    """Every parameter of the motif analysis (defaults = the recommended run).
-
-    Each field carries its description, valid range and app label
-    (:func:`_param`): the command line (``dnabert motifs``) and the app's
-    Motifs page build their options from them, and :meth:`check` validates
-    with them.
-
-    ``rule`` None = the mode's default (``kmers``: zscore; ``regions``:
-    original, so that the regions mode with its defaults is the original
-    analysis); ``both_strands`` None = the mode's default (``kmers``: k-mers
-    merged with their reverse complement; ``regions``: forward only, as the
-    original). ``site_pvalue`` is FIMO's default; for a motif so short that no
-    site reaches it, only best-scoring sites count.
-    """
-
-    mode: str = _param(
-        "kmers",
-        "candidates: kmers = k-mers in high-attention regions assembled into motifs; regions = the original exact "
-        "region strings and greedy merge",
-        "Candidates",
-        choices=MODES,
-        basic=True,
-    )
-    rule: str | None = _param(
-        None,
-        "high-attention rule: zscore (score > mean + z SD; default in kmers mode) or original (> mean_factor x mean "
-        "and > min_factor x minimum; default in regions mode)",
-        "Region rule",
-        choices=(None, *RULES),
-        basic=True,
-    )
-    min_len: int = _param(5, "shortest high-attention region (bp), also the shortest k-mer", "Minimum region length",
-                          low=1, basic=True)  # fmt: skip
-    z: float = _param(1.0, "zscore rule: standard deviations above the mean", "z", low=0.0, basic=True)
-    mean_factor: float = _param(1.0, "original rule: multiple of the mean", "Mean factor", low=0.0)
-    min_factor: float = _param(10.0, "original rule: multiple of the minimum", "Minimum factor", low=0.0)
-    k_max: int = _param(8, f"longest k-mer in kmers mode (min_len..{MAX_K})", "Longest k-mer", low=1, high=MAX_K, basic=True)
-    both_strands: bool | None = _param(
-        None, "count reverse complements too (default: yes in kmers mode, no in regions mode)", "Both strands",
-        choices=(None, True, False),
-    )  # fmt: skip
-    q_cutoff: float = _param(0.005, "keep candidates with Benjamini-Hochberg q below this", "q-value cutoff",
-                             low=0.0, high=1.0, low_open=True, basic=True)  # fmt: skip
-    max_mismatches: int = _param(1, "mismatches a seed k-mer tolerates when collecting sites", "Mismatches when assembling",
-                                 low=0, high=3, basic=True)  # fmt: skip
-    min_score: float = _param(0.8, "relative PWM score (0..1) of a site found by the rescan", "Minimum site score",
-                              low=0.0, high=1.0)  # fmt: skip
-    site_pvalue: float = _param(1e-4, "site p-value when counting the sequences with a site of a motif", "Site p-value",
-                                low=0.0, high=1.0, low_open=True, high_open=True)  # fmt: skip
-    window_size: int = _param(24, "width (bp) of the window cut around every instance", "Window size",
-                              low=1, basic=True)  # fmt: skip
-    pseudocount: float = _param(1.0, "pseudocount per PPM column, spread by the background frequencies", "Pseudocount",
-                                low=0.0, low_open=True)  # fmt: skip
-    trim_bits: float = _param(0.3, "trim flanks with less information than this (bits)", "Trim below (bits)",
-                              low=0.0, high=2.0)  # fmt: skip
-    min_n_motif: int = _param(3, "fewest instances (windows) of a reported motif", "Minimum instances", low=1, basic=True)
-    top_matches: int = _param(5, "database matches kept per motif", "Matches per motif", low=1)
-    seed: int = _param(0, "seed of the dinucleotide shuffle making negatives when none are given", "Shuffle seed",
-                       low=0, high=2**32 - 1)  # fmt: skip
-    remove_redundant: bool = _param(
-        True,
-        "kmers mode: merge motifs that TOMTOM finds similar and drop fragments of stronger motifs (motif.redundancy); "
-        "off (--keep-redundant) reports every assembled motif",
-        "One motif per factor",
-        choices=(True, False),
-        off_flag="--keep-redundant",
-        basic=True,
-    )
-    merge_pvalue: float = _param(
-        1e-5,
-        "merge two motifs when TOMTOM p (both strands, all offsets, both directions) is below this; 1e-5 merges a factor "
-        "reported twice (p 1e-6..1e-10 on planted data) and keeps similar factors apart (JASPAR CTCF / CTCFL 1e-3.6, "
-        "YY2 / ZFP42 1e-3.1, GATA1 / GATA2 1e-3.9)",
-        "Merge below TOMTOM p",
-        low=0.0, high=1.0, low_open=True,
-    )  # fmt: skip
-    overlap_fraction: float = _param(
-        0.5,
-        "drop a motif when at least this share of its enrichment comes from sites overlapping a stronger motif's sites "
-        "and the rest is not enriched (on planted data edge fragments 0.6..1.3, distinct factors 0.00..0.03)",
-        "Fragment overlap share",
-        low=0.0, high=1.0, low_open=True,
-    )  # fmt: skip
-
-    @property
-    def region_rule(self) -> str:
-        """The high-attention rule (``rule`` resolved)."""
-        return self.rule or ("zscore" if self.mode == "kmers" else "original")
-
-    @property
-    def strands(self) -> bool:
-        """Whether reverse complements are counted (``both_strands`` resolved)."""
-        return self.mode == "kmers" if self.both_strands is None else self.both_strands
-
-    def check(self) -> None:
-        """Raise InputError naming the first invalid parameter."""
-        for name in PARAM_FIELDS:
-            problem = check_param(name, getattr(self, name))
-            if problem:
-                raise InputError(f"invalid motif parameter: {problem}")
-        if self.mode == "kmers" and self.k_max < self.min_len:
-            raise InputError(f"invalid motif parameter: k_max must be between min_len and {MAX_K}")
-
-
-PARAM_FIELDS = {f.name: f for f in fields(MotifParams)}
 
 
 @dataclass
@@ -513,9 +369,7 @@ def find_motifs(
         result.candidates, groups = region_groups(pos_seqs, neg_seqs, regions, params, timings)
     n_kept = int(result.candidates["kept"].sum())
     if not n_kept:
-        notes.append(
-            f"no candidate passed the cutoff (q < {params.q_cutoff}) among {len(result.candidates)}: no motif reported"
-        )
+        notes.append(f"no candidate passed the cutoff (q < {params.q_cutoff}) among {len(result.candidates)}: no motif reported")
     with _timed(timings, "motifs"):
         motifs = [m for m in (build_motif(g, pos, pos_ids, params, background) for g in groups) if m is not None]
         score_motifs(motifs, pos, neg, params, background)

@@ -48,8 +48,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from motif.encoding import OTHER, Encoded
+from motif.params import RULES
 
-RULES = ("zscore", "original")
 
 
 @dataclass(frozen=True)

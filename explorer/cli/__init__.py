@@ -35,13 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dnabert.outputs import disk_error, refuse_overlaps
-
     try:
         args = build_parser().parse_args(argv)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    from dnabert.outputs import disk_error, refuse_overlaps  # after parsing: --help imports nothing heavy
+
     # a killed job (e.g. a Slurm time-out) cleans up like Ctrl-C; Ctrl-C works even where the shell
     # started us with SIGINT ignored (background jobs of a non-interactive shell)
     for sig in (signal.SIGTERM, signal.SIGINT):

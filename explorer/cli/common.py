@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from explorer.cli.argtypes import device, integer
 from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
+from explorer.cli.argtypes import device, integer
 
 CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
 # option dests naming files a command reads / writes: no output may be an input or another output

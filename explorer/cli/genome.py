@@ -19,15 +19,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
-from explorer.cli.common import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
-from dnabert.coordinates import Interval, coordinates_from_ids, sequences_from_genome
 from dnabert.errors import InputError
-from dnabert.outputs import atomic_path, check_output_file
-from dnabert.sequences import SequenceSet, require_kmers
+from explorer.cli.common import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
+
+if TYPE_CHECKING:  # annotations only: heavy modules load when a command runs
+    import numpy as np
+    import pandas as pd
+
+    from dnabert.coordinates import Interval
+    from dnabert.sequences import SequenceSet
 
 TRACK_FILES = (
     "attention.bedGraph",
@@ -52,6 +54,8 @@ def add_located_input(p: argparse.ArgumentParser, flag: str = "--input") -> None
 
 def read_located(args: argparse.Namespace, path: str | None) -> tuple[SequenceSet, list[Interval | None]]:
     """Sequences and their coordinates from ``path`` or ``--regions`` + ``--genome``; notes go to stderr."""
+    from dnabert.coordinates import coordinates_from_ids, sequences_from_genome
+
     if args.regions:
         if path or not args.genome:
             raise InputError("--regions needs --genome (the reference FASTA) and takes no --input / --positives")
@@ -91,6 +95,9 @@ def check_out_folder(path: str, own: tuple[str, ...]) -> None:
 
 def attention_scores(args: argparse.Namespace, data: SequenceSet, lm=None) -> list[np.ndarray] | None:
     """Per-nucleotide attention from ``--scores`` or the model ``lm`` (loaded from ``--model`` when not given; None without either)."""
+
+    from dnabert.sequences import require_kmers
+
     if args.scores:
         from motif.scores import load_scores
 
@@ -109,6 +116,8 @@ def attention_scores(args: argparse.Namespace, data: SequenceSet, lm=None) -> li
 
 def read_tsv(path: str, what: str) -> pd.DataFrame:
     """A tab-separated table with a header, or InputError naming the file."""
+    import pandas as pd
+
     if not Path(path).is_file():
         raise InputError(f"{path}: no such file ({what})")
     try:
@@ -119,6 +128,8 @@ def read_tsv(path: str, what: str) -> pd.DataFrame:
 
 def scan_tracks(table: pd.DataFrame, path: str, data: SequenceSet, class_name: str | None) -> tuple[str, list[np.ndarray]]:
     """Per-base mean probability of the ``scan`` windows covering each base, per sequence (NaN where none does)."""
+    import numpy as np
+
     from dnabert.genome_tracks import window_mean
 
     classes = [c[2:] for c in table.columns if c.startswith("p_")]
@@ -153,6 +164,9 @@ def write_track_pair(folder: Path, stem: str, table: pd.DataFrame, sizes: dict[s
 
 
 def run_regions(args: argparse.Namespace) -> int:
+    from dnabert.coordinates import sequences_from_genome
+    from dnabert.outputs import atomic_path, check_output_file
+
     check_output_file(args.out)
     data, coords = sequences_from_genome(args.regions, args.genome)
     with atomic_path(args.out) as tmp, open(tmp, "w") as fh:
@@ -164,7 +178,10 @@ def run_regions(args: argparse.Namespace) -> int:
 
 
 def run_tracks(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from dnabert.genome_tracks import chrom_sizes, per_base_table, write_bed
+    from dnabert.outputs import atomic_path
     from motif.bed import region_bed, site_bed
 
     if args.model is not None and args.scores:
@@ -219,6 +236,7 @@ def run_tracks(args: argparse.Namespace) -> int:
 
 def run_known(args: argparse.Namespace) -> int:
     from dnabert.genome_tracks import write_bed
+    from dnabert.outputs import atomic_path
     from dnabert.sequences import shuffled_negatives
     from motif.bed import site_bed
     from motif.jaspar import load_jaspar, load_meme_database

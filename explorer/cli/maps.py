@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-import numpy as np
-import pandas as pd
-
 from explorer.cli.common import add_attention_arg, add_model_args, load_for_cli, read_input
-from dnabert.embeddings import POOLINGS, PROJECTIONS
-from dnabert.outputs import atomic_path, check_output_file, write_attention_npz
 
 
 def run_embed(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
     from dnabert.embeddings import embed, project
     from dnabert.inference import predict
+    from dnabert.outputs import atomic_path, check_output_file
 
     for path in (args.out, args.npz):
         if path:
@@ -39,8 +38,12 @@ def run_embed(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
     from dnabert.checkpoint import load_model
     from dnabert.model_compare import compare_models
+    from dnabert.outputs import atomic_path, check_output_file, write_attention_npz
 
     stem = args.npz[: -len(".npz")] if args.npz and args.npz.endswith(".npz") else args.npz
     track_files = {tag: f"{stem}_{tag}.npz" for tag in "AB"} if args.npz else {}
@@ -70,6 +73,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from dnabert.options import POOLINGS, PROJECTIONS
+
     p = sub.add_parser("embed", help="2-D map of sequence embeddings (PCA, or UMAP with umap-learn)")
     add_model_args(p)
     p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line")

@@ -28,7 +28,7 @@ def _flag(name: str) -> str:
 
 def _param_type(name: str, kind: type):
     """An argparse type: parse as ``kind``, then check the field's range (one message for both)."""
-    from motif.pipeline import check_param
+    from motif.params import check_param
 
     def parse(text: str):
         try:
@@ -45,7 +45,7 @@ def _param_type(name: str, kind: type):
 
 def add_param_args(group: argparse._ArgumentGroup) -> None:
     """One option per :class:`~motif.pipeline.MotifParams` field (dest = field name)."""
-    from motif.pipeline import MotifParams
+    from motif.params import MotifParams
 
     for f in fields(MotifParams):
         meta = f.metadata

@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from explorer.cli.argtypes import FRACTION, POSITIVE, PROBABILITY, SEED, device, integer, max_steps, number
+from demo import DEFAULT_MOTIFS
 from dnabert.errors import InputError
-from demo.synthetic import DEFAULT_MOTIFS
+from explorer.cli.argtypes import FRACTION, POSITIVE, PROBABILITY, SEED, device, integer, max_steps, number
 
 
 def _log(msg: str) -> None:

@@ -17,16 +17,14 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import pandas as pd
-from tqdm.auto import tqdm
-
 from dnabert.errors import InputError
-from dnabert.limits import check_saturation_length
-from dnabert.outputs import atomic_paths, check_output_file
 from explorer.cli.argtypes import integer
 from explorer.cli.common import add_model_args, load_for_cli, read_input
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
+    import pandas as pd
+    from tqdm.auto import tqdm
+
     from dnabert.checkpoint import LoadedModel
 
 
@@ -43,6 +41,10 @@ def _advance(bar: tqdm) -> Callable[[int, int], None]:
 
 
 def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from dnabert.limits import check_saturation_length
     from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, sort_by_effect
 
     data = read_input(args.input, lm.k)
@@ -61,6 +63,8 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
 
 
 def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
+    from tqdm.auto import tqdm
+
     from dnabert.variants import edit_table, read_variant_list, score_edits
 
     data = read_input(args.input, lm.k)
@@ -81,6 +85,9 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
 
 
 def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
+    import pandas as pd
+    from tqdm.auto import tqdm
+
     from dnabert.variants import score_edits, sort_by_effect, variant_table
     from dnabert.vcf import vcf_chunks
 
@@ -108,6 +115,7 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
 
 
 def run_mutate(args: argparse.Namespace) -> int:
+    from dnabert.outputs import atomic_paths, check_output_file
     from dnabert.variants import resolve_class, save_mutation_maps
 
     if args.vcf:

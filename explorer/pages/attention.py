@@ -12,7 +12,7 @@ from dnabert.inference import attention_matrices
 from dnabert.outputs import attention_long_table, write_attention_npz
 from explorer.state import cli_command, current_model, require_data, run_prediction, show_error
 from motif.encoding import encode
-from motif.pipeline import PARAM_FIELDS
+from motif.params import PARAM_FIELDS
 from motif.regions import find_regions
 from viz.attribution import attention_vs_attribution
 from viz.bertviz_offline import MAX_TOKENS as BERTVIZ_MAX_TOKENS
