@@ -201,7 +201,7 @@ def make_figures(lm: LoadedModel, data: PlantedData, notes: list[str]) -> tuple[
     figs["context_overview"] = context_overview(tokens, attn, query)
     pages = {"head_view": head_view_html(tokens, attn, last)}
 
-    mm = mutation_map(lm, seq, data.ids[focus], attention=True)
+    mm = mutation_map(lm, seq, data.ids[focus], attention="last")
     figs["mutation_map"] = mutation_map_figure(
         seq,
         mm.diff,

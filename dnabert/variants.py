@@ -20,8 +20,8 @@ of a binary model) with p_wt the wild type's and p_mut the mutant's probability:
   complement (and the attention track the mean of the forward track and the
   reversed reverse-complement track, L2-normalised again).
 * attention change: the Euclidean distance between the wild type's and the
-  mutant's per-nucleotide attention tracks (last layer, L2-normalised, see
-  :mod:`dnabert.inference`) over aligned positions: every position for an
+  mutant's per-nucleotide attention tracks (any aggregation, ``last`` by default
+  in the CLI and the app; L2-normalised, see :mod:`dnabert.inference`) over aligned positions: every position for an
   edit that keeps the length; for an indel the unchanged flanks (bases before
   ``start``, and the bases after the edit paired in order, cut to the shorter
   side). 0 means the same attention; the maximum is 2.
@@ -186,7 +186,7 @@ def _class_probs(
     lm: LoadedModel,
     seqs: list[str],
     class_index: int,
-    attention: bool,
+    attention: str | None,
     both_strands: bool,
     batch_size: int,
     known: dict[str, np.ndarray],
@@ -199,7 +199,7 @@ def _class_probs(
         return np.zeros(0), []
     batch = seqs + [reverse_complement(s) for s in seqs] if both_strands else seqs
     if attention:
-        pred = predict(lm, batch, batch_size, attention="last", max_tokens=TOKENS_PER_BATCH)
+        pred = predict(lm, batch, batch_size, attention=attention, max_tokens=TOKENS_PER_BATCH)
         p, tracks = pred.probs[:, class_index].astype(np.float64), pred.scores
     else:
         p, tracks = _window_probs(lm, batch, known, batch_size)[:, class_index], None
@@ -216,7 +216,7 @@ def score_edits(
     seqs: list[str],
     edits: list[Edit],
     class_index: int = -1,
-    attention: bool = False,
+    attention: str | None = None,
     both_strands: bool = False,
     width: int | None = None,
     batch_size: int = 32,
@@ -235,8 +235,9 @@ def score_edits(
         n edits; the caller has checked their coordinates and alleles.
     class_index : int
         Class whose probability is scored (see :func:`resolve_class`).
-    attention : bool
-        Also compute the last-layer attention change of every edit.
+    attention : {"last", "mean", "rollout"} or None
+        Also compute the attention change of every edit, with this aggregation
+        (:data:`dnabert.options.ATTENTION_MODES`); None skips attention.
     both_strands : bool
         Average each probability (and track) over both strands.
     width : int or None
@@ -327,7 +328,7 @@ def mutation_map(
     seq: str,
     seq_id: str = "seq",
     class_index: int = -1,
-    attention: bool = False,
+    attention: str | None = None,
     both_strands: bool = False,
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,

@@ -84,7 +84,7 @@ def test_indels_and_attention_in_batches_equal_one_at_a_time(lm_short_window):
     lm = lm_short_window
     seqs = random_seqs(3, 30, 120, seed=9)
     edits = [Edit(i, s, s + d, alt) for i, seq in enumerate(seqs) for s, d, alt in [(5, 1, ""), (10, 0, "GA"), (20, 2, "T")]]
-    scores = score_edits(lm, seqs, edits, attention=True, chunk=4)
+    scores = score_edits(lm, seqs, edits, attention="last", chunk=4)
     plain = score_edits(lm, seqs, edits, chunk=4)
     mutants = [apply_edit(seqs[e.seq], e) for e in edits]
     np.testing.assert_allclose(scores.p_mut, one_at_a_time(lm, mutants), atol=1e-6)

@@ -44,7 +44,7 @@ def test_saturation_edits_are_every_single_base_change():
 
 def test_mutation_map_scores_each_mutant_like_predict(lm):
     seq = random_seqs(1, 25, 25, seed=4)[0]
-    mm = mutation_map(lm, seq, "s", attention=True)
+    mm = mutation_map(lm, seq, "s", attention="last")
     mutants = [apply_edit(seq, e) for e in saturation_edits(seq)]
     expected = predict(lm, [seq] + mutants, attention=None).probs[:, -1]
     assert mm.p_wt == pytest.approx(expected[0], abs=1e-6)
@@ -85,7 +85,7 @@ def test_variant_list_scores_the_edited_sequences(lm, tmp_path):
     path.write_text("id\tstart\tend\talt\n# comment\nb\t5\t5\tGGG\na\t10\t13\t-\nb\t0\t1\tc\n")
     edits = read_variant_list(path, ["a", "b"], seqs)
     assert edits == [Edit(1, 5, 5, "GGG"), Edit(0, 10, 13, ""), Edit(1, 0, 1, "C")]
-    scores = score_edits(lm, seqs, edits, attention=True, chunk=2)  # two chunks
+    scores = score_edits(lm, seqs, edits, attention="last", chunk=2)  # two chunks
     mutants = [seqs[1][:5] + "GGG" + seqs[1][5:], seqs[0][:10] + seqs[0][13:], "C" + seqs[1][1:]]
     expected = predict(lm, seqs + mutants, attention=None).probs[:, -1]
     np.testing.assert_allclose(scores.p_wt, expected[[1, 0, 1]], atol=1e-6)
@@ -140,14 +140,14 @@ def test_empty_variant_list(tmp_path):
 
 def test_table_sorted_and_maps_round_trip(lm, tmp_path):
     seq = random_seqs(1, 15, 15, seed=7)[0]
-    mm = mutation_map(lm, seq, "s", attention=True)
+    mm = mutation_map(lm, seq, "s", attention="last")
     table = mutation_map_table(mm)
     assert list(table.columns) == ["id", "position", "ref", "alt", "p_wt", "p_mut", "diff", "logOR", "attn_change"]
     assert len(table) == 45 and (np.diff(table["diff"].abs()) <= 0).all()
     assert (table["ref"] != table["alt"]).all() and set(table["ref"] + table["position"].astype(str)) == {
         f"{b}{i}" for i, b in enumerate(seq)
     }
-    save_mutation_maps(tmp_path / "maps.npz", [mm, mutation_map(lm, seq[:12], "t", attention=True)])
+    save_mutation_maps(tmp_path / "maps.npz", [mm, mutation_map(lm, seq[:12], "t", attention="last")])
     with np.load(tmp_path / "maps.npz", allow_pickle=False) as z:  # concatenated (L, 4) maps, split by lengths
         assert z["ids"].tolist() == ["s", "t"] and z["seqs"][1] == seq[:12] and z["p_wt"][0] == mm.p_wt
         np.testing.assert_array_equal(z["diff"][: len(seq)], mm.diff)

@@ -67,7 +67,7 @@ def test_mutation_map_from_the_variants_table():
 def test_mutation_map_of_a_real_model(tiny_model_dir):
     lm = load_model(tiny_model_dir)
     seq = random_seqs(1, 24, 24, seed=5)[0]
-    mm = mutation_map(lm, seq, attention=True)
+    mm = mutation_map(lm, seq, attention="last")
     fig = mutation_map_figure(seq, mm.diff, mm.log_or, mm.p_wt, mm.p_mut, mm.attention_wt)
     assert np.allclose(np.asarray(trace(fig, "difference score").z, float), mm.diff.T, equal_nan=True)
     assert np.isnan(np.asarray(trace(fig, "log-odds ratio").z, float)).sum() == len(seq)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from dnabert.errors import InputError
 from explorer.cli.argtypes import integer
-from explorer.cli.common import add_model_args, load_for_cli, read_input
+from explorer.cli.common import add_attention_arg, add_model_args, load_for_cli, read_input
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
     import pandas as pd
@@ -40,6 +40,11 @@ def _advance(bar: tqdm) -> Callable[[int, int], None]:
     return update
 
 
+def _mode(args: argparse.Namespace) -> str | None:
+    """The attention aggregation for ``attn_change`` (None without ``--attention-change``)."""
+    return args.attention if args.attention_change else None
+
+
 def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
     import pandas as pd
     from tqdm.auto import tqdm
@@ -54,7 +59,7 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
     maps = []
     for rid, seq in zip(data.ids, data.seqs):
         maps.append(
-            mutation_map(lm, seq, rid, class_index, args.attention_change, args.both_strands, args.batch_size, _advance(bar))
+            mutation_map(lm, seq, rid, class_index, _mode(args), args.both_strands, args.batch_size, _advance(bar))
         )
     bar.close()
     if args.maps:  # written with --out, all or nothing (see run_mutate)
@@ -75,7 +80,7 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
         data.seqs,
         edits,
         class_index,
-        args.attention_change,
+        _mode(args),
         args.both_strands,
         batch_size=args.batch_size,
         progress=_advance(bar),
@@ -99,7 +104,7 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
     bar = tqdm(unit="variant", desc="mutate")
     for chunk in vcf_chunks(args.vcf, args.genome, width):
         scores = score_edits(
-            lm, chunk.contexts, chunk.edits, class_index, args.attention_change, args.both_strands, width, args.batch_size
+            lm, chunk.contexts, chunk.edits, class_index, _mode(args), args.both_strands, width, args.batch_size
         )
         tables.append(variant_table(chunk.ids, chunk.positions, chunk.refs, chunk.alts, scores, chroms=chunk.chroms))
         padded.extend(chunk.padded)
@@ -165,8 +170,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--attention-change",
         action="store_true",
-        help="add attn_change: distance between wild-type and mutant last-layer attention tracks",
+        help="add attn_change: distance between wild-type and mutant attention tracks (aggregated as --attention)",
     )
+    add_attention_arg(p)
     p.add_argument("--maps", help="saturation mutagenesis: also write every sequence's (L x 4) maps as NPZ")
     p.add_argument(
         "--out",

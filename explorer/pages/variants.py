@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dnabert.errors import InputError
+from dnabert.options import ATTENTION_MODES
 from dnabert.variants import edit_table, mutation_map, mutation_map_table, read_variant_list, score_edits
 from dnabert.limits import check_app_count, check_app_upload
 from explorer.state import cli_command, current_model, require_data, session_cached, show_error
@@ -32,7 +33,7 @@ with tab_map:
         try:
             mm = session_cached(
                 ("mutation_map", st.session_state.get("model_name"), seq, class_index, both),
-                lambda: mutation_map(lm, seq, pos.ids[index], class_index, attention=True, both_strands=both,
+                lambda: mutation_map(lm, seq, pos.ids[index], class_index, attention=ATTENTION_MODES[0], both_strands=both,
                                      progress=lambda d, t: bar.progress(d / t, text=f"Scoring mutants {d}/{t}")),
             )  # fmt: skip
             st.session_state["variants_map"] = mm
@@ -81,7 +82,7 @@ with tab_list:
             edits = read_variant_list(data, pos.ids, pos.seqs, name=upload.name)
             check_app_count(len(edits), upload.name, "variants")
             bar = st.progress(0.0, text="Scoring variants...")
-            scores = score_edits(lm, pos.seqs, edits, class_index, attention=True, both_strands=both,
+            scores = score_edits(lm, pos.seqs, edits, class_index, attention=ATTENTION_MODES[0], both_strands=both,
                                  progress=lambda d, t: bar.progress(d / t, text=f"Scoring {d}/{t}"))  # fmt: skip
             bar.empty()
             st.session_state["variants_table"] = edit_table(pos.ids, pos.seqs, edits, scores)
