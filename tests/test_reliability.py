@@ -304,7 +304,7 @@ def test_upload_limits_are_enforced_with_clear_messages(monkeypatch, limit, kind
 def test_limits_are_read_from_the_environment():
     limits = {"DNABERT_MAX_UPLOAD_MB": "1.5", "DNABERT_MAX_SEQUENCES": "7", "DNABERT_MAX_LENGTH": "300"}
     env = {**os.environ, "PYTHONPATH": str(REPO), **limits}
-    code = "import explorer.state as s; print(s.MAX_UPLOAD_MB, s.MAX_SEQUENCES, s.MAX_LENGTH)"
+    code = "import dnabert.limits as s; print(s.MAX_UPLOAD_MB, s.MAX_SEQUENCES, s.MAX_LENGTH)"
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0 and run.stdout.split() == ["1.5", "7", "300"], run.stderr
 

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dnabert.errors import InputError
+from explorer.cli.argtypes import integer, number
 from explorer.cli.common import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
+from explorer.cli.motifs import add_param_args
 
 if TYPE_CHECKING:  # annotations only: heavy modules load when a command runs
     import numpy as np
@@ -192,8 +194,6 @@ def run_tracks(args: argparse.Namespace) -> int:
         raise InputError("--instances needs attention (--model or --scores): each instance's BED score is its mean attention")
     if not (args.model or args.scores or args.scan):
         raise InputError("nothing to write: give --model or --scores (attention tracks), and/or --scan (probability tracks)")
-    if args.min_len < 1:
-        raise InputError(f"--min-len must be at least 1, got {args.min_len}")
     check_out_folder(args.out, TRACK_FILES)
     scan = read_tsv(args.scan, "the output of 'dnabert scan'") if args.scan else None
     instances = read_tsv(args.instances, "instances.tsv of 'dnabert motifs'") if args.instances else None
@@ -310,8 +310,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scan", help="TSV of 'dnabert scan' on the same input: per-base probability tracks")
     p.add_argument("--class", dest="class_name", help="--scan class to write (default: the last)")
     p.add_argument("--instances", help="instances.tsv of 'dnabert motifs' on the same input: motif_instances.bed")
-    p.add_argument("--z", type=float, default=1.0, help="high-attention regions: mean + z SD (default 1)")
-    p.add_argument("--min-len", type=int, default=5, help="high-attention regions: shortest run in bp (default 5)")
+    add_param_args(p.add_argument_group("high-attention regions (as in 'dnabert motifs')"), ("z", "min_len"))
     p.add_argument("--out", required=True, help="output folder: attention.bedGraph/.bw, high_attention.bed, scan_<class>.*, ...")
     p.set_defaults(func=run_tracks)
 
@@ -326,8 +325,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jaspar-release", default="JASPAR2024", help="JASPAR release (default JASPAR2024)")
     p.add_argument("--jaspar-collection", default="CORE", help="JASPAR collection (default CORE)")
     p.add_argument("--jaspar-tax-group", default="vertebrates", help="JASPAR taxonomic group, or 'all' (default vertebrates)")
-    p.add_argument("--threshold", type=float, default=1e-4, help="FIMO site p-value (default 1e-4)")
-    p.add_argument("--gap", type=int, default=10, help="bases between a site and its flank windows (default 10)")
-    p.add_argument("--min-sites", type=int, default=5, help="fewest sites with flanks for an attention score (default 5)")
+    p.add_argument("--threshold", type=number(0, 1, low_open=True), default=1e-4, help="FIMO site p-value (default 1e-4)")
+    p.add_argument("--gap", type=integer(0), default=10, help="bases between a site and its flank windows (default 10)")
+    p.add_argument("--min-sites", type=integer(1), default=5, help="fewest sites with flanks for an attention score (default 5)")
     p.add_argument("--out", required=True, help="output folder: known_motifs.tsv, known_sites.tsv/.bed, known_motifs.html")
     p.set_defaults(func=run_known)

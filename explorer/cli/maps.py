@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from explorer.cli.argtypes import SEED
 from explorer.cli.common import add_attention_arg, add_model_args, load_for_cli, read_input
 
 
@@ -80,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line")
     p.add_argument("--pooling", choices=POOLINGS, default="cls", help="[CLS] hidden state (default) or mean over k-mer tokens")
     p.add_argument("--method", choices=PROJECTIONS, default="pca", help="pca (default) or umap (needs umap-learn)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the projection (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the projection (default 0)")
     p.add_argument("--out", required=True, help="output TSV: id, x, y, p_<class>..., predicted")
     p.add_argument("--npz", help="also write the embeddings (n x hidden) as NPZ: ids, embeddings, pooling")
     p.set_defaults(func=run_embed)

@@ -43,11 +43,13 @@ def _param_type(name: str, kind: type):
     return parse
 
 
-def add_param_args(group: argparse._ArgumentGroup) -> None:
-    """One option per :class:`~motif.pipeline.MotifParams` field (dest = field name)."""
+def add_param_args(group: argparse._ArgumentGroup, names: tuple[str, ...] | None = None) -> None:
+    """One option per :class:`~motif.params.MotifParams` field (dest = field name), or for the fields ``names``."""
     from motif.params import MotifParams
 
     for f in fields(MotifParams):
+        if names is not None and f.name not in names:
+            continue
         meta = f.metadata
         help_text = f"{meta['help']} (default {'by mode' if f.default is None else f.default})"
         if f.name == "both_strands":
