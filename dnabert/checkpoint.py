@@ -18,6 +18,7 @@ import json
 import os
 import warnings
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -30,7 +31,8 @@ from dnabert.errors import InputError
 from dnabert.kmer import read_vocab_k, save_tokenizer
 from dnabert.outputs import atomic_path
 
-DEMO_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "demo"
+# package data of ``dnabert``, in a checkout and in an installed wheel alike (wheels install unzipped, so it is a folder)
+DEMO_MODEL_DIR = Path(str(resources.files("dnabert") / "demo_model"))
 hf_logging.disable_progress_bar()
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 

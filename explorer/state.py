@@ -12,7 +12,8 @@ Limits come from environment variables:
 ``DNABERT_MAX_LENGTH`` (100000 bp per sequence). Model folders offered in the
 picker are the demo model plus every checkpoint folder directly inside the
 directories listed in ``DNABERT_MODEL_DIRS`` (``os.pathsep``-separated,
-default ``models/``): no path can be typed in, so no other server folder can
+default ``models/`` in the working directory; the demo model is package data of
+``dnabert``): no path can be typed in, so no other server folder can
 be opened.
 """
 
@@ -31,7 +32,6 @@ from dnabert.errors import InputError
 from dnabert.inference import Prediction, predict
 from dnabert.sequences import SequenceSet, parse_sequences, require_kmers, shuffled_negatives
 
-REPO = Path(__file__).resolve().parent.parent
 MAX_UPLOAD_MB = float(os.environ.get("DNABERT_MAX_UPLOAD_MB", "50"))
 MAX_SEQUENCES = int(os.environ.get("DNABERT_MAX_SEQUENCES", "20000"))
 MAX_LENGTH = int(os.environ.get("DNABERT_MAX_LENGTH", "100000"))
@@ -39,7 +39,7 @@ MAX_LENGTH = int(os.environ.get("DNABERT_MAX_LENGTH", "100000"))
 
 def model_dirs() -> list[Path]:
     """Configured directories whose sub-folders may be offered as models."""
-    raw = os.environ.get("DNABERT_MODEL_DIRS", str(REPO / "models"))
+    raw = os.environ.get("DNABERT_MODEL_DIRS", "models")
     return [Path(p).resolve() for p in raw.split(os.pathsep) if p]
 
 

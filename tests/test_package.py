@@ -1,0 +1,172 @@
+"""The package a user installs: declared requirements, the wheel's content, and the wheel at work.
+
+The wheel is built with ``python -m build`` from a copy of the checkout, installed into a fresh
+virtual environment outside it (``--system-site-packages``, so the already installed requirements
+are reused and nothing is downloaded), and run from another folder with no ``PYTHONPATH``: the
+``dnabert`` command, the demo model found as package data, and ``dnabert app`` answering its health check.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from packaging.requirements import Requirement
+from transformers import BertForSequenceClassification
+
+from dnabert.checkpoint import DEMO_MODEL_DIR
+
+REPO = Path(__file__).resolve().parent.parent
+PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+PACKAGES = ("dnabert", "motif", "viz", "demo", "explorer")
+
+
+def requirement_lines(path: Path) -> set[str]:
+    """Requirements of a requirements file, normalised (comments, blank lines and ``-r`` includes left out)."""
+    lines = (line.split("#")[0].strip() for line in path.read_text().splitlines())
+    return {str(Requirement(line)) for line in lines if line and not line.startswith("-")}
+
+
+def test_requirements_files_list_what_pyproject_declares():
+    assert requirement_lines(REPO / "requirements.txt") == {str(Requirement(r)) for r in PROJECT["dependencies"]}
+    dev = REPO / "requirements-dev.txt"
+    assert "-r requirements.txt" in dev.read_text().splitlines()
+    assert requirement_lines(dev) == {str(Requirement(r)) for r in PROJECT["optional-dependencies"]["test"]}
+    assert "torch==2.13.0" in PROJECT["dependencies"]  # an unpinned torch pulls a multi-GB CUDA build
+    assert "ray" in {Requirement(r).name for r in PROJECT["optional-dependencies"]["ray"]}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """``python -m build`` (sdist, then the wheel from it) on a copy of the checkout, so nothing is written into it."""
+    src = tmp_path_factory.mktemp("source") / "dnabert-explorer"
+    shutil.copytree(REPO, src, symlinks=True, ignore=shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__"))
+    dist = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(src)], check=True, capture_output=True)
+    (whl,) = dist.glob("*.whl")
+    return whl
+
+
+def test_wheel_holds_every_module_and_data_file_of_the_packages(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for package in PACKAGES:
+        files = [p for p in (REPO / package).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        missing = [str(p.relative_to(REPO)) for p in files if str(p.relative_to(REPO)) not in names]
+        assert not missing, f"not in the wheel: {missing}"
+    for needed in ("dnabert/demo_model/model.safetensors", "dnabert/demo_model/example_sites.tsv", "demo/model_card.md",
+                   "explorer/app.py", "explorer/pages/motifs.py", "explorer/.streamlit/config.toml"):
+        assert needed in names
+    top = {n.split("/")[0] for n in names}
+    assert top == {*PACKAGES, f"dnabert_explorer-{PROJECT['version']}.dist-info"}, "tests, bench or docs got into the wheel"
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
+    """(venv bin folder, environment, a working folder outside the checkout) with the wheel installed."""
+    venv = tmp_path_factory.mktemp("venv") / "env"
+    # no pip of its own (this one installs into it): its old bundled setuptools would hide the installed one
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
+    bin_dir = venv / "bin"
+    # --no-index: every requirement must already be installed (the README's set-up); nothing is downloaded
+    pip = [sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install", "--no-index", "--quiet"]
+    subprocess.run([*pip, str(wheel)], check=True, capture_output=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
+    return bin_dir, env, tmp_path_factory.mktemp("elsewhere")
+
+
+def run(installed, *command: str) -> subprocess.CompletedProcess:
+    bin_dir, env, cwd = installed
+    return subprocess.run([str(bin_dir / command[0]), *command[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_installed_command_runs_from_the_installed_package(installed):
+    bin_dir = installed[0]
+    out = run(installed, "dnabert", "--help")
+    assert out.returncode == 0, out.stderr
+    for command in ("predict", "motifs", "mutate", "app"):
+        assert command in out.stdout
+    version = run(installed, "dnabert", "--version")
+    assert version.stdout.strip() == f"dnabert {PROJECT['version']}"  # from the package's metadata, not a checkout
+    where = run(installed, "python", "-c", "import dnabert.checkpoint as c, explorer; print(c.DEMO_MODEL_DIR); print(explorer.__file__)")
+    demo_dir, explorer_init = map(Path, where.stdout.split())
+    venv = bin_dir.parent.resolve()
+    assert demo_dir.is_relative_to(venv) and explorer_init.is_relative_to(venv), where.stdout
+    assert sorted(p.name for p in demo_dir.iterdir()) == sorted(p.name for p in DEMO_MODEL_DIR.iterdir())
+
+
+def test_installed_predict_on_the_demo_model_matches_a_direct_forward_pass(installed):
+    cwd = installed[2]
+    records = DEMO_MODEL_DIR.joinpath("example_positives.fa").read_text().splitlines()[:6]  # 3 sequences of 100 bp
+    (cwd / "small.fa").write_text("\n".join(records) + "\n")
+    out = run(installed, "dnabert", "predict", "--model", "demo", "--input", "small.fa", "--out", "preds.tsv")
+    assert out.returncode == 0, out.stderr
+    table = pd.read_csv(cwd / "preds.tsv", sep="\t")
+    assert list(table["id"]) == [r[1:] for r in records[0::2]]
+
+    # the reference: transformers on the checkout's folder, k-mer ids read from its vocab.txt
+    vocab = {tok: i for i, tok in enumerate(DEMO_MODEL_DIR.joinpath("vocab.txt").read_text().split())}
+    model = BertForSequenceClassification.from_pretrained(DEMO_MODEL_DIR).eval()
+    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    for row, seq in zip(table.itertuples(), records[1::2]):
+        ids = [vocab["[CLS]"], *(vocab[seq[i : i + 6]] for i in range(len(seq) - 5)), vocab["[SEP]"]]
+        with torch.no_grad():
+            probs = model(torch.tensor([ids])).logits.softmax(-1)[0].numpy()
+        np.testing.assert_allclose([getattr(row, f"p_{name}") for name in labels], probs, atol=2e-6)
+
+
+def test_installed_app_starts_from_another_folder_and_answers_its_health_check(installed):
+    bin_dir, env, cwd = installed
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(bin_dir / "dnabert"), "app", "--port", str(port)], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    assert r.read() == b"ok"
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, "dnabert app did not start"
+                time.sleep(0.5)
+    finally:
+        proc.terminate()
+        try:
+            log, _ = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            log, _ = proc.communicate()
+    assert f"http://127.0.0.1:{port}" in log  # loopback only, on the port asked for
+
+
+def test_installed_app_script_runs_on_the_packaged_demo_model(installed):
+    """The installed ``explorer/app.py`` runs (Streamlit's AppTest, in the venv): model picker, demo model card, no exception."""
+    code = """
+import sys
+from pathlib import Path
+import explorer
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(str(Path(explorer.__file__).parent / "app.py"), default_timeout=240).run()
+assert not at.exception, [e.value for e in at.exception]
+print(at.sidebar.selectbox[0].options)
+print([e.label for e in at.sidebar.expander])
+"""
+    out = run(installed, "python", "-c", code)
+    assert out.returncode == 0, out.stderr
+    options, expanders = out.stdout.strip().splitlines()[-2:]
+    assert "'demo'" in options and "Model card" in expanders
