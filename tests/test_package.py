@@ -92,19 +92,13 @@ def run(installed, *command: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(bin_dir / command[0]), *command[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_installed_command_runs_from_the_installed_package(installed):
-    bin_dir = installed[0]
+def test_installed_command_prints_help_and_its_version(installed):
     out = run(installed, "dnabert", "--help")
     assert out.returncode == 0, out.stderr
     for command in ("predict", "motifs", "mutate", "app"):
         assert command in out.stdout
     version = run(installed, "dnabert", "--version")
     assert version.stdout.strip() == f"dnabert {PROJECT['version']}"  # from the package's metadata, not a checkout
-    where = run(installed, "python", "-c", "import dnabert.checkpoint as c, explorer; print(c.DEMO_MODEL_DIR); print(explorer.__file__)")
-    demo_dir, explorer_init = map(Path, where.stdout.split())
-    venv = bin_dir.parent.resolve()
-    assert demo_dir.is_relative_to(venv) and explorer_init.is_relative_to(venv), where.stdout
-    assert sorted(p.name for p in demo_dir.iterdir()) == sorted(p.name for p in DEMO_MODEL_DIR.iterdir())
 
 
 def test_installed_predict_on_the_demo_model_matches_a_direct_forward_pass(installed):
@@ -154,19 +148,23 @@ def test_installed_app_starts_from_another_folder_and_answers_its_health_check(i
     assert f"http://127.0.0.1:{port}" in log  # loopback only, on the port asked for
 
 
-def test_installed_app_script_runs_on_the_packaged_demo_model(installed):
-    """The installed ``explorer/app.py`` runs (Streamlit's AppTest, in the venv): model picker, demo model card, no exception."""
+def test_installed_app_runs_on_the_demo_model_found_in_the_package(installed):
+    """The installed ``explorer/app.py`` runs (Streamlit's AppTest, in the venv) on the demo model inside the venv."""
     code = """
-import sys
 from pathlib import Path
 import explorer
+from dnabert.checkpoint import DEMO_MODEL_DIR
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file(str(Path(explorer.__file__).parent / "app.py"), default_timeout=240).run()
 assert not at.exception, [e.value for e in at.exception]
-print(at.sidebar.selectbox[0].options)
-print([e.label for e in at.sidebar.expander])
+print(at.sidebar.selectbox[0].options, [e.label for e in at.sidebar.expander])
+print(DEMO_MODEL_DIR)
+print(explorer.__file__)
 """
     out = run(installed, "python", "-c", code)
     assert out.returncode == 0, out.stderr
-    options, expanders = out.stdout.strip().splitlines()[-2:]
-    assert "'demo'" in options and "Model card" in expanders
+    widgets, demo_dir, explorer_init = out.stdout.strip().splitlines()[-3:]
+    assert "'demo'" in widgets and "Model card" in widgets
+    venv = installed[0].parent.resolve()
+    assert Path(demo_dir).is_relative_to(venv) and Path(explorer_init).is_relative_to(venv), out.stdout
+    assert sorted(p.name for p in Path(demo_dir).iterdir()) == sorted(p.name for p in DEMO_MODEL_DIR.iterdir())
