@@ -1,8 +1,8 @@
 """The package a user installs: declared requirements, the wheel's content, and the wheel at work.
 
 The wheel is built with ``python -m build`` from a copy of the checkout, installed into a fresh
-virtual environment outside it (``--system-site-packages``, so the already installed requirements
-are reused and nothing is downloaded), and run from another folder with no ``PYTHONPATH``: the
+virtual environment outside it (which sees the already installed requirements, so nothing is
+downloaded), and run from another folder with no ``PYTHONPATH``: the
 ``dnabert`` command, the demo model found as package data, and ``dnabert app`` answering its health check.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import socket
 import subprocess
 import sys
@@ -54,7 +55,8 @@ def wheel(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("source") / "dnabert-explorer"
     shutil.copytree(REPO, src, symlinks=True, ignore=shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__"))
     dist = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(src)], check=True, capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(src)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     (whl,) = dist.glob("*.whl")
     return whl
 
@@ -68,6 +70,10 @@ def test_wheel_holds_every_module_and_data_file_of_the_packages(wheel):
     for needed in ("dnabert/demo_model/model.safetensors", "dnabert/demo_model/example_sites.tsv", "demo/model_card.md",
                    "explorer/app.py", "explorer/pages/motifs.py", "explorer/.streamlit/config.toml"):
         assert needed in names
+    metadata = zipfile.ZipFile(wheel).read(f"dnabert_explorer-{PROJECT['version']}.dist-info/METADATA").decode()
+    requires = [Requirement(line.split(":", 1)[1]) for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    assert {str(r) for r in requires if not r.marker} == {str(Requirement(r)) for r in PROJECT["dependencies"]}
+    assert {r.name for r in requires if r.marker} == {Requirement(r).name for e in ("test", "ray") for r in PROJECT["optional-dependencies"][e]}
     top = {n.split("/")[0] for n in names}
     assert top == {*PACKAGES, f"dnabert_explorer-{PROJECT['version']}.dist-info"}, "tests, bench or docs got into the wheel"
 
@@ -76,12 +82,17 @@ def test_wheel_holds_every_module_and_data_file_of_the_packages(wheel):
 def installed(wheel, tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
     """(venv bin folder, environment, a working folder outside the checkout) with the wheel installed."""
     venv = tmp_path_factory.mktemp("venv") / "env"
-    # no pip of its own (this one installs into it): its old bundled setuptools would hide the installed one
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
+    # no pip of its own (this one installs into it); the running environment's site-packages (a venv or not,
+    # unlike --system-site-packages) come after the venv's own through a .pth file, so nothing is downloaded
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (site_packages,) = venv.glob("lib/python*/site-packages")
+    (site_packages / "running_environment.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     bin_dir = venv / "bin"
-    # --no-index: every requirement must already be installed (the README's set-up); nothing is downloaded
+    # the requirements are those already installed (the README's set-up; the wheel declares them, see above);
+    # --ignore-installed puts the package into the venv even where the running environment holds a copy
     pip = [sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install", "--no-index", "--quiet"]
-    subprocess.run([*pip, str(wheel)], check=True, capture_output=True)
+    out = subprocess.run([*pip, "--no-deps", "--ignore-installed", str(wheel)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
     return bin_dir, env, tmp_path_factory.mktemp("elsewhere")
@@ -90,6 +101,18 @@ def installed(wheel, tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
 def run(installed, *command: str) -> subprocess.CompletedProcess:
     bin_dir, env, cwd = installed
     return subprocess.run([str(bin_dir / command[0]), *command[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_app_command_passes_streamlit_arguments_last_and_reports_the_checkout_version():
+    from explorer.cli import build_parser, package_version
+    from explorer.cli.app import APP, streamlit_command
+
+    args = build_parser().parse_args(["app", "--port", "8600", "--", "--server.address", "0.0.0.0"])
+    command = streamlit_command(args.port, args.streamlit_args)
+    assert command[1:5] == ["-m", "streamlit", "run", str(APP)] and (APP.parent / ".streamlit" / "config.toml").is_file()
+    assert command[command.index("--server.port") + 1] == "8600"
+    assert command[-2:] == ["--server.address", "0.0.0.0"]  # after the loopback default: Streamlit keeps the last
+    assert package_version() == f"{PROJECT['version']} (source checkout {REPO})"
 
 
 def test_installed_command_prints_help_and_its_version(installed):
