@@ -55,7 +55,9 @@ def wheel(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("source") / "dnabert-explorer"
     shutil.copytree(REPO, src, symlinks=True, ignore=shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__"))
     dist = tmp_path_factory.mktemp("dist")
-    out = subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(src)], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(src)], capture_output=True, text=True, check=False
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     (whl,) = dist.glob("*.whl")
     return whl
@@ -67,13 +69,21 @@ def test_wheel_holds_every_module_and_data_file_of_the_packages(wheel):
         files = [p for p in (REPO / package).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
         missing = [str(p.relative_to(REPO)) for p in files if str(p.relative_to(REPO)) not in names]
         assert not missing, f"not in the wheel: {missing}"
-    for needed in ("dnabert/demo_model/model.safetensors", "dnabert/demo_model/example_sites.tsv", "demo/model_card.md",
-                   "explorer/app.py", "explorer/pages/motifs.py", "explorer/.streamlit/config.toml"):
+    for needed in (
+        "dnabert/demo_model/model.safetensors",
+        "dnabert/demo_model/example_sites.tsv",
+        "demo/model_card.md",
+        "explorer/app.py",
+        "explorer/pages/motifs.py",
+        "explorer/.streamlit/config.toml",
+    ):
         assert needed in names
     metadata = zipfile.ZipFile(wheel).read(f"dnabert_explorer-{PROJECT['version']}.dist-info/METADATA").decode()
     requires = [Requirement(line.split(":", 1)[1]) for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
     assert {str(r) for r in requires if not r.marker} == {str(Requirement(r)) for r in PROJECT["dependencies"]}
-    assert {r.name for r in requires if r.marker} == {Requirement(r).name for e in ("test", "ray") for r in PROJECT["optional-dependencies"][e]}
+    assert {r.name for r in requires if r.marker} == {
+        Requirement(r).name for e in ("test", "ray") for r in PROJECT["optional-dependencies"][e]
+    }
     top = {n.split("/")[0] for n in names}
     assert top == {*PACKAGES, f"dnabert_explorer-{PROJECT['version']}.dist-info"}, "tests, bench or docs got into the wheel"
 
@@ -91,7 +101,7 @@ def installed(wheel, tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
     # the requirements are those already installed (the README's set-up; the wheel declares them, see above);
     # --ignore-installed puts the package into the venv even where the running environment holds a copy
     pip = [sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install", "--no-index", "--quiet"]
-    out = subprocess.run([*pip, "--no-deps", "--ignore-installed", str(wheel)], capture_output=True, text=True)
+    out = subprocess.run([*pip, "--no-deps", "--ignore-installed", str(wheel)], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
@@ -100,7 +110,9 @@ def installed(wheel, tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
 
 def run(installed, *command: str) -> subprocess.CompletedProcess:
     bin_dir, env, cwd = installed
-    return subprocess.run([str(bin_dir / command[0]), *command[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(bin_dir / command[0]), *command[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_app_command_passes_streamlit_arguments_last_and_reports_the_checkout_version():
