@@ -127,6 +127,13 @@ def test_app_command_passes_streamlit_arguments_last_and_reports_the_checkout_ve
     assert package_version() == f"{PROJECT['version']} (source checkout {REPO})"
 
 
+def test_app_refuses_a_port_out_of_range(capsys):
+    from explorer.cli import main
+
+    assert main(["app", "--port", "70000"]) == 2
+    assert "--port 70000: a TCP port is a number from 1 to 65535" in capsys.readouterr().err
+
+
 def test_installed_command_prints_help_and_its_version(installed):
     out = run(installed, "dnabert", "--help")
     assert out.returncode == 0, out.stderr

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from dnabert.errors import InputError
+
 APP = Path(__file__).resolve().parent.parent / "app.py"  # explorer/app.py; its .streamlit/config.toml comes along
 
 
@@ -23,6 +25,8 @@ def streamlit_command(port: int, extra: list[str]) -> list[str]:
 
 
 def run_app(args: argparse.Namespace) -> NoReturn:
+    if not 1 <= args.port <= 65535:
+        raise InputError(f"--port {args.port}: a TCP port is a number from 1 to 65535")
     command = streamlit_command(args.port, args.streamlit_args)
     print(f"starting the app on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
     os.execv(sys.executable, command)  # this process becomes the server: Ctrl-C and kill reach Streamlit itself
