@@ -25,7 +25,7 @@ found, the share of positives with a region on the planted site (recall),
 the share of region bases on a site (precision), and the JASPAR families of
 the motifs found. Regimes: synthetic sharp and diffuse attention, and the
 demo model's real attention (``last``, ``mean``, ``rollout``) on its example
-data when ``models/demo`` exists.
+data when the demo model (``dnabert/demo_model``) exists.
 """
 
 from __future__ import annotations
@@ -146,7 +146,8 @@ def rules() -> None:
     cases = []
     for regime in ("sharp", "diffuse"):
         cases.append((f"synthetic {regime}", *planted(1500, regime=regime, seed=1)))
-    demo = ROOT / "models" / "demo"
+    from dnabert.checkpoint import DEMO_MODEL_DIR as demo
+
     if (demo / "config.json").exists():
         from dnabert.checkpoint import load_model
         from dnabert.inference import predict

@@ -4,7 +4,7 @@ Usage::
 
     python -m demo.gallery --out DIR [--model demo|PATH] [--format html png] [--n 200]
 
-Model and data: the demo model (``models/demo``) with the example sequences
+Model and data: the demo model (``dnabert/demo_model``) with the example sequences
 shipped next to it (``example_positives.fa``, ``example_negatives.fa`` and the
 ground truth ``example_sites.tsv``); a model folder given with ``--model``
 uses the example files in that folder when it has them, otherwise planted-motif

@@ -1,6 +1,6 @@
 """The embedded demo model: a small DNABERT-6 classifier trained on planted-motif data.
 
-``python -m dnabert demo-model --out models/demo`` rebuilds it (seeded, CPU):
+``python -m dnabert demo-model --out dnabert/demo_model`` rebuilds it (seeded, CPU):
 
 1. Data (:func:`demo_data`): 100-bp sequences from a human-like Markov
    background; positives carry 1-2 planted JASPAR sites (CTCF MA0139.2 or YY1

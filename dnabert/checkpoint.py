@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import torch
@@ -37,7 +38,8 @@ from dnabert.hub import resolve_source
 from dnabert.kmer import read_vocab_k, save_tokenizer
 from dnabert.outputs import atomic_path
 
-DEMO_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "demo"
+# package data of ``dnabert``, in a checkout and in an installed wheel alike (wheels install unzipped, so it is a folder)
+DEMO_MODEL_DIR = Path(str(resources.files("dnabert") / "demo_model"))
 hf_logging.disable_progress_bar()
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 

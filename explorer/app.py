@@ -1,4 +1,4 @@
-"""DNABERT Explorer: the Streamlit app. Run with ``streamlit run app.py`` from a checkout (or this file)."""
+"""DNABERT Explorer: the Streamlit app. Started by ``dnabert app`` (installed or not) or ``streamlit run app.py`` in a checkout."""
 
 import os
 from pathlib import Path

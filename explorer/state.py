@@ -11,7 +11,8 @@ Limits are defined in :mod:`dnabert.limits` (environment variables
 ``DNABERT_MAX_UPLOAD_MB``, ``DNABERT_MAX_SEQUENCES``, ``DNABERT_MAX_LENGTH``). Model folders offered in the
 picker are the demo model plus every checkpoint folder directly inside the
 directories listed in ``DNABERT_MODEL_DIRS`` (``os.pathsep``-separated,
-default ``models/``): no path can be typed in, so no other server folder can
+default ``models/`` in the working directory; the demo model is package data of
+``dnabert``): no path can be typed in, so no other server folder can
 be opened.
 """
 
@@ -32,12 +33,11 @@ from dnabert.limits import check_app_count, check_app_lengths, check_app_upload,
 from dnabert.options import ATTENTION_MODES
 from dnabert.sequences import SequenceSet, parse_sequences, require_kmers, shuffled_negatives
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def model_dirs() -> list[Path]:
     """Configured directories whose sub-folders may be offered as models."""
-    raw = os.environ.get("DNABERT_MODEL_DIRS", str(REPO / "models"))
+    raw = os.environ.get("DNABERT_MODEL_DIRS", "models")
     return [Path(p).resolve() for p in raw.split(os.pathsep) if p]
 
 

@@ -196,7 +196,7 @@ def test_cli_mutate_saturation_and_list(tiny_model_dir, tmp_path, capsys):
 
 
 needs_demo = pytest.mark.skipif(
-    not (DEMO_MODEL_DIR / "config.json").exists(), reason="demo model not built (models/demo/config.json)"
+    not (DEMO_MODEL_DIR / "config.json").exists(), reason="demo model not built (dnabert/demo_model/config.json)"
 )
 TRANSVERSION = str.maketrans("ACGT", "CATG")  # a base change that never maps a site onto its reverse complement
 

@@ -11,12 +11,29 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
 
 from dnabert.errors import InputError
-from explorer.cli import genome, inference, maps, motifs, training, variants
+from explorer.cli import app, genome, inference, maps, motifs, training, variants
 from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS
 
-COMMAND_MODULES = (inference, motifs, variants, genome, maps, training)
+COMMAND_MODULES = (inference, motifs, variants, genome, maps, training, app)
+DISTRIBUTION = "dnabert-explorer"
+
+
+def package_version() -> str:
+    """The version of the code that runs: a checkout's pyproject.toml, else the installed package's metadata."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    if pyproject.is_file():
+        project = tomllib.loads(pyproject.read_text()).get("project", {})
+        if project.get("name") == DISTRIBUTION:
+            return f"{project['version']} (source checkout {pyproject.parent})"
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown (neither installed nor a source checkout)"
 
 
 class Parser(argparse.ArgumentParser):
@@ -28,6 +45,7 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="dnabert", description="DNABERT Explorer: predict, explain and find motifs with DNA language models")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)

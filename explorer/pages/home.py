@@ -61,7 +61,7 @@ with col_pos:
         st.text_area("Sequences (FASTA or one per line)", key="positives_text", height=150)
     elif not EXAMPLES["positives"].is_file():
         st.warning(
-            "The example data ships with the demo model, which is missing: run `python -m dnabert demo-model --out models/demo`."
+            "The example data ships with the demo model, which is missing: run `python -m dnabert demo-model --out dnabert/demo_model`."
         )
     if st.button("Load sequences", type="primary"):
         load("positives", source)

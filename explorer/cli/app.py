@@ -1,0 +1,44 @@
+"""``dnabert app``: start the Streamlit app of the installed package, from any working directory."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from dnabert.errors import InputError
+
+APP = Path(__file__).resolve().parent.parent / "app.py"  # explorer/app.py; its .streamlit/config.toml comes along
+
+
+def streamlit_command(port: int, extra: list[str]) -> list[str]:
+    """The ``streamlit run`` command line: loopback only, no file watcher; ``extra`` comes last, so it overrides."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.fileWatcherType", "none",
+        *extra,
+    ]  # fmt: skip
+
+
+def run_app(args: argparse.Namespace) -> NoReturn:
+    if not 1 <= args.port <= 65535:
+        raise InputError(f"--port {args.port}: a TCP port is a number from 1 to 65535")
+    command = streamlit_command(args.port, args.streamlit_args)
+    print(f"starting the app on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    os.execv(sys.executable, command)  # this process becomes the server: Ctrl-C and kill reach Streamlit itself
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "app",
+        help="start the app (Streamlit) on this machine's loopback address",
+        description="Start the app. Arguments after -- go to `streamlit run`, e.g. "
+        "`dnabert app --port 8600 -- --server.address 0.0.0.0` to serve other machines.",
+    )
+    p.add_argument("--port", type=int, default=8501, help="TCP port (default 8501)")
+    p.add_argument("streamlit_args", nargs="*", metavar="-- STREAMLIT_ARGS", help="passed to `streamlit run` unchanged")
+    p.set_defaults(func=run_app)
