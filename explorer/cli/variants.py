@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from dnabert.errors import InputError
 from dnabert.outputs import atomic_path, check_output_file
-from explorer.cli.common import add_model_args, load_for_cli, read_input
+from explorer.cli.common import add_engine_args, add_model_args, load_for_cli, read_input
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
     from dnabert.checkpoint import LoadedModel
@@ -44,13 +44,18 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
     from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, save_mutation_maps, sort_by_effect
 
     data = read_input(args.input, lm.k)
-    bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
-    maps = []
-    for rid, seq in zip(data.ids, data.seqs):
-        maps.append(
-            mutation_map(lm, seq, rid, class_index, args.attention_change, args.both_strands, args.batch_size, _advance(bar))
-        )
-    bar.close()
+    if args.engine == "ray":
+        from explorer.cli import ray_engine
+
+        maps = ray_engine.mutation_maps(args, lm, class_index, data.ids, data.seqs)
+    else:
+        bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
+        maps = []
+        for rid, seq in zip(data.ids, data.seqs):
+            maps.append(
+                mutation_map(lm, seq, rid, class_index, args.attention_change, args.both_strands, args.batch_size, _advance(bar))
+            )
+        bar.close()
     if args.maps:
         save_mutation_maps(args.maps, maps)
         print(f"wrote {len(maps)} mutation map(s) to {args.maps}", file=sys.stderr)
@@ -62,6 +67,10 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
 
     data = read_input(args.input, lm.k)
     edits = read_variant_list(args.variants, data.ids, data.seqs)
+    if args.engine == "ray":
+        from explorer.cli import ray_engine
+
+        return edit_table(data.ids, data.seqs, edits, ray_engine.score_edits(args, lm, class_index, data.seqs, edits))
     bar = tqdm(total=len(edits), unit="variant", desc="mutate")
     scores = score_edits(
         lm,
@@ -85,12 +94,18 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
     width = args.width or longest
     if not lm.k <= width <= longest:
         raise InputError(f"--width {width} must be between k={lm.k} and the model's input length, {longest} bp.")
+    chunks = vcf_chunks(args.vcf, args.genome, width)
+    if args.engine == "ray":
+        from explorer.cli import ray_engine
+
+        chunks = list(chunks)
+        scored = zip(chunks, ray_engine.score_parts(args, lm, class_index, [(c.contexts, c.edits) for c in chunks], width))
+    else:
+        opts = (class_index, args.attention_change, args.both_strands, width, args.batch_size)
+        scored = ((c, score_edits(lm, c.contexts, c.edits, *opts)) for c in chunks)
     tables, padded = [], []
     bar = tqdm(unit="variant", desc="mutate")
-    for chunk in vcf_chunks(args.vcf, args.genome, width):
-        scores = score_edits(
-            lm, chunk.contexts, chunk.edits, class_index, args.attention_change, args.both_strands, width, args.batch_size
-        )
+    for chunk, scores in scored:
         tables.append(variant_table(chunk.ids, chunk.positions, chunk.refs, chunk.alts, scores, chroms=chunk.chroms))
         padded.extend(chunk.padded)
         bar.update(len(chunk.edits))
@@ -158,4 +173,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         help="output TSV: id, [chrom,] position (0-based), ref, alt, p_wt, p_mut, diff, logOR[, attn_change]",
     )
+    add_engine_args(p)
     p.set_defaults(func=run_mutate)
