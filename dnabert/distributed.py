@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import math
 import os
 import pickle
@@ -371,6 +372,9 @@ class RayEngine:
             where = f"{workers} GPU worker(s)" if gpus else f"{workers} CPU worker(s)"
             self.log(f"note: {len(todo)} shard(s) on {where} of the Ray cluster; shards in {self.shards.path}")
             lm.model.to("cpu")
+            context = ray.data.DataContext.get_current()
+            context.enable_fallback_to_arrow_object_ext_type = True  # the task column holds Python objects
+            logging.getLogger("ray.data").setLevel(logging.ERROR)  # progress is the shard bar below
             ds = ray.data.from_items([{"shard": i, "task": tasks[i]} for i in todo], override_num_blocks=len(todo))
             ds = ds.map_batches(
                 ModelWorker,
@@ -391,8 +395,6 @@ class RayEngine:
                 ray.shutdown()
 
     def _connect(self) -> None:
-        import logging
-
         quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
         if self.address:
             try:
@@ -402,6 +404,3 @@ class RayEngine:
         else:
             cpus = max(os.cpu_count() or 1, self.num_workers or 1)
             ray.init(num_cpus=cpus, include_dashboard=False, **quiet)
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
