@@ -37,6 +37,7 @@ import logging
 import math
 import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -395,6 +396,16 @@ class RayEngine:
                 ray.shutdown()
 
     def _connect(self) -> None:
+        # Ray's core worker replaces the SIGTERM handler with one that aborts the process; keep the caller's
+        # (the command line turns SIGTERM into KeyboardInterrupt so that unfinished files are removed)
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self._init()
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+    def _init(self) -> None:
         quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
         if self.address:
             try:
