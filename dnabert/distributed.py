@@ -352,18 +352,23 @@ class RayEngine:
         self.num_workers = num_workers
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
 
-    def run(self, lm: LoadedModel, tasks: list[Task]) -> list[dict[str, np.ndarray]]:
-        """Run the tasks not already done; return every task's arrays, in task order."""
+    def run(
+        self, lm: LoadedModel, tasks: list[Task], progress: Callable[[int, int], None] | None = None
+    ) -> list[dict[str, np.ndarray]]:
+        """Run the tasks not already done; return every task's arrays, in task order.
+
+        ``progress(done, to_do)`` is called after each shard is written (shards computed in this run).
+        """
         mkey = model_key(lm)
         keys = [task_key(mkey, t) for t in tasks]
         todo = [i for i, key in enumerate(keys) if not self.shards.done(i, key)]
         if len(todo) < len(tasks):
             self.log(f"note: {len(tasks) - len(todo)} of {len(tasks)} shard(s) already done in {self.shards.path}; skipped")
         if todo:
-            self._compute(lm, tasks, keys, todo)
+            self._compute(lm, tasks, keys, todo, progress)
         return [self.shards.read(i) for i in range(len(tasks))]
 
-    def _compute(self, lm: LoadedModel, tasks: list[Task], keys: list[str], todo: list[int]) -> None:
+    def _compute(self, lm: LoadedModel, tasks: list[Task], keys: list[str], todo: list[int], progress) -> None:
         started = not ray.is_initialized()
         if started:
             self._connect()
@@ -391,6 +396,8 @@ class RayEngine:
                     i = int(row["shard"])
                     self.shards.write(i, keys[i], row["result"])
                     bar.update(1)
+                    if progress is not None:
+                        progress(bar.n, len(todo))
         finally:
             if started:
                 ray.shutdown()
