@@ -147,6 +147,24 @@ def test_mutate_maps_and_variant_list(cluster, tiny_model_dir, tmp_path, seqs):
     np.testing.assert_allclose(a[["p_wt", "p_mut", "diff", "logOR"]], b[["p_wt", "p_mut", "diff", "logOR"]], rtol=1e-5, atol=1e-7)
 
 
+def test_mutate_vcf_equals_local_engine(cluster, tiny_model_dir, tmp_path, seqs):
+    contig = seqs[5][:400]
+    genome = tmp_path / "ref.fa"
+    genome.write_text(f">chr1\n{contig}\n")
+    records = [(pos, contig[pos - 1], "T" if contig[pos - 1] != "T" else "G") for pos in range(20, 390, 7)]
+    vcf = tmp_path / "calls.vcf"
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        + "".join(f"chr1\t{pos}\t.\t{ref}\t{alt}\t.\t.\t.\n" for pos, ref, alt in records)
+    )
+    local, remote = tmp_path / "local.tsv", tmp_path / "ray.tsv"
+    args = ["mutate", "--model", tiny_model_dir, "--vcf", vcf, "--genome", genome, "--width", 50, "--attention-change"]
+    run(*args, "--out", local)
+    run(*args, "--out", remote, *RAY)  # one shard per VCF chunk, as the local engine scores them
+    assert local.read_bytes() == remote.read_bytes()
+    assert len(pd.read_csv(remote, sep="\t")) == len(records)
+
+
 def test_rerun_skips_finished_shards_and_recomputes_changed_ones(cluster, tiny_model_dir, fasta, tmp_path, seqs, capsys):
     out = tmp_path / "p.tsv"
     args = ["predict", "--model", tiny_model_dir, "--input", fasta, "--out", out, *RAY, "--shard-size", 4]
