@@ -273,8 +273,6 @@ class ShardFolder:
             raise InputError(
                 f"{self.path} exists and is not a shard folder written by dnabert; remove it or choose another --out"
             )
-        if self.path.is_file():
-            raise InputError(f"{self.path} is a file; the ray engine keeps its shards in a folder of that name")
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as e:
