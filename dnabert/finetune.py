@@ -192,6 +192,8 @@ def finetune(
             save_steps=settings.eval_every,
             save_total_limit=2,
             save_only_model=True,
+            # the classifier's loss is already a mean: under torchrun the Trainer would otherwise scale it by the process count
+            average_tokens_across_devices=False,
             load_best_model_at_end=has_dev,
             metric_for_best_model=settings.metric_for_best if has_dev else None,
             greater_is_better=True,

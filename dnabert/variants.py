@@ -414,10 +414,10 @@ def mutation_map_table(mm: MutationMap) -> pd.DataFrame:
     return variant_table([mm.id] * len(pos), pos, [mm.seq[i] for i in pos], [BASES[c] for c in col], scores)
 
 
-def save_mutation_maps(path: str | Path, maps: list[MutationMap]) -> None:
-    """Write mutation maps to one NPZ: ids, seqs, label, p_wt (n,), lengths (n,) and the
-    (sum L, 4) matrices p_mut, diff, log_or (sequences concatenated in order),
-    plus attention_wt (sum L,) and attention_change (sum L, 4) when present."""
+def mutation_map_arrays(maps: list[MutationMap]) -> dict[str, np.ndarray]:
+    """Mutation maps as arrays: ids, seqs, label, p_wt (n,), lengths (n,) and the (sum L, 4)
+    matrices p_mut, diff, log_or (sequences concatenated in order), plus attention_wt (sum L,)
+    and attention_change (sum L, 4) when present. :func:`mutation_maps_from_arrays` reverses it."""
     arrays = {
         "ids": np.array([m.id for m in maps]),
         "seqs": np.array([m.seq for m in maps]),
@@ -428,8 +428,29 @@ def save_mutation_maps(path: str | Path, maps: list[MutationMap]) -> None:
     for name in MAP_ARRAYS:
         if getattr(maps[0], name) is not None:
             arrays[name] = np.concatenate([getattr(m, name) for m in maps])
+    return arrays
+
+
+def mutation_maps_from_arrays(arrays) -> list[MutationMap]:
+    """The maps of :func:`mutation_map_arrays` (``arrays``: a dict or an open NPZ)."""
+    cuts = np.cumsum(arrays["lengths"])[:-1]
+    parts = {name: np.split(arrays[name], cuts) for name in MAP_ARRAYS if name in arrays}
+    return [
+        MutationMap(
+            id=str(rid),
+            seq=str(seq),
+            label=str(arrays["label"]),
+            p_wt=float(p_wt),
+            **{name: parts[name][i] if name in parts else None for name in MAP_ARRAYS},
+        )
+        for i, (rid, seq, p_wt) in enumerate(zip(arrays["ids"], arrays["seqs"], arrays["p_wt"]))
+    ]
+
+
+def save_mutation_maps(path: str | Path, maps: list[MutationMap]) -> None:
+    """Write mutation maps to one NPZ (the arrays of :func:`mutation_map_arrays`)."""
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, **mutation_map_arrays(maps))
 
 
 def read_variant_list(path: str | Path | bytes, ids: list[str], seqs: list[str], name: str | None = None) -> list[Edit]:

@@ -22,6 +22,27 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default cpu)")
 
 
+def add_engine_args(p: argparse.ArgumentParser) -> None:
+    """``--engine`` and the options of the Ray engine (:mod:`explorer.cli.ray_engine`)."""
+    g = p.add_argument_group("engine")
+    g.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="local: this process (default); ray: shards on a Ray cluster, one model worker per GPU (or per CPU), "
+        "shard files in <out>.shards/ so a rerun resumes; --device is then the driver's only",
+    )
+    g.add_argument("--address", help="ray: address of an existing cluster (e.g. auto, host:6379); default: start a local one")
+    g.add_argument("--num-workers", type=integer(1, 4096), help="ray: model workers (default: one per GPU, or per CPU without GPUs)")
+    g.add_argument(
+        "--shard-size",
+        type=integer(1),
+        default=CHUNK,
+        help=f"ray: model inputs (sequences, windows, mutants, variants) per shard (default {CHUNK}: the local engine's "
+        "chunks, so the results are identical; smaller shards spread a small input over more workers)",
+    )
+
+
 def add_attention_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--attention",

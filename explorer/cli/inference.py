@@ -7,7 +7,7 @@ import sys
 
 from dnabert.errors import InputError
 from explorer.cli.argtypes import integer
-from explorer.cli.common import add_attention_arg, add_model_args, chunks, load_for_cli, read_input
+from explorer.cli.common import add_attention_arg, add_engine_args, add_model_args, chunks, load_for_cli, read_input
 
 
 def run_predict(args: argparse.Namespace) -> int:
@@ -19,9 +19,14 @@ def run_predict(args: argparse.Namespace) -> int:
     check_output_file(args.out)
     lm = load_for_cli(args)
     data = read_input(args.input, lm.k)
-    probs = np.concatenate(
-        [predict(lm, data.seqs[s], args.batch_size, attention=None, progress=True).probs for s in chunks(len(data))]
-    )
+    if args.engine == "ray":
+        from explorer.cli import ray_engine
+
+        probs, _ = ray_engine.predict(args, lm, data.seqs, attention=None)
+    else:
+        probs = np.concatenate(
+            [predict(lm, data.seqs[s], args.batch_size, attention=None, progress=True).probs for s in chunks(len(data))]
+        )
     table = prediction_table(data.ids, data.seqs, probs, lm.labels)
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
@@ -30,8 +35,6 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_attention(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from dnabert.inference import predict
     from dnabert.outputs import atomic_paths, attention_long_table, check_output_file, write_attention_npz
 
@@ -40,9 +43,16 @@ def run_attention(args: argparse.Namespace) -> int:
             check_output_file(path)
     lm = load_for_cli(args)
     data = read_input(args.input, lm.k)
-    scores: list[np.ndarray] = []
-    for s in chunks(len(data)):
-        scores.extend(predict(lm, data.seqs[s], args.batch_size, attention=args.attention, progress=True).scores)
+    if args.engine == "ray":
+        from explorer.cli import ray_engine
+
+        _, scores = ray_engine.predict(args, lm, data.seqs, attention=args.attention)
+    else:
+        scores = [
+            track
+            for s in chunks(len(data))
+            for track in predict(lm, data.seqs[s], args.batch_size, attention=args.attention, progress=True).scores
+        ]
     with atomic_paths(args.out, args.tsv) as (tmp, tmp_tsv):
         with open(tmp, "wb") as fh:
             write_attention_npz(fh, data.ids, data.seqs, scores, args.attention, lm.k)
@@ -53,10 +63,9 @@ def run_attention(args: argparse.Namespace) -> int:
 
 
 def run_scan(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from dnabert.inference import predict
     from dnabert.outputs import atomic_path, check_output_file
+    from dnabert.scan import scan_starts, scan_table
 
     check_output_file(args.out)
     lm = load_for_cli(args)
@@ -67,18 +76,20 @@ def run_scan(args: argparse.Namespace) -> int:
     if args.window < lm.k:
         raise InputError(f"--window {args.window} is shorter than k={lm.k}")
     data = read_input(args.input, lm.k)
-    rows = []
-    for rid, seq in zip(data.ids, data.seqs):
-        starts = list(range(0, max(len(seq) - args.window, 0) + 1, args.stride))
-        if starts[-1] + args.window < len(seq):
-            starts.append(len(seq) - args.window)  # cover the 3' end too
-        pieces = [seq[s : s + args.window] for s in starts]
-        probs = predict(lm, pieces, args.batch_size, attention=None, progress=True).probs
-        for s, piece, p in zip(starts, pieces, probs):
-            rows.append({"id": rid, "start": s, "end": s + len(piece), **{f"p_{lab}": p[c] for c, lab in enumerate(lm.labels)}})
+    starts = [scan_starts(len(seq), args.window, args.stride) for seq in data.seqs]
+    if args.engine == "ray":
+        from explorer.cli import ray_engine
+
+        probs = ray_engine.scan(args, lm, data.seqs, starts)
+    else:
+        probs = [
+            predict(lm, [seq[s : s + args.window] for s in st], args.batch_size, attention=None, progress=True).probs
+            for seq, st in zip(data.seqs, starts)
+        ]
+    table = scan_table(data.ids, [len(s) for s in data.seqs], starts, probs, args.window, lm.labels)
     with atomic_path(args.out) as tmp:
-        pd.DataFrame(rows).to_csv(tmp, sep="\t", index=False, float_format="%.6g")
-    print(f"wrote {len(rows)} windows to {args.out}", file=sys.stderr)
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    print(f"wrote {len(table)} windows to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -87,6 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_model_args(p)
     p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line")
     p.add_argument("--out", required=True, help="output TSV: id, length, p_<class>..., predicted")
+    add_engine_args(p)
     p.set_defaults(func=run_predict)
 
     p = sub.add_parser("attention", help="per-nucleotide attention scores (NPZ, optional TSV)")
@@ -95,6 +107,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line")
     p.add_argument("--out", required=True, help="output NPZ: ids, lengths, scores (concatenated tracks)")
     p.add_argument("--tsv", help="also write a long table: id, position (0-based), base, score")
+    add_engine_args(p)
     p.set_defaults(func=run_attention)
 
     p = sub.add_parser("scan", help="sliding-window prediction along long sequences")
@@ -103,4 +116,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--window", type=integer(1), default=300, help="window length in bp (default 300)")
     p.add_argument("--stride", type=integer(1), default=50, help="step between windows in bp (default 50)")
     p.add_argument("--out", required=True, help="output TSV: id, start, end (0-based, half-open), p_<class>...")
+    add_engine_args(p)
     p.set_defaults(func=run_scan)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from dnabert.errors import InputError
 from explorer.cli.argtypes import integer
-from explorer.cli.common import add_attention_arg, add_model_args, load_for_cli, read_input
+from explorer.cli.common import add_attention_arg, add_engine_args, add_model_args, load_for_cli, read_input
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
     import pandas as pd
@@ -55,13 +55,18 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
     data = read_input(args.input, lm.k)
     for rid, seq in zip(data.ids, data.seqs):  # refuse before scoring any
         check_saturation_length(len(seq), rid)
-    bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
-    maps = []
-    for rid, seq in zip(data.ids, data.seqs):
-        maps.append(
-            mutation_map(lm, seq, rid, class_index, _mode(args), args.both_strands, args.batch_size, _advance(bar))
-        )
-    bar.close()
+    if args.engine == "ray":
+        from explorer.cli import ray_engine
+
+        maps = ray_engine.mutation_maps(args, lm, class_index, data.ids, data.seqs)
+    else:
+        bar = tqdm(total=sum(len(saturation_edits(s)) for s in data.seqs), unit="mutant", desc="mutate")
+        maps = []
+        for rid, seq in zip(data.ids, data.seqs):
+            maps.append(
+                mutation_map(lm, seq, rid, class_index, _mode(args), args.both_strands, args.batch_size, _advance(bar))
+            )
+        bar.close()
     if args.maps:  # written with --out, all or nothing (see run_mutate)
         args.mutation_maps = maps
     return sort_by_effect(pd.concat([mutation_map_table(m) for m in maps], ignore_index=True))
@@ -74,6 +79,10 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
 
     data = read_input(args.input, lm.k)
     edits = read_variant_list(args.variants, data.ids, data.seqs)
+    if args.engine == "ray":
+        from explorer.cli import ray_engine
+
+        return edit_table(data.ids, data.seqs, edits, ray_engine.score_edits(args, lm, class_index, data.seqs, edits))
     bar = tqdm(total=len(edits), unit="variant", desc="mutate")
     scores = score_edits(
         lm,
@@ -100,12 +109,18 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
     width = args.width or longest
     if not lm.k <= width <= longest:
         raise InputError(f"--width {width} must be between k={lm.k} and the model's input length, {longest} bp.")
+    chunks = vcf_chunks(args.vcf, args.genome, width)
+    if args.engine == "ray":
+        from explorer.cli import ray_engine
+
+        chunks = list(chunks)
+        scored = zip(chunks, ray_engine.score_parts(args, lm, class_index, [(c.contexts, c.edits) for c in chunks], width))
+    else:
+        opts = (class_index, _mode(args), args.both_strands, width, args.batch_size)
+        scored = ((c, score_edits(lm, c.contexts, c.edits, *opts)) for c in chunks)
     tables, padded = [], []
     bar = tqdm(unit="variant", desc="mutate")
-    for chunk in vcf_chunks(args.vcf, args.genome, width):
-        scores = score_edits(
-            lm, chunk.contexts, chunk.edits, class_index, _mode(args), args.both_strands, width, args.batch_size
-        )
+    for chunk, scores in scored:
         tables.append(variant_table(chunk.ids, chunk.positions, chunk.refs, chunk.alts, scores, chroms=chunk.chroms))
         padded.extend(chunk.padded)
         bar.update(len(chunk.edits))
@@ -179,4 +194,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         help="output TSV: id, [chrom,] position (0-based), ref, alt, p_wt, p_mut, diff, logOR[, attn_change]",
     )
+    add_engine_args(p)
     p.set_defaults(func=run_mutate)
