@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -167,7 +168,7 @@ def lost_to_baseline_note(record: dict) -> str | None:
             return (
                 f"This model did not beat a k-mer baseline: {split} AUROC {m:.3f} vs {b:.3f} for logistic regression on "
                 f"{base.get('k')}-mer counts. Its predictions, attention maps and motifs are no better than k-mer "
-                "composition; treat them with caution (try `--recipe auto`, more epochs or another learning rate)."
+                "composition; treat them with caution (try more epochs, another learning rate or `--recipe auto` with a larger `--budget-minutes`)."
             )
     return None
 
@@ -183,3 +184,24 @@ def folder_notes(path: str | Path) -> list[str]:
         return []
     note = lost_to_baseline_note(record) if isinstance(record, dict) else None
     return [note] if note else []
+
+
+COMPARED = ("auroc", "auprc", "mcc", "f1", "accuracy")
+
+
+def comparison_table(record: dict) -> pd.DataFrame:
+    """Model vs baseline per split from a ``metrics.json`` record.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (split, "model" / "k-mer baseline (k=K)"), columns :data:`COMPARED`.
+    """
+    base = record.get("baseline") or {}
+    rows, index = [], []
+    for split in ("dev", "test"):
+        for who, m in (("model", record.get(split)), (f"k-mer baseline (k={base.get('k')})", base.get(split))):
+            if m:
+                rows.append({c: m.get(c) for c in COMPARED})
+                index.append((split, who))
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["split", ""]) if index else None, columns=list(COMPARED), dtype=float)

@@ -259,11 +259,14 @@ def finetune(
         main_process = trainer.is_world_process_zero()  # under torchrun only rank 0 writes
         if main_process:
             save_model(trained, k, out, labels=classes, overwrite=overwrite)
+    base_probs = {n: baseline.predict_proba(d.seqs) for n, d in (("dev", dev), ("test", test)) if d is not None}
+    base_threshold = best_threshold(y_dev, base_probs["dev"][:, 1]) if threshold is not None else None
     base_record = {
         "k": baseline.k,
         "selected_on": baseline.selected_on,
         "auroc_by_k": baseline.selection,
-        **{n: classification_metrics(truth[n], baseline.predict_proba(d.seqs)) for n, d in (("dev", dev), ("test", test)) if d is not None},
+        "decision_threshold": base_threshold,  # chosen on dev like the model's
+        **{n: classification_metrics(truth[n], p, base_threshold) for n, p in base_probs.items()},
     }
     record = {
         "labels": classes,

@@ -99,15 +99,21 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
+    import torch
+
+    from dnabert.baseline import comparison_table, lost_to_baseline_note
     from dnabert.finetune import FinetuneSettings, finetune
+    from dnabert.recipes import auto_finetune, default_recipe
     from dnabert.tables import read_labeled
     from dnabert.training import model_shape
 
     _check_out(args.out, args.overwrite)
-    if args.model is None and args.k is None:
-        raise InputError("give --model (a pre-trained checkpoint folder) or --k to train a new model from scratch")
+    on_gpu = torch.cuda.is_available() and args.device != "cpu"
     _threads(args.threads)
     train = read_labeled(args.train)
+    recipe = args.recipe or ("default" if args.lr is not None else default_recipe(len(train), on_gpu))
+    if recipe == "default" and args.model is None and args.k is None:
+        raise InputError("give --model (a pre-trained checkpoint folder) or --k to train a new model from scratch")
     dev = read_labeled(args.dev) if args.dev else None
     test = read_labeled(args.test) if args.test else None
     settings = FinetuneSettings(
@@ -122,14 +128,24 @@ def run_finetune(args: argparse.Namespace) -> int:
         device=args.device,
         patience=args.patience or None,
         dev_fraction=args.dev_fraction,
+        rc_augment=args.rc_augment,
     )
-    shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
-    res = finetune(
-        train, args.out, dev=dev, test=test, model=args.model, k=args.k, shape=shape, settings=settings, overwrite=args.overwrite
-    )
-    for name, m in (("dev", res.dev_metrics), ("test", res.test_metrics)):
-        if m:
-            _log(f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()))
+    if recipe == "auto":
+        _log(f"recipe auto: trying a few candidates on the dev split within {args.budget_minutes:g} min (--recipe default for one run)")
+        res, _ = auto_finetune(
+            train, args.out, dev=dev, test=test, model=args.model, k=args.k, settings=settings,
+            budget_minutes=args.budget_minutes, overwrite=args.overwrite, log=_log,
+        )  # fmt: skip
+    else:
+        shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
+        res = finetune(
+            train, args.out, dev=dev, test=test, model=args.model, k=args.k, shape=shape, settings=settings, overwrite=args.overwrite
+        )
+    _log("model vs k-mer baseline (threshold-dependent metrics at the decision threshold "
+         f"{res.record.get('decision_threshold')}; the 0.5 / argmax ones are in metrics.json under at_0.5):")
+    _log(comparison_table(res.record).to_string(float_format=lambda v: f"{v:.4f}"))
+    for note in res.record["notes"]:
+        _log(("WARNING: " if note == lost_to_baseline_note(res.record) else "note: ") + note)
     _log(f"wrote the fine-tuned model to {res.path} (classes: {', '.join(res.labels)})")
     return 0
 
@@ -185,7 +201,7 @@ def _train_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", type=int, help="new model: hidden size (overrides the preset; intermediate = 4x)")
     p.add_argument("--heads", type=int, help="new model: attention heads (overrides the preset)")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--warmup", type=float, default=0.1, help="warm-up as a fraction of the steps (default 0.1)")
+    p.add_argument("--warmup", type=float, default=0.1, help="warm-up as a fraction of the steps (pretrain default 0.1; finetune default by model size)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU when present); use torchrun for many GPUs")
@@ -220,8 +236,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train", required=True, help="TSV/CSV with columns sequence, label (and optionally id)")
     p.add_argument("--dev", help="dev table: picks the best epoch")
     p.add_argument("--test", help="test table: scored once at the end (metrics.json)")
-    p.add_argument("--epochs", type=float, default=3.0)
-    p.add_argument("--lr", type=float, default=5e-5, help="learning rate (default 5e-5; ~3e-4 for a small new model)")
+    p.add_argument("--epochs", type=float, default=None, help="epochs (default: by model size, e.g. 3 for BERT-base, 10 for 2 x 128)")
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate (default: by model size, 5e-5 for BERT-base, 3e-4 for 4 x 256, 1e-3 for 2 x 128; implies --recipe default)",
+    )
+    p.add_argument(
+        "--recipe",
+        choices=["default", "auto"],
+        default=None,
+        help="default: one run with the settings given (or by model size); auto: try a few candidates (k, model size, "
+        "learning rate, start model vs from scratch) on the dev split within --budget-minutes and keep the best, "
+        "sweep.tsv beside it. Default: auto for tables up to 20000 rows on a CPU without --lr, else default",
+    )
+    p.add_argument("--budget-minutes", type=float, default=10.0, help="time budget of --recipe auto (default 10)")
+    p.add_argument("--rc-augment", action="store_true", help="also train on the reverse complement of every training sequence")
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--dropout", type=float, default=0.1, help="dropout on the classification head (default 0.1)")
     p.add_argument(
@@ -236,7 +267,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0.1,
         help="without --dev: stratified share of --train held out as dev (default 0.1; 0 = no dev)",
     )
-    p.set_defaults(func=run_finetune)
+    p.set_defaults(func=run_finetune, warmup=None)
 
     p = sub.add_parser("synth", help="planted-motif synthetic data (TSV splits, FASTA, ground-truth sites)")
     _common(p)
