@@ -67,4 +67,6 @@ def test_cli_auto_prints_the_table_and_writes_the_sweep(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "recipe auto" in err and "k-mer baseline (k=" in err and (out / "sweep.tsv").is_file()
     assert (out / "curves.tsv").is_file()
+    html = (out / "report.html").read_text()
+    assert "Dev AUROC" in html and "k-mer baseline (k=" in html and "plotly" in html
     assert np.isfinite(json.loads((out / "metrics.json").read_text())["baseline"]["dev"]["auroc"])

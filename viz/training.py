@@ -45,3 +45,30 @@ def baseline_bars_figure(table: pd.DataFrame, metric: str = "auroc") -> go.Figur
     fig.update_layout(barmode="group", height=300, yaxis_title=metric.upper(), yaxis_range=[0, 1],
                       margin={"t": 20, "b": 40, "l": 50, "r": 20})  # fmt: skip
     return fig
+
+
+def training_report_html(record: dict, curves: pd.DataFrame) -> str:
+    """A standalone HTML page (plotly.js inline, opens offline): model vs baseline table and bars, notes, curves.
+
+    ``record`` is a ``metrics.json`` record, ``curves`` the ``curves.tsv`` table.
+    """
+    from html import escape
+
+    from dnabert.baseline import comparison_table
+
+    table = comparison_table(record)
+    base_dev = ((record.get("baseline") or {}).get("dev") or {}).get("auroc")
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Training report</title></head><body style='font-family:sans-serif'>",
+        "<h1>Training report</h1>",
+        f"<p>Classes: {escape(', '.join(record.get('labels', [])))}; k = {record.get('k')}; start: {escape(str(record.get('init')))}; "
+        f"decision threshold: {record.get('decision_threshold')}</p>",
+        "<h2>Model vs k-mer baseline</h2>",
+        table.to_html(float_format=lambda v: f"{v:.4f}"),
+        baseline_bars_figure(table).to_html(full_html=False, include_plotlyjs=True) if len(table) else "",
+        "<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in record.get("notes", [])) + "</ul>",
+        "<h2>Training curves</h2>",
+        training_curves_figure(curves, base_dev).to_html(full_html=False, include_plotlyjs=not len(table)),
+        "</body></html>",
+    ]
+    return "\n".join(parts)

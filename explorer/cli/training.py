@@ -101,7 +101,11 @@ def run_synth(args: argparse.Namespace) -> int:
 def run_finetune(args: argparse.Namespace) -> int:
     import torch
 
+    import pandas as pd
+
     from dnabert.baseline import comparison_table, lost_to_baseline_note
+    from dnabert.outputs import atomic_path
+    from viz.training import training_report_html
     from dnabert.finetune import FinetuneSettings, finetune
     from dnabert.recipes import auto_finetune, default_recipe
     from dnabert.tables import read_labeled
@@ -146,6 +150,8 @@ def run_finetune(args: argparse.Namespace) -> int:
     _log(comparison_table(res.record).to_string(float_format=lambda v: f"{v:.4f}"))
     for note in res.record["notes"]:
         _log(("WARNING: " if note == lost_to_baseline_note(res.record) else "note: ") + note)
+    with atomic_path(res.path / "report.html") as tmp:
+        tmp.write_text(training_report_html(res.record, pd.read_csv(res.path / "curves.tsv", sep="\t")))
     _log(f"wrote the fine-tuned model to {res.path} (classes: {', '.join(res.labels)})")
     return 0
 
