@@ -10,7 +10,8 @@ k-mers (a k-mer and its reverse complement share one column), divided by the
 total, so a row sums to 1 (k-mers with a letter other than A, C, G, T are not
 counted). Model: ``StandardScaler`` then ``LogisticRegression`` (scikit-learn,
 L2, C = 1). k is chosen among :data:`BASELINE_KS` by dev AUROC, or by 3-fold
-cross-validated AUROC on the training set when there is no dev set.
+cross-validated AUROC on the training set when there is no dev set (k = 4
+when a class has fewer than 3 rows).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sklearn.preprocessing import StandardScaler
 from dnabert.metrics import classification_metrics
 
 BASELINE_KS = (3, 4, 5, 6)
+FALLBACK_K = 4  # without a dev set and too few training rows to choose k on
 _BASE = np.full(256, 4, dtype=np.int64)
 for _i, _b in enumerate("ACGT"):
     _BASE[ord(_b)] = _i
@@ -123,7 +125,9 @@ def fit_baseline(
     """Fit the baseline for each k in ``ks`` and keep the k with the best dev AUROC.
 
     ``y_train`` / ``y_dev`` are class indices (n,). Without a dev set, k is
-    chosen by 3-fold cross-validated AUROC on the training set.
+    chosen by 3-fold cross-validated AUROC on the training set; with fewer
+    than 3 rows in some class there is nothing to choose on and k is
+    :data:`FALLBACK_K`.
     """
     from sklearn.model_selection import cross_val_score
 
@@ -131,6 +135,10 @@ def fit_baseline(
     scoring = "roc_auc" if n_classes == 2 else "roc_auc_ovr"
     selection: dict[int, float] = {}
     fitted: dict[int, Pipeline] = {}
+    counts = np.bincount(y_train)
+    if dev_seqs is None and counts[counts > 0].min() < 3:
+        x = kmer_frequencies(train_seqs, FALLBACK_K)
+        return Baseline(FALLBACK_K, baseline_pipeline(seed).fit(x, y_train), {}, "none (too few rows)")
     for k in ks:
         x = kmer_frequencies(train_seqs, k)
         pipe = baseline_pipeline(seed).fit(x, y_train)

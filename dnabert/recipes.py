@@ -37,7 +37,7 @@ from dnabert.tables import LabeledData, class_names, label_ids, stratified_split
 from dnabert.training import MODEL_PRESETS, ModelShape
 
 RECIPES = ("default", "auto")
-AUTO_MAX_ROWS = 20000  # without --recipe, auto is used on a CPU for training tables up to this many rows
+AUTO_ROWS = (200, 20000)  # without --recipe, auto is used on a CPU for training tables of this many rows (a smaller dev split is noise)
 AUTO_KS = (4, 6)  # k of new models the auto recipe tries when none is given
 
 
@@ -53,8 +53,8 @@ class Candidate:
 
 
 def default_recipe(n_rows: int, on_gpu: bool) -> str:
-    """``auto`` for tables of at most :data:`AUTO_MAX_ROWS` rows on a CPU, else ``default``."""
-    return "auto" if n_rows <= AUTO_MAX_ROWS and not on_gpu else "default"
+    """``auto`` for tables of :data:`AUTO_ROWS` rows on a CPU, else ``default``."""
+    return "auto" if AUTO_ROWS[0] <= n_rows <= AUTO_ROWS[1] and not on_gpu else "default"
 
 
 def _size_lr(model: str | Path | None, k: int | None, shape: ModelShape | None, n_labels: int) -> float:
@@ -144,6 +144,10 @@ def auto_finetune(
     out = Path(out)
     if out.exists() and not overwrite:
         raise InputError(f"output folder {out} exists; choose another or pass --overwrite")
+    if model is not None:
+        from dnabert.checkpoint import read_config
+
+        read_config(model)  # a bad folder is reported before any data work
     if budget_minutes <= 0:
         raise InputError(f"--budget-minutes must be positive, got {budget_minutes:g}")
     classes = class_names(train.labels)

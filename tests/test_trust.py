@@ -188,3 +188,8 @@ def test_curves_follow_the_trainer_log(lost_run):
     assert len(dev) == len(evals) and np.allclose(dev["auroc"], [h["eval_auroc"] for h in evals], atol=1e-6)
     train_rows = curves[curves["split"] == "train"]
     assert len(train_rows) == sum("loss" in h for h in res.history) > 0
+
+
+def test_baseline_without_rows_to_choose_k_on():
+    base = fit_baseline(["ACGTACGTAA", "TTGACCATGA"], np.array([0, 1]))
+    assert base.k == 4 and base.selection == {} and base.predict_proba(["ACGTACGTAA"]).shape == (1, 2)

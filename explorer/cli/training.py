@@ -255,7 +255,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="default: one run with the settings given (or by model size); auto: try a few candidates (k, model size, "
         "learning rate, start model vs from scratch) on the dev split within --budget-minutes and keep the best, "
-        "sweep.tsv beside it. Default: auto for tables up to 20000 rows on a CPU without --lr, else default",
+        "sweep.tsv beside it. Default: auto for tables of 200 to 20000 rows on a CPU without --lr, else default",
     )
     p.add_argument("--budget-minutes", type=float, default=10.0, help="time budget of --recipe auto (default 10)")
     p.add_argument("--rc-augment", action="store_true", help="also train on the reverse complement of every training sequence")
