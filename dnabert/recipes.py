@@ -7,12 +7,15 @@ baseline, and keeps the one with the best dev AUROC (ties: the earlier):
 - with a start model: that model at its size's learning rate
   (:mod:`dnabert.schedules`) and at three times it; then new models from
   scratch (tiny, 2 x 128) at the start model's k and at k = 4;
-- without one: new tiny models at k = 4 and 6 (or the given k), a small one
-  (4 x 256) at the first k, and the first tiny one at a third of its learning rate.
+- without one: new tiny models at k = 4 and 6 (or the given k), the first
+  tiny one at a third of its learning rate, and a small one (4 x 256) at the
+  first k (the slowest, last).
 
-Each candidate gets an equal share of the time left; a candidate past its
-share stops (its best dev evaluation so far is kept); candidates after the
-budget is spent are listed as skipped. The table of candidates is written
+Candidates run one after another, each until early stopping (or its epochs)
+ends it or the budget is spent: a candidate stopped by the budget keeps its
+best dev evaluation so far, and the ones after it are listed as skipped.
+(Equal shares of the budget were tried: every candidate was cut short and the
+sweep lost to a single run with the size defaults; ``bench/bench_recipes.py``.) The table of candidates is written
 as ``sweep.tsv`` beside the chosen model and under ``recipe`` in its
 ``metrics.json``.
 """
@@ -89,9 +92,9 @@ def auto_candidates(model: str | Path | None, k: int | None, n_labels: int) -> l
     ks = (k,) if k else AUTO_KS
     for kk in ks:
         cands.append(Candidate(f"new tiny k={kk}", None, kk, tiny, _size_lr(None, kk, tiny, n_labels)))
-    cands.append(Candidate(f"new small k={ks[0]}", None, ks[0], small, _size_lr(None, ks[0], small, n_labels)))
     lr = cands[0].learning_rate / 3
     cands.append(Candidate(f"new tiny k={ks[0]}, lr {lr:g}", None, ks[0], tiny, lr))
+    cands.append(Candidate(f"new small k={ks[0]}", None, ks[0], small, _size_lr(None, ks[0], small, n_labels)))
     return cands
 
 
@@ -176,7 +179,7 @@ def auto_finetune(
             if left <= 0:
                 rows.append({**row, "status": "skipped (budget spent)"})
                 continue
-            deadline = time.time() + left / (len(candidates) - i)
+            deadline = time.time() + left
             res = finetune(
                 train, Path(work) / f"c{i}", dev=dev, test=test, model=cand.model, k=cand.k, shape=cand.shape,
                 settings=replace(settings, learning_rate=cand.learning_rate), callbacks=[*(callbacks or []), StopAt(deadline)],
