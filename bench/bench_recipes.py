@@ -55,7 +55,7 @@ def main() -> None:
     from dnabert.training import MODEL_PRESETS
 
     torch.set_num_threads(args.threads)
-    common = dict(threads=args.threads, device="cpu", patience=3, log_every=10**9)
+    common = {"threads": args.threads, "device": "cpu", "patience": 3, "log_every": 10**9}
     print(f"{'task':<12} {'run':<22} {'test AUROC':>10} {'test MCC':>9} {'dev AUROC':>9} {'seconds':>8} {'x baseline':>10}")
     for task, shuffled in (("composition", 0.0), ("site", 1.0)):
         data = make_planted_dataset(args.n // 2, args.n - args.n // 2, length=100, shuffled_fraction=shuffled, seed=11)
@@ -63,7 +63,10 @@ def main() -> None:
         for name, idx in zip(("train", "dev", "test"), split_indices(len(data), (0.8, 0.1, 0.1), seed=11)):
             sub = data.subset(idx)
             parts[name] = LabeledData(sub.seqs, [str(y) for y in sub.labels], sub.ids, name)
-        y = {n: data.subset(idx).labels for n, idx in zip(("train", "dev", "test"), split_indices(len(data), (0.8, 0.1, 0.1), seed=11))}
+        y = {
+            n: data.subset(idx).labels
+            for n, idx in zip(("train", "dev", "test"), split_indices(len(data), (0.8, 0.1, 0.1), seed=11))
+        }
 
         t = time.perf_counter()
         base = fit_baseline(parts["train"].seqs, y["train"], parts["dev"].seqs, y["dev"])
@@ -86,7 +89,9 @@ def main() -> None:
                                        settings=FinetuneSettings(**common), budget_minutes=args.budget, log=lambda _: None)  # fmt: skip
             rows.append((f"auto ({res.record['recipe']['chosen']})", res.test_metrics, res.dev_metrics, time.perf_counter() - t))
         for name, test_m, dev_m, sec in rows:
-            print(f"{task:<12} {name:<22} {test_m['auroc']:>10.4f} {test_m['mcc']:>9.4f} {dev_m['auroc']:>9.4f} {sec:>8.1f} {sec / t_base:>10.1f}")
+            print(
+                f"{task:<12} {name:<22} {test_m['auroc']:>10.4f} {test_m['mcc']:>9.4f} {dev_m['auroc']:>9.4f} {sec:>8.1f} {sec / t_base:>10.1f}"
+            )
         print(sweep.drop(columns=["init"]).to_string(index=False), flush=True)
 
 

@@ -212,4 +212,6 @@ def comparison_table(record: dict) -> pd.DataFrame:
             if m:
                 rows.append({c: m.get(c) for c in COMPARED})
                 index.append((split, who))
-    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["split", ""]) if index else None, columns=list(COMPARED), dtype=float)
+    return pd.DataFrame(
+        rows, index=pd.MultiIndex.from_tuples(index, names=["split", ""]) if index else None, columns=list(COMPARED), dtype=float
+    )

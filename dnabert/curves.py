@@ -27,6 +27,12 @@ def training_curves(history: list[dict]) -> pd.DataFrame:
             rows.append({"step": h.get("step"), "epoch": h.get("epoch"), "split": "train", "loss": h["loss"], "auroc": None})
         if "eval_loss" in h:
             rows.append(
-                {"step": h.get("step"), "epoch": h.get("epoch"), "split": "dev", "loss": h["eval_loss"], "auroc": h.get("eval_auroc")}
+                {
+                    "step": h.get("step"),
+                    "epoch": h.get("epoch"),
+                    "split": "dev",
+                    "loss": h["eval_loss"],
+                    "auroc": h.get("eval_auroc"),
+                }
             )
     return pd.DataFrame(rows, columns=CURVE_COLUMNS).astype({"loss": float, "auroc": float})

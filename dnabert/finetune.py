@@ -43,9 +43,9 @@ from dnabert.errors import InputError
 from dnabert.metrics import classification_metrics, json_ready, trainer_metrics
 from dnabert.schedules import n_parameters, schedule_for
 from dnabert.strands import predict_probs, rc_augment
+from dnabert.tables import LabeledData, check_lengths, class_names, label_ids, stratified_split
 from dnabert.threshold import CONFIG_KEY as THRESHOLD_KEY
 from dnabert.threshold import best_threshold
-from dnabert.tables import LabeledData, check_lengths, class_names, label_ids, stratified_split
 from dnabert.training import ModelShape, TokenDataset, pad_collate, training_arguments
 
 
@@ -247,7 +247,11 @@ def finetune(
         trained = trainer.model
         trained.eval()
         lm = LoadedModel(model=trained, k=k, labels=classes, path=out)
-        probs = {name: predict_probs(lm, d.seqs, settings.eval_batch_size) for name, d in (("dev", dev), ("test", test)) if d is not None}
+        probs = {
+            name: predict_probs(lm, d.seqs, settings.eval_batch_size)
+            for name, d in (("dev", dev), ("test", test))
+            if d is not None
+        }
         truth = {"dev": y_dev, "test": y_test}
         threshold = best_threshold(y_dev, probs["dev"][:, 1]) if len(classes) == 2 and dev is not None else None
         dev_metrics = classification_metrics(y_dev, probs["dev"], threshold) if dev is not None else {}

@@ -40,7 +40,10 @@ from dnabert.tables import LabeledData, class_names, label_ids, stratified_split
 from dnabert.training import MODEL_PRESETS, ModelShape
 
 RECIPES = ("default", "auto")
-AUTO_ROWS = (200, 20000)  # without --recipe, auto is used on a CPU for training tables of this many rows (a smaller dev split is noise)
+AUTO_ROWS = (
+    200,
+    20000,
+)  # without --recipe, auto is used on a CPU for training tables of this many rows (a smaller dev split is noise)
 AUTO_KS = (4, 6)  # k of new models the auto recipe tries when none is given
 
 
@@ -189,7 +192,9 @@ def auto_finetune(
             rows.append({**row, "k": res.record["k"], "status": "ran", "steps": res.record["steps"],
                          "seconds": res.record["train_seconds"], f"dev_{metric}": res.dev_metrics.get(metric),
                          "dev_mcc": res.dev_metrics.get("mcc")})  # fmt: skip
-            log(f"auto: {cand.name}: dev {metric} {res.dev_metrics.get(metric, float('nan')):.4f} ({res.record['train_seconds']:.0f} s)")
+            log(
+                f"auto: {cand.name}: dev {metric} {res.dev_metrics.get(metric, float('nan')):.4f} ({res.record['train_seconds']:.0f} s)"
+            )
         sweep = pd.DataFrame(rows)
         best = max(results, key=lambda i: (results[i].dev_metrics.get(metric, float("-inf")), -i))
         sweep["chosen"] = sweep.index == best  # one row per candidate, in order
@@ -206,4 +211,3 @@ def auto_finetune(
         with atomic_path(out) as tmp:
             shutil.move(str(folder), tmp)
     return replace(chosen, path=out, record=record), sweep
-

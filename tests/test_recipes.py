@@ -30,7 +30,7 @@ def test_auto_keeps_the_best_dev_candidate(tmp_path):
         Candidate("k=3", None, 3, TINY, 3e-3),
     ]
     settings = FinetuneSettings(epochs=3, threads=1, device="cpu")
-    res, sweep = auto_finetune(labeled(train, "train"), tmp_path / "m", dev=labeled(dev, "dev"), settings=settings,
+    _, sweep = auto_finetune(labeled(train, "train"), tmp_path / "m", dev=labeled(dev, "dev"), settings=settings,
                                budget_minutes=1.0, candidates=cands, log=lambda _: None)  # fmt: skip
     ran = sweep[sweep["status"] == "ran"]
     assert len(ran) >= 2  # the budget fits more than one
@@ -54,7 +54,9 @@ def test_auto_candidates_and_default_choice(tiny_model_dir):
     assert from_model[0].model == tiny_model_dir and from_model[1].learning_rate == pytest.approx(3 * from_model[0].learning_rate)
     assert any(c.model is None for c in from_model)
     assert default_recipe(5000, on_gpu=False) == "auto"
-    assert default_recipe(5000, on_gpu=True) == default_recipe(10**6, on_gpu=False) == default_recipe(50, on_gpu=False) == "default"
+    assert (
+        default_recipe(5000, on_gpu=True) == default_recipe(10**6, on_gpu=False) == default_recipe(50, on_gpu=False) == "default"
+    )
 
 
 def test_cli_auto_prints_the_table_and_writes_the_sweep(tmp_path, capsys):

@@ -6,12 +6,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import random_seqs
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import matthews_corrcoef, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from conftest import random_seqs
 from demo.synthetic import make_planted_dataset
 from dnabert.baseline import fit_baseline, folder_notes, kmer_frequencies, lost_to_baseline_note
 from dnabert.checkpoint import load_model
@@ -75,7 +75,9 @@ def test_baseline_equals_a_direct_sklearn_pipeline(planted):
         assert base.selection[k] == pytest.approx(dev_auroc, abs=1e-9)
     best = max(direct, key=lambda k: base.selection[k])
     assert base.k == best
-    np.testing.assert_allclose(base.predict_proba(test.seqs), direct[best].predict_proba(direct_features(test.seqs, best)), atol=1e-6)
+    np.testing.assert_allclose(
+        base.predict_proba(test.seqs), direct[best].predict_proba(direct_features(test.seqs, best)), atol=1e-6
+    )
 
 
 def test_threshold_maximises_mcc_over_all_cut_points():
@@ -149,12 +151,14 @@ def lost_run(planted, tmp_path_factory):
     train, dev, test = planted
     out = tmp_path_factory.mktemp("lost") / "m"
     settings = FinetuneSettings(epochs=1, learning_rate=0.0, threads=1, device="cpu", log_every=1)
-    res = finetune(labeled(train, "train"), out, dev=labeled(dev, "dev"), test=labeled(test, "test"), k=4, shape=TINY, settings=settings)
+    res = finetune(
+        labeled(train, "train"), out, dev=labeled(dev, "dev"), test=labeled(test, "test"), k=4, shape=TINY, settings=settings
+    )
     return res, out, planted
 
 
 def test_model_that_loses_gets_the_note_everywhere(lost_run):
-    res, out, (train, dev, test) = lost_run
+    _, out, (train, _, test) = lost_run
     rec = json.loads((out / "metrics.json").read_text())
     assert rec["beats_baseline"] is False
     assert rec["baseline"]["test"]["auroc"] > 0.75 > rec["test"]["auroc"]
@@ -164,12 +168,14 @@ def test_model_that_loses_gets_the_note_everywhere(lost_run):
     k = rec["baseline"]["k"]
     pipe = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000, random_state=42))
     pipe.fit(direct_features(train.seqs, k), train.labels)
-    assert rec["baseline"]["test"]["auroc"] == pytest.approx(roc_auc_score(test.labels, pipe.predict_proba(direct_features(test.seqs, k))[:, 1]), abs=1e-6)
+    assert rec["baseline"]["test"]["auroc"] == pytest.approx(
+        roc_auc_score(test.labels, pipe.predict_proba(direct_features(test.seqs, k))[:, 1]), abs=1e-6
+    )
     assert rec["baseline"]["auroc_by_k"][str(k)] == max(rec["baseline"]["auroc_by_k"].values())
 
 
 def test_threshold_saved_used_and_reported(lost_run):
-    res, out, (train, dev, test) = lost_run
+    _, out, (_, dev, test) = lost_run
     rec = json.loads((out / "metrics.json").read_text())
     lm = load_model(out)
     t = model_threshold(lm.model.config)

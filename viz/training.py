@@ -61,8 +61,10 @@ def training_report_html(record: dict, curves: pd.DataFrame) -> str:
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Training report</title></head><body style='font-family:sans-serif'>",
         "<h1>Training report</h1>",
-        f"<p>Classes: {escape(', '.join(record.get('labels', [])))}; k = {record.get('k')}; start: {escape(str(record.get('init')))}; "
-        f"decision threshold: {record.get('decision_threshold')}</p>",
+        (
+            f"<p>Classes: {escape(', '.join(record.get('labels', [])))}; k = {record.get('k')}; "
+            f"start: {escape(str(record.get('init')))}; decision threshold: {record.get('decision_threshold')}</p>"
+        ),
         "<h2>Model vs k-mer baseline</h2>",
         table.to_html(float_format=lambda v: f"{v:.4f}"),
         baseline_bars_figure(table).to_html(full_html=False, include_plotlyjs=True) if len(table) else "",

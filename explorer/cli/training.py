@@ -98,14 +98,28 @@ def run_synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_finetune(args: argparse.Namespace) -> int:
-    import torch
-
+def _report(record: dict, folder: Path) -> None:
+    """Print the model-vs-baseline table and the notes (a loss to the baseline as a warning); write report.html."""
     import pandas as pd
 
     from dnabert.baseline import comparison_table, lost_to_baseline_note
     from dnabert.outputs import atomic_path
     from viz.training import training_report_html
+
+    _log(
+        f"model vs k-mer baseline (accuracy, F1, MCC at the decision threshold {record.get('decision_threshold')}; "
+        "the argmax ones are in metrics.json under at_0.5):"
+    )
+    _log(comparison_table(record).to_string(float_format=lambda v: f"{v:.4f}"))
+    for note in record["notes"]:
+        _log(("WARNING: " if note == lost_to_baseline_note(record) else "note: ") + note)
+    with atomic_path(folder / "report.html") as tmp:
+        tmp.write_text(training_report_html(record, pd.read_csv(folder / "curves.tsv", sep="\t")))
+
+
+def run_finetune(args: argparse.Namespace) -> int:
+    import torch
+
     from dnabert.finetune import FinetuneSettings, finetune
     from dnabert.recipes import auto_finetune, default_recipe
     from dnabert.tables import read_labeled
@@ -115,7 +129,8 @@ def run_finetune(args: argparse.Namespace) -> int:
     on_gpu = torch.cuda.is_available() and args.device != "cpu"
     _threads(args.threads)
     train = read_labeled(args.train)
-    recipe = args.recipe or ("default" if args.lr is not None else default_recipe(len(train), on_gpu))
+    explicit = args.lr is not None or any((args.layers, args.hidden, args.heads))  # settings auto would not honour
+    recipe = args.recipe or ("default" if explicit else default_recipe(len(train), on_gpu))
     if recipe == "default" and args.model is None and args.k is None:
         raise InputError("give --model (a pre-trained checkpoint folder) or --k to train a new model from scratch")
     dev = read_labeled(args.dev) if args.dev else None
@@ -135,7 +150,9 @@ def run_finetune(args: argparse.Namespace) -> int:
         rc_augment=args.rc_augment,
     )
     if recipe == "auto":
-        _log(f"recipe auto: trying a few candidates on the dev split within {args.budget_minutes:g} min (--recipe default for one run)")
+        _log(
+            f"recipe auto: trying a few candidates on the dev split within {args.budget_minutes:g} min (--recipe default for one run)"
+        )
         res, _ = auto_finetune(
             train, args.out, dev=dev, test=test, model=args.model, k=args.k, settings=settings,
             budget_minutes=args.budget_minutes, overwrite=args.overwrite, log=_log,
@@ -143,15 +160,17 @@ def run_finetune(args: argparse.Namespace) -> int:
     else:
         shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
         res = finetune(
-            train, args.out, dev=dev, test=test, model=args.model, k=args.k, shape=shape, settings=settings, overwrite=args.overwrite
+            train,
+            args.out,
+            dev=dev,
+            test=test,
+            model=args.model,
+            k=args.k,
+            shape=shape,
+            settings=settings,
+            overwrite=args.overwrite,
         )
-    _log("model vs k-mer baseline (threshold-dependent metrics at the decision threshold "
-         f"{res.record.get('decision_threshold')}; the 0.5 / argmax ones are in metrics.json under at_0.5):")
-    _log(comparison_table(res.record).to_string(float_format=lambda v: f"{v:.4f}"))
-    for note in res.record["notes"]:
-        _log(("WARNING: " if note == lost_to_baseline_note(res.record) else "note: ") + note)
-    with atomic_path(res.path / "report.html") as tmp:
-        tmp.write_text(training_report_html(res.record, pd.read_csv(res.path / "curves.tsv", sep="\t")))
+    _report(res.record, res.path)
     _log(f"wrote the fine-tuned model to {res.path} (classes: {', '.join(res.labels)})")
     return 0
 
@@ -207,7 +226,12 @@ def _train_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", type=int, help="new model: hidden size (overrides the preset; intermediate = 4x)")
     p.add_argument("--heads", type=int, help="new model: attention heads (overrides the preset)")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--warmup", type=float, default=0.1, help="warm-up as a fraction of the steps (pretrain default 0.1; finetune default by model size)")
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=0.1,
+        help="warm-up as a fraction of the steps (pretrain default 0.1; finetune default by model size)",
+    )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--device", default=None, help="cpu, cuda, ... (default: GPU when present); use torchrun for many GPUs")
@@ -242,7 +266,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train", required=True, help="TSV/CSV with columns sequence, label (and optionally id)")
     p.add_argument("--dev", help="dev table: picks the best epoch")
     p.add_argument("--test", help="test table: scored once at the end (metrics.json)")
-    p.add_argument("--epochs", type=float, default=None, help="epochs (default: by model size, e.g. 3 for BERT-base, 10 for 2 x 128)")
+    p.add_argument(
+        "--epochs", type=float, default=None, help="epochs (default: by model size, e.g. 3 for BERT-base, 10 for 2 x 128)"
+    )
     p.add_argument(
         "--lr",
         type=float,
@@ -255,7 +281,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="default: one run with the settings given (or by model size); auto: try a few candidates (k, model size, "
         "learning rate, start model vs from scratch) on the dev split within --budget-minutes and keep the best, "
-        "sweep.tsv beside it. Default: auto for tables of 200 to 20000 rows on a CPU without --lr, else default",
+        "sweep.tsv beside it (--preset is not used). Default: auto for tables of 200 to 20000 rows on a CPU without --lr, "
+        "--layers, --hidden or --heads; else default",
     )
     p.add_argument("--budget-minutes", type=float, default=10.0, help="time budget of --recipe auto (default 10)")
     p.add_argument("--rc-augment", action="store_true", help="also train on the reverse complement of every training sequence")

@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-
 import streamlit as st
 from transformers import TrainerCallback
 
@@ -68,7 +67,13 @@ upload = st.file_uploader(f"Training table (at most {MAX_UPLOAD_MB:g} MB)", key=
 c1, c2, c3, c4 = st.columns(4)
 epochs = c1.number_input("Epochs", 1, 20, 3, key="models_epochs")
 lr = c2.number_input(
-    "Learning rate (0: by model size)", 0.0, 1e-2, 0.0, format="%.1e", key="models_lr", help="0: 1e-3 for the demo-sized model, 5e-5 for BERT-base"
+    "Learning rate (0: by model size)",
+    0.0,
+    1e-2,
+    0.0,
+    format="%.1e",
+    key="models_lr",
+    help="0: 1e-3 for the demo-sized model, 5e-5 for BERT-base",
 )
 batch = c3.number_input("Batch size", 4, 256, 32, key="models_batch")
 name = c4.text_input("Name of the new model", "finetuned", key="models_name", help="Letters, digits, - and _ only")
