@@ -9,6 +9,7 @@ import streamlit as st
 from transformers import TrainerCallback
 
 from dnabert.baseline import comparison_table, lost_to_baseline_note
+from dnabert.curves import training_curves
 from dnabert.errors import InputError
 from dnabert.finetune import FinetuneSettings, finetune
 from dnabert.tables import read_labeled
@@ -89,13 +90,19 @@ st.code(
 
 
 class StreamlitProgress(TrainerCallback):
-    """Move a Streamlit progress bar at every optimizer step (a rerun, e.g. Cancel, stops training here)."""
+    """Move a Streamlit progress bar at every optimizer step and redraw the curves at every log or
+    evaluation (a rerun, e.g. Cancel, stops training here)."""
 
-    def __init__(self, bar):
-        self.bar = bar
+    def __init__(self, bar, chart):
+        self.bar, self.chart = bar, chart
 
     def on_step_end(self, args, state, control, **kwargs):
         self.bar.progress(state.global_step / max(state.max_steps, 1), text=f"Step {state.global_step} / {state.max_steps}")
+
+    def on_log(self, args, state, control, **kwargs):
+        curves = training_curves(state.log_history)
+        if len(curves):
+            self.chart.plotly_chart(training_curves_figure(curves), key=f"live_curves_{len(state.log_history)}")
 
 
 if upload is not None and st.button("Start fine-tuning", type="primary", key="models_start"):
@@ -109,10 +116,11 @@ if upload is not None and st.button("Start fine-tuning", type="primary", key="mo
         if len(train) > MAX_ROWS:
             raise InputError(f"{upload.name}: {len(train)} rows is over the app's limit of {MAX_ROWS}; use the command above")
         st.button("Cancel", key="models_cancel")  # clicking it reruns the page, which stops the training in progress
-        bar = st.progress(0.0, text="Preparing...")
-        settings = FinetuneSettings(epochs=float(epochs), learning_rate=float(lr) or None, batch_size=int(batch), log_every=10**9)
-        result = finetune(train, out, model=model_path(base), settings=settings, callbacks=[StreamlitProgress(bar)])
+        bar, chart = st.progress(0.0, text="Preparing..."), st.empty()
+        settings = FinetuneSettings(epochs=float(epochs), learning_rate=float(lr) or None, batch_size=int(batch), log_every=10)
+        result = finetune(train, out, model=model_path(base), settings=settings, callbacks=[StreamlitProgress(bar, chart)])
         bar.empty()
+        chart.empty()
         st.success(f"Saved {result.path.name}: dev " + ", ".join(f"{k} {v:.3f}" for k, v in result.dev_metrics.items()))
         training_report(result.path, "new")
         st.info("Pick it in the sidebar's model list.")
