@@ -131,8 +131,7 @@ def fit_baseline(
     """
     from sklearn.model_selection import cross_val_score
 
-    n_classes = int(max(y_train.max(), y_dev.max() if y_dev is not None else 0)) + 1
-    scoring = "roc_auc" if n_classes == 2 else "roc_auc_ovr"
+    scoring = "roc_auc" if len(np.unique(y_train)) == 2 else "roc_auc_ovr"
     selection: dict[int, float] = {}
     fitted: dict[int, Pipeline] = {}
     counts = np.bincount(y_train)
@@ -144,21 +143,12 @@ def fit_baseline(
         pipe = baseline_pipeline(seed).fit(x, y_train)
         fitted[k] = pipe
         if dev_seqs is not None:
-            probs = _full_probs(pipe, kmer_frequencies(dev_seqs, k), n_classes)
-            score = classification_metrics(y_dev, probs)["auroc"]
+            score = classification_metrics(y_dev, pipe.predict_proba(kmer_frequencies(dev_seqs, k)))["auroc"]
         else:
             score = float(np.mean(cross_val_score(baseline_pipeline(seed), x, y_train, cv=3, scoring=scoring)))
         selection[k] = float(np.nan_to_num(score, nan=-1.0))
     best = max(ks, key=lambda k: selection[k])
     return Baseline(best, fitted[best], selection, "dev" if dev_seqs is not None else "train (3-fold CV)")
-
-
-def _full_probs(pipe: Pipeline, x: np.ndarray, n_classes: int) -> np.ndarray:
-    """predict_proba with a column for every class (a class absent from training gets 0)."""
-    p = pipe.predict_proba(x)
-    out = np.zeros((len(x), n_classes))
-    out[:, pipe.classes_] = p
-    return out
 
 
 def lost_to_baseline_note(record: dict) -> str | None:
