@@ -347,6 +347,8 @@ def build_demo_model(
             "labels": LABELS,
             "recipe": asdict(recipe),
             "dev": result.dev_metrics,
+            "baseline": result.record["baseline"],
+            "decision_threshold": result.record["decision_threshold"],
             **ev,
             "targets_met": targets_met(ev),
             "train_seconds": round(result.train_seconds, 1),
@@ -432,4 +434,21 @@ def model_card(record: dict) -> str:
         hit_rate=_fmt(a["hit_rate"], ".1%"),
         median_distance=_fmt(a["median_distance"], "g"),
         targets=", ".join(f"{key}: {'met' if ok else 'NOT met'}" for key, ok in record["targets_met"].items()),
+        baseline_note=baseline_summary(record),
+    )
+
+
+def baseline_summary(record: dict) -> str:
+    """The card's sentence on the k-mer baseline (:mod:`dnabert.baseline`) of a demo record."""
+    from dnabert.baseline import lost_to_baseline_note
+
+    base = record.get("baseline")
+    if not base or not base.get("dev"):
+        return "Not recorded for this build (built before baselines were recorded)."
+    note = lost_to_baseline_note(record)
+    verdict = f"**Warning:** {note}" if note else "The model beats it."
+    return (
+        f"Logistic regression on {base['k']}-mer frequencies of both strands, fitted on the same training set: "
+        f"dev AUROC {base['dev']['auroc']:.4f} vs the model's {record['dev']['auroc']:.4f}. {verdict} "
+        "Training curves: `curves.tsv` (shown on the app's Models page)."
     )

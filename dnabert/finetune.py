@@ -10,6 +10,15 @@ Trainer checkpoints go to a temporary folder; the final model is written with
 complete, so an interrupted run never leaves a half-written model. Dev and
 test metrics (:mod:`dnabert.metrics`) come from :func:`dnabert.inference.predict`.
 Tables: :mod:`dnabert.tables`.
+
+Beside the model, ``metrics.json`` holds the k-mer baseline
+(:mod:`dnabert.baseline`) on the same split and whether the model beat it,
+the dev-chosen decision threshold of a two-class model
+(:mod:`dnabert.threshold`; threshold-dependent metrics use it, the argmax ones
+are under ``at_0.5``), and the split checks (:mod:`dnabert.datachecks`);
+``curves.tsv`` holds the training curves (:mod:`dnabert.curves`). Learning
+rate, epochs and warm-up left as None follow the model size
+(:mod:`dnabert.schedules`).
 """
 
 from __future__ import annotations
@@ -18,16 +27,23 @@ import json
 import math
 import tempfile
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from dnabert.baseline import fit_baseline, lost_to_baseline_note
+from dnabert.curves import training_curves
+from dnabert.datachecks import check_split
 from dnabert.errors import InputError
 from dnabert.metrics import classification_metrics, json_ready, trainer_metrics
 from dnabert.outputs import check_output_folder
+from dnabert.schedules import n_parameters, schedule_for
+from dnabert.strands import predict_probs, rc_augment
 from dnabert.tables import LabeledData, check_lengths, class_names, label_ids, stratified_split
+from dnabert.threshold import CONFIG_KEY as THRESHOLD_KEY
+from dnabert.threshold import best_threshold
 from dnabert.training import ModelShape, TokenDataset, pad_collate, training_arguments
 
 
@@ -35,10 +51,10 @@ from dnabert.training import ModelShape, TokenDataset, pad_collate, training_arg
 class FinetuneSettings:
     """Optimisation settings (AdamW, linear warm-up then linear decay)."""
 
-    epochs: float = 3.0
+    epochs: float | None = None  # None: by model size (dnabert.schedules)
     batch_size: int = 32
-    learning_rate: float = 5e-5
-    warmup: float = 0.1  # fraction of the steps
+    learning_rate: float | None = None  # None: by model size
+    warmup: float | None = None  # fraction of the steps; None: by model size
     weight_decay: float = 0.01
     head_dropout: float = 0.1
     max_grad_norm: float = 1.0
@@ -52,6 +68,7 @@ class FinetuneSettings:
     patience: int | None = None  # early stopping: evaluations without improvement of metric_for_best (None: off; CLI default 3)
     dev_fraction: float = 0.1  # without a dev set: stratified share of the training set held out as dev (0: none)
     mixed_precision: bool = True  # bf16 / fp16 on a CUDA GPU; ignored on CPU
+    rc_augment: bool = False  # add the reverse complement of every training sequence (dnabert.strands)
 
 
 @dataclass
@@ -64,6 +81,7 @@ class FinetuneResult:
     test_metrics: dict[str, float] = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
     train_seconds: float = 0.0
+    record: dict = field(default_factory=dict)  # what metrics.json holds
 
 
 def build_classifier(model: str | Path | None, k: int | None, labels: list[str], shape: ModelShape, head_dropout: float):
@@ -126,6 +144,7 @@ def finetune(
     settings: FinetuneSettings | None = None,
     overwrite: bool = False,
     callbacks: list | None = None,
+    baseline=None,
 ) -> FinetuneResult:
     """Fine-tune a classifier and save it (with ``metrics.json``) to ``out``.
 
@@ -140,6 +159,9 @@ def finetune(
     model : str or Path, optional
         Checkpoint folder to start from (``"demo"`` allowed); None: a new
         model of ``shape`` and ``k``.
+    baseline : dnabert.baseline.Baseline, optional
+        Already fitted on this train / dev split (the auto recipe fits it once);
+        None: fitted here.
 
     Returns
     -------
@@ -165,6 +187,7 @@ def finetune(
         torch.set_num_threads(settings.threads)
     set_seed(settings.seed)  # the new model or head is initialised from the seed too, not only the training order
     clf, k = build_classifier(model, k, classes, shape, settings.head_dropout)
+    settings = with_size_defaults(settings, n_parameters(clf))
     window = clf.config.max_position_embeddings - 2
     for data in (train, dev, test):
         if data is not None:
@@ -173,6 +196,12 @@ def finetune(
     if dev is None and settings.dev_fraction > 0:
         train, dev, y_train, y_dev, note = stratified_split(train, y_train, settings.dev_fraction, settings.seed)
         notes.append(note)
+    notes += check_split(train, dev, test)
+    if baseline is None:
+        baseline = fit_baseline(train.seqs, y_train, dev.seqs if dev is not None else None, y_dev, seed=settings.seed)
+    if settings.rc_augment:
+        train = rc_augment(train)
+        y_train = np.concatenate([y_train, y_train])
     max_tokens = window + 2
     ds_train = TokenDataset(train.seqs, k, y_train, max_tokens)
     ds_dev = TokenDataset(dev.seqs, k, y_dev, max_tokens) if dev is not None else None
@@ -214,19 +243,34 @@ def finetune(
         trainer.train()
         train_seconds = time.time() - t0
         history = [dict(h) for h in trainer.state.log_history]
-        dev_metrics: dict[str, float] = {}
-        test_metrics: dict[str, float] = {}
         trained = trainer.model
         trained.eval()
         lm = LoadedModel(model=trained, k=k, labels=classes, path=out)
-        if dev is not None:
-            dev_metrics = evaluate(lm, dev.seqs, y_dev, settings.eval_batch_size)
-        if test is not None:
-            test_metrics = evaluate(lm, test.seqs, y_test, settings.eval_batch_size)
+        probs = {
+            name: predict_probs(lm, d.seqs, settings.eval_batch_size)
+            for name, d in (("dev", dev), ("test", test))
+            if d is not None
+        }
+        truth = {"dev": y_dev, "test": y_test}
+        threshold = best_threshold(y_dev, probs["dev"][:, 1]) if len(classes) == 2 and dev is not None else None
+        dev_metrics = classification_metrics(y_dev, probs["dev"], threshold) if dev is not None else {}
+        test_metrics = classification_metrics(y_test, probs["test"], threshold) if test is not None else {}
+        at_half = {n: classification_metrics(truth[n], p) for n, p in probs.items()}
+        if threshold is not None:
+            setattr(trained.config, THRESHOLD_KEY, threshold)
         trained.to("cpu")
         main_process = trainer.is_world_process_zero()  # under torchrun only rank 0 writes
         if main_process:
             save_model(trained, k, out, labels=classes, overwrite=overwrite)
+    base_probs = {n: baseline.predict_proba(d.seqs) for n, d in (("dev", dev), ("test", test)) if d is not None}
+    base_threshold = best_threshold(y_dev, base_probs["dev"][:, 1]) if threshold is not None else None
+    base_record = {
+        "k": baseline.k,
+        "selected_on": baseline.selected_on,
+        "auroc_by_k": baseline.selection,
+        "decision_threshold": base_threshold,  # chosen on dev like the model's
+        **{n: classification_metrics(truth[n], p, base_threshold) for n, p in base_probs.items()},
+    }
     record = {
         "labels": classes,
         "k": k,
@@ -235,6 +279,9 @@ def finetune(
         "n_test": len(test) if test is not None else 0,
         "dev": dev_metrics,
         "test": test_metrics,
+        "decision_threshold": threshold,
+        "at_0.5": at_half,
+        "baseline": base_record,
         "settings": asdict(settings),
         "shape": asdict(shape) if model is None else None,
         "init": str(model) if model is not None else "random",
@@ -243,15 +290,31 @@ def finetune(
         "best_checkpoint_metric": trainer.state.best_metric,
         "notes": notes,
     }
+    verdict = lost_to_baseline_note(record)
+    record["beats_baseline"] = (verdict is None) if (dev_metrics or test_metrics) else None
+    if verdict:
+        record["notes"].append(verdict)
+    record = json_ready(record)
     if main_process:
-        (out / "metrics.json").write_text(json.dumps(json_ready(record), indent=2) + "\n")
+        (out / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+        training_curves(history).to_csv(out / "curves.tsv", sep="\t", index=False, float_format="%.6g")
     return FinetuneResult(
-        path=out, labels=classes, dev_metrics=dev_metrics, test_metrics=test_metrics, history=history, train_seconds=train_seconds
+        path=out,
+        labels=classes,
+        dev_metrics=dev_metrics,
+        test_metrics=test_metrics,
+        history=history,
+        train_seconds=train_seconds,
+        record=record,
     )
 
 
-def evaluate(lm, seqs: list[str], y: np.ndarray, batch_size: int = 128) -> dict[str, float]:
-    """:func:`dnabert.metrics.classification_metrics` of a loaded model on ``seqs`` with class indices ``y``."""
-    from dnabert.inference import predict
-
-    return classification_metrics(y, predict(lm, seqs, batch_size, attention=None).probs)
+def with_size_defaults(settings: FinetuneSettings, n_params: int) -> FinetuneSettings:
+    """``settings`` with learning rate, epochs and warm-up left as None taken from :func:`dnabert.schedules.schedule_for`."""
+    sched = schedule_for(n_params)
+    return replace(
+        settings,
+        learning_rate=sched.learning_rate if settings.learning_rate is None else settings.learning_rate,
+        epochs=sched.epochs if settings.epochs is None else settings.epochs,
+        warmup=sched.warmup if settings.warmup is None else settings.warmup,
+    )

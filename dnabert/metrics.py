@@ -19,10 +19,15 @@ from sklearn.metrics import (
 )
 
 from dnabert.inference import softmax
+from dnabert.threshold import predicted_classes
 
 
-def classification_metrics(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]:
+def classification_metrics(y_true: np.ndarray, probs: np.ndarray, threshold: float | None = None) -> dict[str, float]:
     """accuracy, f1, mcc, auroc, auprc for class indices ``y_true`` (n,) and probabilities ``probs`` (n, C).
+
+    Accuracy, F1 and MCC use the predicted class of
+    :func:`dnabert.threshold.predicted_classes` (``threshold`` on P(class 1)
+    for two classes; argmax when it is None or for more classes).
 
     Binary (C = 2): F1 and AUPRC (average precision) of class 1, AUROC of its
     probability. Multi-class: macro F1, one-vs-rest macro AUROC and macro
@@ -31,7 +36,7 @@ def classification_metrics(y_true: np.ndarray, probs: np.ndarray) -> dict[str, f
     y_true = np.asarray(y_true)
     probs = np.asarray(probs, dtype=np.float64)
     n_classes = probs.shape[1]
-    pred = probs.argmax(axis=1)
+    pred = predicted_classes(probs, threshold)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # one class only: sklearn warns; MCC is 0 then
         out = {

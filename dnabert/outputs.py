@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from dnabert.errors import InputError
+from dnabert.threshold import predicted_classes
 
 MARKER = ".dnabert-output"  # written into every output folder; only such folders are ever replaced
 _CLAIMS: dict[Path, tuple[int, int] | None] = {}  # output -> its identity when the run claimed it
@@ -311,13 +312,18 @@ def attention_long_table(ids: list[str], seqs: list[str], scores: list[np.ndarra
     )
 
 
-def prediction_table(ids: list[str], seqs: list[str], probs: np.ndarray, labels: list[str]) -> pd.DataFrame:
-    """One row per sequence: id, length, ``p_<label>`` per class, predicted (the most probable class).
+def prediction_table(
+    ids: list[str], seqs: list[str], probs: np.ndarray, labels: list[str], threshold: float | None = None
+) -> pd.DataFrame:
+    """One row per sequence: id, length, ``p_<label>`` per class, predicted.
 
-    ``probs`` has shape (n, C), rows in the order of ``ids``; ``labels`` has length C.
+    ``probs`` has shape (n, C), rows in the order of ``ids``; ``labels`` has
+    length C. predicted: the second class when its probability is at least
+    ``threshold`` (two classes; the model's stored decision threshold,
+    :mod:`dnabert.threshold`), else the most probable class.
     """
     table = pd.DataFrame({"id": ids, "length": [len(s) for s in seqs]})
     for c, label in enumerate(labels):
         table[f"p_{label}"] = probs[:, c]
-    table["predicted"] = [labels[i] for i in probs.argmax(axis=1)]
+    table["predicted"] = [labels[i] for i in predicted_classes(probs, threshold)]
     return table

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dnabert.baseline import folder_notes
 from dnabert.errors import InputError
 from motif.warmup import warm_tomtom_in_background
 from explorer.state import available_models, current_model, model_card, relative_paths, show_error
@@ -53,7 +54,7 @@ def main() -> None:
                 f"k = {lm.k} · {cfg.num_hidden_layers} layers · {cfg.hidden_size} hidden · "
                 f"{cfg.num_attention_heads} heads · classes: {', '.join(lm.labels)}"
             )
-            for note in lm.notes:
+            for note in lm.notes + folder_notes(lm.path):  # folder_notes: the model lost to its k-mer baseline
                 st.warning(relative_paths(note))
             card = model_card(st.session_state["model_name"])
             if card is not None:

@@ -198,7 +198,8 @@ def test_finetune_cli_errors(planted_run, tmp_path, capsys):
     bad_dev = write(tmp_path, "dev.tsv", "sequence\tlabel\n" + "ACGT" * 10 + "\tmaybe\n")
     assert main(base + ["--dev", str(bad_dev), "--out", str(tmp_path / "m")]) == 2
     assert "'maybe'" in capsys.readouterr().err
-    assert main(["finetune", "--train", str(tmp / "train.tsv"), "--out", str(tmp_path / "m")]) == 2
+    # one run needs --model or --k (the auto recipe, the default for this table, tries k = 4 and 6 itself)
+    assert main(["finetune", "--train", str(tmp / "train.tsv"), "--recipe", "default", "--out", str(tmp_path / "m")]) == 2
     assert "--k" in capsys.readouterr().err
     missing = write(tmp_path, "nolabel.tsv", "sequence\n" + "ACGT" * 10 + "\n")
     assert main(["finetune", "--train", str(missing), "--k", "6", "--out", str(tmp_path / "m")]) == 2

@@ -13,8 +13,9 @@ from explorer.cli.common import add_attention_arg, add_engine_args, add_model_ar
 def run_predict(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from dnabert.inference import predict
     from dnabert.outputs import atomic_path, check_output_file, prediction_table
+    from dnabert.strands import predict_probs
+    from dnabert.threshold import model_threshold
 
     check_output_file(args.out)
     lm = load_for_cli(args)
@@ -22,12 +23,14 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.engine == "ray":
         from explorer.cli import ray_engine
 
+        if args.rc_average:
+            raise InputError("--rc-average works with the local engine only; drop it or use --engine local")
         probs, _ = ray_engine.predict(args, lm, data.seqs, attention=None)
     else:
         probs = np.concatenate(
-            [predict(lm, data.seqs[s], args.batch_size, attention=None, progress=True).probs for s in chunks(len(data))]
+            [predict_probs(lm, data.seqs[s], args.batch_size, rc_average=args.rc_average, progress=True) for s in chunks(len(data))]
         )
-    table = prediction_table(data.ids, data.seqs, probs, lm.labels)
+    table = prediction_table(data.ids, data.seqs, probs, lm.labels, model_threshold(lm.model.config))
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     print(f"wrote {len(table)} predictions to {args.out}", file=sys.stderr)
@@ -97,7 +100,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="class probabilities per sequence (TSV)")
     add_model_args(p)
     p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line")
-    p.add_argument("--out", required=True, help="output TSV: id, length, p_<class>..., predicted")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output TSV: id, length, p_<class>..., predicted (two classes: by the model's decision_threshold when it has one)",
+    )
+    p.add_argument(
+        "--rc-average", action="store_true", help="average the probabilities of each sequence and its reverse complement"
+    )
     add_engine_args(p)
     p.set_defaults(func=run_predict)
 

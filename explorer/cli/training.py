@@ -96,16 +96,41 @@ def run_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(record: dict, folder: Path) -> None:
+    """Print the model-vs-baseline table and the notes (a loss to the baseline as a warning); write report.html."""
+    import pandas as pd
+
+    from dnabert.baseline import comparison_table, lost_to_baseline_note
+    from dnabert.outputs import atomic_path
+    from viz.training import training_report_html
+
+    _log(
+        f"model vs k-mer baseline (accuracy, F1, MCC at the decision threshold {record.get('decision_threshold')}; "
+        "the argmax ones are in metrics.json under at_0.5):"
+    )
+    _log(comparison_table(record).to_string(float_format=lambda v: f"{v:.4f}"))
+    for note in record["notes"]:
+        _log(("WARNING: " if note == lost_to_baseline_note(record) else "note: ") + note)
+    with atomic_path(folder / "report.html") as tmp:
+        tmp.write_text(training_report_html(record, pd.read_csv(folder / "curves.tsv", sep="\t")))
+
+
 def run_finetune(args: argparse.Namespace) -> int:
+    import torch
+
     from dnabert.finetune import FinetuneSettings, finetune
+    from dnabert.recipes import auto_finetune, default_recipe
     from dnabert.tables import read_labeled
     from dnabert.training import model_shape
 
     _check_out(args.out, args.overwrite)
-    if args.model is None and args.k is None:
-        raise InputError("give --model (a pre-trained checkpoint folder) or --k to train a new model from scratch")
+    on_gpu = torch.cuda.is_available() and args.device != "cpu"
     _threads(args.threads)
     train = read_labeled(args.train)
+    explicit = args.lr is not None or any((args.layers, args.hidden, args.heads))  # settings auto would not honour
+    recipe = args.recipe or ("default" if explicit else default_recipe(len(train), on_gpu))
+    if recipe == "default" and args.model is None and args.k is None:
+        raise InputError("give --model (a pre-trained checkpoint folder) or --k to train a new model from scratch")
     dev = read_labeled(args.dev) if args.dev else None
     test = read_labeled(args.test) if args.test else None
     settings = FinetuneSettings(
@@ -120,14 +145,30 @@ def run_finetune(args: argparse.Namespace) -> int:
         device=args.device,
         patience=args.patience or None,
         dev_fraction=args.dev_fraction,
+        rc_augment=args.rc_augment,
     )
-    shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
-    res = finetune(
-        train, args.out, dev=dev, test=test, model=args.model, k=args.k, shape=shape, settings=settings, overwrite=args.overwrite
-    )
-    for name, m in (("dev", res.dev_metrics), ("test", res.test_metrics)):
-        if m:
-            _log(f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()))
+    if recipe == "auto":
+        _log(
+            f"recipe auto: trying a few candidates on the dev split within {args.budget_minutes:g} min (--recipe default for one run)"
+        )
+        res, _ = auto_finetune(
+            train, args.out, dev=dev, test=test, model=args.model, k=args.k, settings=settings,
+            budget_minutes=args.budget_minutes, overwrite=args.overwrite, log=_log,
+        )  # fmt: skip
+    else:
+        shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
+        res = finetune(
+            train,
+            args.out,
+            dev=dev,
+            test=test,
+            model=args.model,
+            k=args.k,
+            shape=shape,
+            settings=settings,
+            overwrite=args.overwrite,
+        )
+    _report(res.record, res.path)
     _log(f"wrote the fine-tuned model to {res.path} (classes: {', '.join(res.labels)})")
     return 0
 
@@ -183,7 +224,12 @@ def _train_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", type=integer(1, 8192), help="new model: hidden size (overrides the preset; intermediate = 4x)")
     p.add_argument("--heads", type=integer(1, 256), help="new model: attention heads (overrides the preset)")
     p.add_argument("--batch-size", type=integer(1, 65536), default=32)
-    p.add_argument("--warmup", type=FRACTION, default=0.1, help="warm-up as a fraction of the steps (default 0.1)")
+    p.add_argument(
+        "--warmup",
+        type=FRACTION,
+        default=0.1,
+        help="warm-up as a fraction of the steps (pretrain default 0.1; finetune default by model size)",
+    )
     p.add_argument("--seed", type=SEED, default=42)
     p.add_argument("--threads", type=integer(1, 1024), default=None, help="torch CPU threads")
     p.add_argument(
@@ -222,10 +268,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train", required=True, help="TSV/CSV with columns sequence, label (and optionally id)")
     p.add_argument("--dev", help="dev table: picks the best epoch")
     p.add_argument("--test", help="test table: scored once at the end (metrics.json)")
-    p.add_argument("--epochs", type=POSITIVE, default=3.0)
     p.add_argument(
-        "--lr", type=number(0, 1, low_open=True), default=5e-5, help="learning rate (default 5e-5; ~3e-4 for a small new model)"
+        "--epochs", type=POSITIVE, default=None, help="epochs (default: by model size, e.g. 3 for BERT-base, 10 for 2 x 128)"
     )
+    p.add_argument(
+        "--lr",
+        type=number(0, 1, low_open=True),
+        default=None,
+        help="learning rate (default: by model size, 5e-5 for BERT-base, 3e-4 for 4 x 256, 1e-3 for 2 x 128; implies --recipe default)",
+    )
+    p.add_argument(
+        "--recipe",
+        choices=["default", "auto"],
+        default=None,
+        help="default: one run with the settings given (or by model size); auto: try a few candidates (k, model size, "
+        "learning rate, start model vs from scratch) on the dev split within --budget-minutes and keep the best, "
+        "sweep.tsv beside it (--preset is not used). Default: auto for tables of 200 to 20000 rows on a CPU without --lr, "
+        "--layers, --hidden or --heads; else default",
+    )
+    p.add_argument(
+        "--budget-minutes", type=number(0, low_open=True), default=10.0, help="time budget of --recipe auto (default 10)"
+    )
+    p.add_argument("--rc-augment", action="store_true", help="also train on the reverse complement of every training sequence")
     p.add_argument("--weight-decay", type=number(0), default=0.01)
     p.add_argument(
         "--dropout", type=number(0, 1, high_open=True), default=0.1, help="dropout on the classification head (default 0.1)"
@@ -242,7 +306,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0.1,
         help="without --dev: stratified share of --train held out as dev (default 0.1; 0 = no dev)",
     )
-    p.set_defaults(func=run_finetune)
+    p.set_defaults(func=run_finetune, warmup=None)
 
     p = sub.add_parser("synth", help="planted-motif synthetic data (TSV splits, FASTA, ground-truth sites)")
     _common(p)

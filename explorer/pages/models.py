@@ -1,17 +1,62 @@
-"""Models page: fine-tune the current model on a small labelled table, with progress and cancel."""
+"""Models page: how the current model was trained (vs its k-mer baseline, curves), and fine-tuning it on a small table."""
 
+import json
 import re
+from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from transformers import TrainerCallback
 
+from dnabert.baseline import comparison_table, lost_to_baseline_note
+from dnabert.curves import training_curves
 from dnabert.errors import InputError
 from dnabert.finetune import FinetuneSettings, finetune
 from dnabert.tables import read_labeled
 from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB, check_app_count, check_app_lengths, check_app_upload
 from explorer.state import available_models, model_dirs, model_path, show_error
+from viz.training import baseline_bars_figure, training_curves_figure
 
-st.title("Fine-tune a model")
+
+def training_report(folder: Path, key: str) -> None:
+    """Model vs k-mer baseline, the decision threshold, the training curves and the auto sweep of a model folder."""
+    metrics = folder / "metrics.json"
+    if not metrics.is_file():
+        st.caption(f"{folder.name} has no metrics.json (not trained by this tool): no training report.")
+        return
+    record = json.loads(metrics.read_text())
+    if "baseline" not in record:
+        st.caption(f"{folder.name}: trained before baselines were recorded; no comparison with a k-mer baseline.")
+    else:
+        note = lost_to_baseline_note(record)
+        if note:
+            st.warning(note)
+        else:
+            st.success("This model beats a logistic regression on k-mer counts of both strands (the k-mer baseline).")
+        table = comparison_table(record)
+        st.dataframe(table.reset_index().rename(columns={"": "model"}).style.format(precision=3), key=f"{key}_table")
+        st.plotly_chart(baseline_bars_figure(table), key=f"{key}_bars")
+    if record.get("decision_threshold") is not None:
+        st.caption(
+            f"Decision threshold {record['decision_threshold']:.3f} on P({record['labels'][1]}), chosen on dev by MCC: "
+            "accuracy, F1 and MCC above use it (predictions too); AUROC and AUPRC do not depend on it."
+        )
+    curves = folder / "curves.tsv"
+    if curves.is_file():
+        base_dev = ((record.get("baseline") or {}).get("dev") or {}).get("auroc")
+        st.plotly_chart(training_curves_figure(pd.read_csv(curves, sep="\t"), base_dev), key=f"{key}_curves")
+    sweep = folder / "sweep.tsv"
+    if sweep.is_file():
+        st.markdown("**Auto recipe: the candidates tried** (the chosen one is marked)")
+        st.dataframe(pd.read_csv(sweep, sep="\t"), key=f"{key}_sweep")
+
+
+st.title("Models")
+current = model_path(st.session_state.get("model_name", "demo"))
+with st.expander(f"How {current.name} was trained", expanded=True):
+    training_report(current, "current")
+
+st.header("Fine-tune a model")
 base = st.session_state.get("model_name", "demo")
 st.markdown(
     f"Fine-tune **{base}** (the model chosen in the sidebar) on a table with columns `sequence` and `label` "
@@ -21,7 +66,15 @@ st.markdown(
 upload = st.file_uploader(f"Training table (at most {MAX_UPLOAD_MB:g} MB)", key="models_train")
 c1, c2, c3, c4 = st.columns(4)
 epochs = c1.number_input("Epochs", 1, 20, 3, key="models_epochs")
-lr = c2.number_input("Learning rate", 1e-6, 1e-2, 5e-4, format="%.1e", key="models_lr")
+lr = c2.number_input(
+    "Learning rate (0: by model size)",
+    0.0,
+    1e-2,
+    0.0,
+    format="%.1e",
+    key="models_lr",
+    help="0: 1e-3 for the demo-sized model, 5e-5 for BERT-base",
+)
 batch = c3.number_input("Batch size", 4, 256, 32, key="models_batch")
 name = c4.text_input("Name of the new model", "finetuned", key="models_name", help="Letters, digits, - and _ only")
 target_root = model_dirs()[0]
@@ -32,19 +85,25 @@ st.caption(
 st.caption("Same run from the command line, for large tables or a GPU:")
 st.code(
     f"python -m dnabert finetune --model {base} --train train.tsv "
-    f"--epochs {epochs} --lr {lr:g} --batch-size {batch} --out {target_root.name}/{name}",
+    f"--recipe default --epochs {epochs}{f' --lr {lr:g}' if lr else ''} --batch-size {batch} --out {target_root.name}/{name}",
     language="bash",
 )
 
 
 class StreamlitProgress(TrainerCallback):
-    """Move a Streamlit progress bar at every optimizer step (a rerun, e.g. Cancel, stops training here)."""
+    """Move a Streamlit progress bar at every optimizer step and redraw the curves at every log or
+    evaluation (a rerun, e.g. Cancel, stops training here)."""
 
-    def __init__(self, bar):
-        self.bar = bar
+    def __init__(self, bar, chart):
+        self.bar, self.chart = bar, chart
 
     def on_step_end(self, args, state, control, **kwargs):
         self.bar.progress(state.global_step / max(state.max_steps, 1), text=f"Step {state.global_step} / {state.max_steps}")
+
+    def on_log(self, args, state, control, **kwargs):
+        curves = training_curves(state.log_history)
+        if len(curves):
+            self.chart.plotly_chart(training_curves_figure(curves), key=f"live_curves_{len(state.log_history)}")
 
 
 if upload is not None and st.button("Start fine-tuning", type="primary", key="models_start"):
@@ -59,11 +118,13 @@ if upload is not None and st.button("Start fine-tuning", type="primary", key="mo
         check_app_count(len(train), upload.name, "rows")
         check_app_lengths(train.ids, train.seqs, upload.name)
         st.button("Cancel", key="models_cancel")  # clicking it reruns the page, which stops the training in progress
-        bar = st.progress(0.0, text="Preparing...")
-        settings = FinetuneSettings(epochs=float(epochs), learning_rate=float(lr), batch_size=int(batch), log_every=10**9)
-        result = finetune(train, out, model=model_path(base), settings=settings, callbacks=[StreamlitProgress(bar)])
+        bar, chart = st.progress(0.0, text="Preparing..."), st.empty()
+        settings = FinetuneSettings(epochs=float(epochs), learning_rate=float(lr) or None, batch_size=int(batch), log_every=10)
+        result = finetune(train, out, model=model_path(base), settings=settings, callbacks=[StreamlitProgress(bar, chart)])
         bar.empty()
+        chart.empty()
         st.success(f"Saved {result.path.name}: dev " + ", ".join(f"{k} {v:.3f}" for k, v in result.dev_metrics.items()))
+        training_report(result.path, "new")
         st.info("Pick it in the sidebar's model list.")
     except InputError as e:
         show_error(e)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dnabert.errors import InputError
 from dnabert.outputs import prediction_table
+from dnabert.threshold import model_threshold
 from explorer.state import cli_command, current_model, require_data, run_prediction, show_error
 
 st.title("Predictions")
@@ -18,7 +19,7 @@ except InputError as e:
     show_error(e)
     st.stop()
 
-table = prediction_table(pos.ids, pos.seqs, pred.probs, lm.labels)
+table = prediction_table(pos.ids, pos.seqs, pred.probs, lm.labels, model_threshold(lm.model.config))
 
 counts = table["predicted"].value_counts()
 cols = st.columns(len(lm.labels))
