@@ -131,7 +131,7 @@ def test_app_refuses_a_port_out_of_range(capsys):
     from explorer.cli import main
 
     assert main(["app", "--port", "70000"]) == 2
-    assert "--port 70000: a TCP port is a number from 1 to 65535" in capsys.readouterr().err
+    assert "argument --port: 70000 is out of range; expected an integer from 1 to 65535" in capsys.readouterr().err
 
 
 def test_installed_command_prints_help_and_its_version(installed):

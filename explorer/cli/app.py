@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from dnabert.errors import InputError
+from explorer.cli.argtypes import integer
 
 APP = Path(__file__).resolve().parent.parent / "app.py"  # explorer/app.py; its .streamlit/config.toml comes along
 
@@ -25,8 +25,6 @@ def streamlit_command(port: int, extra: list[str]) -> list[str]:
 
 
 def run_app(args: argparse.Namespace) -> NoReturn:
-    if not 1 <= args.port <= 65535:
-        raise InputError(f"--port {args.port}: a TCP port is a number from 1 to 65535")
     command = streamlit_command(args.port, args.streamlit_args)
     print(f"starting the app on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
     os.execv(sys.executable, command)  # this process becomes the server: Ctrl-C and kill reach Streamlit itself
@@ -39,6 +37,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Start the app. Arguments after -- go to `streamlit run`, e.g. "
         "`dnabert app --port 8600 -- --server.address 0.0.0.0` to serve other machines.",
     )
-    p.add_argument("--port", type=int, default=8501, help="TCP port (default 8501)")
+    p.add_argument("--port", type=integer(1, 65535), default=8501, help="TCP port (default 8501)")
     p.add_argument("streamlit_args", nargs="*", metavar="-- STREAMLIT_ARGS", help="passed to `streamlit run` unchanged")
     p.set_defaults(func=run_app)

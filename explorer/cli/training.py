@@ -97,7 +97,12 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 def _report(record: dict, folder: Path) -> None:
-    """Print the model-vs-baseline table and the notes (a loss to the baseline as a warning); write report.html."""
+    """Print the model-vs-baseline table and the notes (a loss to the baseline as a warning); write report.html.
+
+    Under torchrun only rank 0 (which saved the model) reports.
+    """
+    if int(os.environ.get("RANK", "0")) != 0:
+        return
     import pandas as pd
 
     from dnabert.baseline import comparison_table, lost_to_baseline_note
