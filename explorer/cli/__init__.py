@@ -14,7 +14,7 @@ import sys
 
 from dnabert.errors import InputError
 from explorer.cli import genome, inference, maps, motifs, training, variants
-from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS
+from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS, model_help
 
 COMMAND_MODULES = (inference, motifs, variants, genome, maps, training)
 
@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from dnabert.outputs import disk_error, refuse_overlaps
 
+    about = model_help(sys.argv[1:] if argv is None else argv)
+    if about:
+        print(about)
     try:
         args = build_parser().parse_args(argv)
     except InputError as e:

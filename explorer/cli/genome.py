@@ -26,8 +26,9 @@ import pandas as pd
 from explorer.cli.common import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
 from dnabert.coordinates import Interval, coordinates_from_ids, sequences_from_genome
 from dnabert.errors import InputError
+from dnabert.model_info import require_tokens
 from dnabert.outputs import atomic_path, check_output_file
-from dnabert.sequences import SequenceSet, require_kmers
+from dnabert.sequences import SequenceSet
 
 TRACK_FILES = (
     "attention.bedGraph",
@@ -100,7 +101,7 @@ def attention_scores(args: argparse.Namespace, data: SequenceSet, lm=None) -> li
     from dnabert.inference import predict
 
     lm = lm or load_for_cli(args)
-    require_kmers(data, lm.k, "input")
+    require_tokens(data, lm, "input")
     scores: list[np.ndarray] = []
     for lo in range(0, len(data), CHUNK):
         scores.extend(predict(lm, data.seqs[lo : lo + CHUNK], args.batch_size, attention=args.attention, progress=True).scores)
