@@ -62,7 +62,7 @@ def check_scan_window(lm, window: int) -> None:
         raise InputError(f"--window {window} gives more k-mers than the model window ({lm.window}); use at most {window_bases(lm)}")
 
 
-def check_scan_pieces(lm, rid: str, starts: list[int], pieces: list[str]) -> None:
+def check_scan_pieces(lm, window: int, rid: str, starts: list[int], pieces: list[str]) -> None:
     """Refuse scan pieces of one sequence with more tokens than the model window (BPE, 6-mers: depends on the bases)."""
     from dnabert.model_info import token_count
 
@@ -70,7 +70,7 @@ def check_scan_pieces(lm, rid: str, starts: list[int], pieces: list[str]) -> Non
         n = token_count(lm, piece)
         if n > lm.window:
             raise InputError(
-                f"--window {len(piece)} bp gives {n} {lm.tokenizer.name} tokens in sequence '{rid}' at {start}, more than "
+                f"--window {window} bp gives {n} {lm.tokenizer.name} tokens in sequence '{rid}' at {start}, more than "
                 f"the model window of {lm.window} tokens ({lm.family}); use a --window of at most "
                 f"{len(piece) * lm.window // n} bp"
             )
@@ -93,7 +93,7 @@ def run_scan(args: argparse.Namespace) -> int:
             starts.append(len(seq) - args.window)  # cover the 3' end too
         pieces = [seq[s : s + args.window] for s in starts]
         if lm.k is None:
-            check_scan_pieces(lm, rid, starts, pieces)
+            check_scan_pieces(lm, args.window, rid, starts, pieces)
         probs = predict(lm, pieces, args.batch_size, attention=None, progress=True).probs
         for s, piece, p in zip(starts, pieces, probs):
             rows.append({"id": rid, "start": s, "end": s + len(piece), **{f"p_{lab}": p[c] for c, lab in enumerate(lm.labels)}})
