@@ -12,7 +12,7 @@ from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
 from dnabert.sequences import read_sequences
 
 sys.path.insert(0, str(Path(__file__).parent))
-from family_fixtures import make_dnabert2  # noqa: E402
+from family_fixtures import make_dnabert2
 
 pytestmark = [
     pytest.mark.browser,

@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import random_seqs
 from family_fixtures import make_dnabert2, make_nt_v1, make_nt_v2, put_in_hub_cache
 
-from conftest import random_seqs
 from dnabert.checkpoint import load_model
 from dnabert.inference import predict
 from dnabert.model_info import window_bases
@@ -48,13 +48,30 @@ def test_predict_attention_and_scan(family, models, fasta, tmp_path, capsys):
 
     args = ["attention", "--model", model, "--input", str(fasta), "--out", str(tmp_path / "a.npz"), "--attention", "rollout"]
     assert main(args) == 0
-    ids, tracks = load_attention_npz(tmp_path / "a.npz")
+    _ids, tracks = load_attention_npz(tmp_path / "a.npz")
     for got, want in zip(tracks, predict(lm, SEQS, attention="rollout").scores):
         np.testing.assert_allclose(got, want, rtol=1e-5)
     with np.load(tmp_path / "a.npz") as z:
         assert str(z["family"]) == family and str(z["tokenizer"]) == lm.tokenizer.name and "k" not in z.files
 
-    assert main(["scan", "--model", model, "--input", str(fasta), "--window", "30", "--stride", "20", "--out", str(tmp_path / "s.tsv")]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                "--model",
+                model,
+                "--input",
+                str(fasta),
+                "--window",
+                "30",
+                "--stride",
+                "20",
+                "--out",
+                str(tmp_path / "s.tsv"),
+            ]
+        )
+        == 0
+    )
     scan = pd.read_csv(tmp_path / "s.tsv", sep="\t")
     row = scan.iloc[3]
     piece = SEQS[int(row["id"][1:])][int(row["start"]) : int(row["end"])]
@@ -87,7 +104,23 @@ def test_mutate_saturation_variant_list_and_vcf(family, models, fasta, tmp_path)
 
     variants = tmp_path / "v.tsv"
     variants.write_text("s2\t5\t8\t-\ns3\t10\t10\tACGTAC\n")
-    assert main(["mutate", "--model", model, "--input", str(fasta), "--variants", str(variants), "--out", str(tmp_path / "v_out.tsv"), "--attention-change"]) == 0
+    assert (
+        main(
+            [
+                "mutate",
+                "--model",
+                model,
+                "--input",
+                str(fasta),
+                "--variants",
+                str(variants),
+                "--out",
+                str(tmp_path / "v_out.tsv"),
+                "--attention-change",
+            ]
+        )
+        == 0
+    )
     scored = pd.read_csv(tmp_path / "v_out.tsv", sep="\t").set_index("id")
     deleted = SEQS[2][:5] + SEQS[2][8:]
     assert scored.loc["s2", "p_mut"] == pytest.approx(predict(lm, [deleted], attention=None).probs[0, 1], rel=1e-4)
@@ -97,8 +130,22 @@ def test_mutate_saturation_variant_list_and_vcf(family, models, fasta, tmp_path)
     genome.write_text(f">chr1\n{chrom}\n")
     alt = "A" if chrom[199] != "A" else "C"
     vcf = tmp_path / "calls.vcf"
-    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" f"chr1\t200\t.\t{chrom[199]}\t{alt}\t.\t.\t.\n")
-    args = ["mutate", "--model", model, "--vcf", str(vcf), "--genome", str(genome), "--width", "41", "--out", str(tmp_path / "vcf.tsv")]
+    vcf.write_text(
+        f"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t200\t.\t{chrom[199]}\t{alt}\t.\t.\t.\n"
+    )
+    args = [
+        "mutate",
+        "--model",
+        model,
+        "--vcf",
+        str(vcf),
+        "--genome",
+        str(genome),
+        "--width",
+        "41",
+        "--out",
+        str(tmp_path / "vcf.tsv"),
+    ]
     assert main(args) == 0
     r = pd.read_csv(tmp_path / "vcf.tsv", sep="\t").iloc[0]
     ref_window = chrom[199 - 20 : 199 + 21]  # 41 bp centred on the variant (0-based 199)
@@ -117,7 +164,9 @@ def test_motifs_tracks_known_motifs_and_embed(family, models, fasta, tmp_path):
     assert (out / "report.html").is_file()
 
     tracks = tmp_path / "tracks"
-    assert main(["tracks", "--model", model, "--input", str(fasta), "--attribution", "gradient_x_input", "--out", str(tracks)]) == 0
+    assert (
+        main(["tracks", "--model", model, "--input", str(fasta), "--attribution", "gradient_x_input", "--out", str(tracks)]) == 0
+    )
     bedgraph = pd.read_csv(tracks / "attention.bedGraph", sep="\t", comment="t", header=None)
     first = bedgraph[bedgraph[0] == "s0"].sort_values(1)
     per_base = np.repeat(first[3].to_numpy(), (first[2] - first[1]).to_numpy())  # bedGraph runs of equal values
@@ -131,11 +180,45 @@ def test_motifs_tracks_known_motifs_and_embed(family, models, fasta, tmp_path):
         "0.97 0.01 0.01 0.01\n0.01 0.97 0.01 0.01\n0.01 0.01 0.97 0.01\n0.01 0.01 0.01 0.97\n"
     )
     known = tmp_path / "known"
-    assert main(["known-motifs", "--model", model, "--positives", str(fasta), "--motif-db", str(db), "--threshold", "0.01", "--out", str(known)]) == 0
+    assert (
+        main(
+            [
+                "known-motifs",
+                "--model",
+                model,
+                "--positives",
+                str(fasta),
+                "--motif-db",
+                str(db),
+                "--threshold",
+                "0.01",
+                "--out",
+                str(known),
+            ]
+        )
+        == 0
+    )
     assert (known / "known_motifs.tsv").is_file()
 
     emb = tmp_path / "map.tsv"
-    assert main(["embed", "--model", model, "--input", str(fasta), "--pooling", "mean", "--out", str(emb), "--npz", str(tmp_path / "e.npz")]) == 0
+    assert (
+        main(
+            [
+                "embed",
+                "--model",
+                model,
+                "--input",
+                str(fasta),
+                "--pooling",
+                "mean",
+                "--out",
+                str(emb),
+                "--npz",
+                str(tmp_path / "e.npz"),
+            ]
+        )
+        == 0
+    )
     with np.load(tmp_path / "e.npz") as z:
         vectors = z["embeddings"]
     assert vectors.shape == (len(SEQS), lm.model.config.hidden_size) and np.isfinite(vectors).all()

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import random_seqs
 from family_fixtures import make_dnabert2, make_nt_v1, make_nt_v2
 
-from conftest import random_seqs
 from dnabert.checkpoint import load_model
 from dnabert.errors import InputError
 from dnabert.family_finetune import classification_loss
@@ -21,7 +21,15 @@ BUILDERS = {
     "NT v2": lambda p: make_nt_v2(p)[0],
     "NT v1": make_nt_v1,
 }
-SETTINGS = dict(epochs=2, batch_size=8, learning_rate=1e-3, log_every=1, dev_fraction=0.0, threads=1, device="cpu")
+SETTINGS = {
+    "epochs": 2,
+    "batch_size": 8,
+    "learning_rate": 1e-3,
+    "log_every": 1,
+    "dev_fraction": 0.0,
+    "threads": 1,
+    "device": "cpu",
+}
 
 
 def labeled(n: int, seed: int, name: str) -> LabeledData:

@@ -59,7 +59,9 @@ def check_scan_window(lm, window: int) -> None:
     if window < shortest_bases(lm):
         raise InputError(f"--window {window} is shorter than k={lm.k}")
     if lm.k is not None and window > window_bases(lm):
-        raise InputError(f"--window {window} gives more k-mers than the model window ({lm.window}); use at most {window_bases(lm)}")
+        raise InputError(
+            f"--window {window} gives more k-mers than the model window ({lm.window}); use at most {window_bases(lm)}"
+        )
 
 
 def check_scan_pieces(lm, window: int, rid: str, starts: list[int], pieces: list[str]) -> None:

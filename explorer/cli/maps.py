@@ -73,7 +73,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("embed", help="2-D map of sequence embeddings (PCA, or UMAP with umap-learn)")
     add_model_args(p)
     p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line")
-    p.add_argument("--pooling", choices=POOLINGS, default="cls", help="[CLS] hidden state (default) or mean over the content tokens")
+    p.add_argument(
+        "--pooling", choices=POOLINGS, default="cls", help="[CLS] hidden state (default) or mean over the content tokens"
+    )
     p.add_argument("--method", choices=PROJECTIONS, default="pca", help="pca (default) or umap (needs umap-learn)")
     p.add_argument("--seed", type=int, default=0, help="seed of the projection (default 0)")
     p.add_argument("--out", required=True, help="output TSV: id, x, y, p_<class>..., predicted")
