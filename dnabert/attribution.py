@@ -1,21 +1,22 @@
 """Per-nucleotide attribution of a class score: gradient x input and integrated gradients.
 
-Both methods attribute the logit of one class to the k-mer token embeddings
-(the word embeddings, before BERT adds position and token-type embeddings)
-of one sequence that fits one model window:
+Both methods attribute the logit of one class to the token embeddings
+(the word embeddings, before the model adds position and token-type
+embeddings; k-mers, BPE pieces or 6-mers, by family) of one sequence that
+fits one model window:
 
 * ``"gradient_x_input"``: token t gets ``sum_d e[t, d] * dlogit/de[t, d]``.
 * ``"integrated_gradients"`` (Sundararajan et al. 2017): token t gets
   ``sum_d (e - b)[t, d] * mean_alpha dlogit/de[t, d] at b + alpha (e - b)``,
   a midpoint Riemann sum over ``steps`` values of alpha in (0, 1). The
   baseline b is the embedding of ``[CLS] [PAD] ... [PAD] [SEP]`` (every
-  k-mer replaced by [PAD], as in Captum's BERT tutorial). Completeness: the
+  content token replaced by padding, as in Captum's BERT tutorial). Completeness: the
   token scores sum to ``logit(e) - logit(b)`` up to the reported ``delta``,
   which shrinks as ``steps`` grows.
 
-k-mer token scores become per-nucleotide scores as attention does: each base
-gets the mean over the k-mers covering it
-(:func:`dnabert.inference.kmer_to_nucleotide`). Scores are signed: positive
+Token scores become per-nucleotide scores as attention does: each base
+gets the mean over the tokens covering it
+(:func:`dnabert.token_tracks.tokens_to_nucleotide`). Scores are signed: positive
 means evidence for the class. Hand-rolled in a few lines of torch rather than
 adding Captum as a dependency.
 
@@ -33,8 +34,8 @@ from scipy import stats
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
-from dnabert.inference import kmer_to_nucleotide
-from dnabert.kmer import PAD_ID, encode_batch
+from dnabert.families.loading import word_embeddings
+from dnabert.token_tracks import tokens_to_nucleotide
 
 METHODS = ("integrated_gradients", "gradient_x_input")
 
@@ -47,8 +48,9 @@ class Attribution:
     ----------
     track : np.ndarray, shape (L,), float64
         Per-nucleotide attribution (signed).
-    token_scores : np.ndarray, shape (L - k + 1,), float64
-        Attribution of each k-mer token ([CLS] and [SEP] excluded).
+    token_scores : np.ndarray, shape (n,), float64
+        Attribution of each content token (n = L - k + 1 k-mers; BPE pieces,
+        6-mers; special tokens excluded).
     target : int
         The class whose logit was attributed.
     logit : float
@@ -65,9 +67,13 @@ class Attribution:
     delta: float | None
 
 
-def _logit(lm: LoadedModel, embeds: torch.Tensor, mask: torch.Tensor, target: int) -> torch.Tensor:
-    """Class ``target`` logit for a batch of input embeddings (B, T, H) -> (B,)."""
-    return lm.model(inputs_embeds=embeds, attention_mask=mask.expand(len(embeds), -1)).logits[:, target]
+def _logit(lm: LoadedModel, embeds: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor, target: int) -> torch.Tensor:
+    """Class ``target`` logit with the word embeddings of ``ids`` (1, T) replaced by ``embeds`` (B, T, H) -> (B,)."""
+    handle = word_embeddings(lm.model).register_forward_hook(lambda _module, _inputs, _output: embeds)
+    try:
+        return lm.model(input_ids=ids.expand(len(embeds), -1), attention_mask=mask.expand(len(embeds), -1)).logits[:, target]
+    finally:
+        handle.remove()
 
 
 def attribution_track(
@@ -84,8 +90,8 @@ def attribution_track(
     ----------
     lm : LoadedModel
     seq : str
-        A validated sequence of length L, k <= L, with at most ``lm.window``
-        k-mers (slice longer sequences).
+        A validated sequence of length L giving at most ``lm.window`` tokens
+        (slice longer sequences).
     method : {"integrated_gradients", "gradient_x_input"}
     target : int, optional
         Class index; default: the predicted class.
@@ -102,46 +108,51 @@ def attribution_track(
         raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if steps < 1 or batch_size < 1:
         raise InputError("steps and batch_size must be at least 1")
-    n_kmers = len(seq) - lm.k + 1
-    if n_kmers < 1:
+    tok = lm.tokenizer
+    if lm.k is not None and len(seq) < lm.k:
         raise InputError(f"the sequence has length {len(seq)}, shorter than k={lm.k}: it has no {lm.k}-mer")
-    if n_kmers > lm.window:
+    tok.check_length(seq, "the sequence")
+    content, spans = tok.tokenize(seq)
+    n = len(content)
+    if n > lm.window:
+        most = f"{lm.window + lm.k - 1} bp ({lm.window} k-mers)" if lm.k is not None else f"{lm.window} {tok.name} tokens"
         raise InputError(
-            f"attribution works on one model window: at most {lm.window + lm.k - 1} bp ({lm.window} k-mers); "
-            f"this sequence has {len(seq)} bp: pass a slice of it"
+            f"attribution works on one model window: at most {most}; "
+            f"this sequence has {len(seq)} bp ({n} tokens): pass a slice of it"
         )
-    ids, mask = (torch.as_tensor(a, device=lm.device) for a in encode_batch([seq], lm.k, lm.window + 2))
-    embedding = lm.model.get_input_embeddings()
+    ids, mask = (torch.as_tensor(a, device=lm.device) for a in tok.batch([content]))
+    p = len(tok.prefix)
+    embedding = word_embeddings(lm.model)
     with torch.enable_grad():
         e = embedding(ids).detach()  # (1, T, H)
         if target is None:
             with torch.no_grad():
-                target = int(lm.model(inputs_embeds=e, attention_mask=mask).logits[0].argmax())
+                target = int(_logit(lm, e, ids, mask, slice(None))[0].argmax())
         n_classes = lm.model.config.num_labels
         if not 0 <= target < n_classes:
             raise InputError(f"target class {target} does not exist; the model has classes 0..{n_classes - 1}")
         if method == "gradient_x_input":
             x = e.clone().requires_grad_(True)
-            logit = _logit(lm, x, mask, target)
+            logit = _logit(lm, x, ids, mask, target)
             (grad,) = torch.autograd.grad(logit.sum(), x)
             scores, delta, logit = (grad * e).sum(-1)[0], None, float(logit.detach()[0])
         else:
             base_ids = ids.clone()
-            base_ids[0, 1:-1] = PAD_ID
+            base_ids[0, p : p + n] = tok.pad_id
             b = embedding(base_ids).detach()
             alphas = (torch.arange(steps, device=lm.device, dtype=e.dtype) + 0.5) / steps
             total = torch.zeros_like(e[0])
             for chunk in alphas.split(batch_size):
                 x = (b + chunk[:, None, None] * (e - b)).requires_grad_(True)
-                (grad,) = torch.autograd.grad(_logit(lm, x, mask, target).sum(), x)
+                (grad,) = torch.autograd.grad(_logit(lm, x, ids, mask, target).sum(), x)
                 total += grad.sum(0)
             scores = ((e - b)[0] * total / steps).sum(-1)
             with torch.no_grad():
-                logit, base_logit = _logit(lm, torch.cat([e, b]), mask, target).tolist()
+                logit, base_logit = _logit(lm, torch.cat([e, b]), ids, mask, target).tolist()
             delta = float(scores.sum()) - (logit - base_logit)
-    token_scores = scores[1 : n_kmers + 1].double().cpu().numpy()
+    token_scores = scores[p : p + n].double().cpu().numpy()
     return Attribution(
-        track=kmer_to_nucleotide(token_scores, lm.k),
+        track=tokens_to_nucleotide(token_scores, spans, len(seq)),
         token_scores=token_scores,
         target=target,
         logit=logit,

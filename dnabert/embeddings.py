@@ -5,8 +5,8 @@ Pooling:
 ``"cls"``
     the last hidden state of [CLS] (what the classification head reads);
 ``"mean"``
-    the mean of the last hidden states of the k-mer tokens ([CLS], [SEP] and
-    padding excluded).
+    the mean of the last hidden states of the content tokens (k-mers, BPE
+    pieces or 6-mers; [CLS], [SEP] and padding excluded).
 
 Long sequences are split into the same windows as :func:`dnabert.inference.predict`
 (:func:`dnabert.inference.window_starts`) and their window embeddings averaged.
@@ -27,22 +27,19 @@ import torch
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
 from dnabert.inference import window_starts
-from dnabert.kmer import encode_batch
 from dnabert.options import POOLINGS, PROJECTIONS
-from dnabert.sequences import SequenceError
 
 
 @torch.inference_mode()
-def _pooled(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
-    """One batch: (B, T) ids and mask -> (B, H) pooled last hidden states."""
-    t_mask = torch.as_tensor(mask, device=lm.device)
-    hidden = lm.model.bert(input_ids=torch.as_tensor(ids, device=lm.device), attention_mask=t_mask).last_hidden_state  # (B, T, H)
+def _pooled(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, content: np.ndarray, pooling: str) -> np.ndarray:
+    """One batch: (B, T) ids, attention mask and content-token mask -> (B, H) pooled last hidden states."""
+    body = lm.model.bert if hasattr(lm.model, "bert") else lm.model.esm
+    t_ids, t_mask = torch.as_tensor(ids, device=lm.device), torch.as_tensor(mask, device=lm.device)
+    hidden = body(input_ids=t_ids, attention_mask=t_mask)  # (B, T, H)
+    hidden = hidden if isinstance(hidden, torch.Tensor) else hidden.last_hidden_state
     if pooling == "cls":
         return hidden[:, 0].float().cpu().numpy()
-    kmers = t_mask.clone()
-    kmers[:, 0] = 0  # [CLS]
-    kmers[torch.arange(len(kmers)), t_mask.sum(dim=1) - 1] = 0  # [SEP]
-    weights = kmers.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+    weights = torch.as_tensor(content, device=lm.device).unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
     return ((hidden * weights).sum(dim=1) / weights.sum(dim=1)).float().cpu().numpy()
 
 
@@ -59,7 +56,7 @@ def embed(
     ----------
     lm : LoadedModel
     seqs : list of str
-        n validated sequences, each at least k long.
+        n validated sequences, each giving at least one token (k bases for k-mers).
     pooling : {"cls", "mean"}
     batch_size : int
         Windows per forward pass (sorted by length to limit padding).
@@ -73,18 +70,22 @@ def embed(
     """
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
-    k, w = lm.k, lm.window
+    tok, w = lm.tokenizer, lm.window
     for i, s in enumerate(seqs):
-        if len(s) < k:
-            raise SequenceError(f"sequence {i + 1} has length {len(s)}, shorter than k={k}: it has no {k}-mer to embed")
-    segments = [(i, int(st), min(w, len(s) - k + 1)) for i, s in enumerate(seqs) for st in window_starts(len(s) - k + 1, w)]
+        tok.check_length(s, f"sequence {i + 1}")
+    tokens = [tok.tokenize(s)[0] for s in seqs]
+    segments = [(i, int(st), min(w, len(t))) for i, t in enumerate(tokens) for st in window_starts(len(t), w)]
     order = sorted(range(len(segments)), key=lambda j: segments[j][2])
     out = np.zeros((len(seqs), lm.model.config.hidden_size), dtype=np.float64)
     counts = np.zeros(len(seqs))
+    p = len(tok.prefix)
     for b in range(0, len(order), batch_size):
         batch = order[b : b + batch_size]
-        texts = [seqs[segments[j][0]][segments[j][1] : segments[j][1] + segments[j][2] + k - 1] for j in batch]
-        pooled = _pooled(lm, *encode_batch(texts, k, w + 2), pooling)
+        ids, mask = tok.batch([tokens[segments[j][0]][segments[j][1] : segments[j][1] + segments[j][2]] for j in batch])
+        content = np.zeros_like(mask)
+        for row, j in enumerate(batch):
+            content[row, p : p + segments[j][2]] = 1
+        pooled = _pooled(lm, ids, mask, content, pooling)
         for row, j in enumerate(batch):
             out[segments[j][0]] += pooled[row]
             counts[segments[j][0]] += 1

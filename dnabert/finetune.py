@@ -1,8 +1,10 @@
-"""Fine-tuning DNABERT for sequence classification.
+"""Fine-tuning DNABERT (any family) for sequence classification.
 
 Training (:func:`finetune`): ``BertForSequenceClassification`` from a
-checkpoint folder (a pre-trained MLM folder gets a fresh head) or from a new
-config (``model=None``), Hugging Face Trainer (the policy of
+DNABERT-1 checkpoint folder (a pre-trained MLM folder gets a fresh head) or from a new
+config (``model=None``); a DNABERT-2 or Nucleotide Transformer folder (or hub id) gets
+its family's classifier (:mod:`dnabert.family_finetune`: loss, token rows, saved folder
+in the release's layout); Hugging Face Trainer (the policy of
 :func:`dnabert.training.training_arguments`), dropout on the head, evaluation
 on the dev set every epoch and the best epoch (by ``metric_for_best``) kept.
 Trainer checkpoints go to a temporary folder; the final model is written with
@@ -28,6 +30,7 @@ import math
 import tempfile
 import warnings
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +40,7 @@ from dnabert.baseline import fit_baseline, lost_to_baseline_note
 from dnabert.curves import training_curves
 from dnabert.datachecks import check_split
 from dnabert.errors import InputError
+from dnabert.families.loading import DNABERT1
 from dnabert.metrics import classification_metrics, json_ready, trainer_metrics
 from dnabert.outputs import check_output_folder
 from dnabert.schedules import n_parameters, schedule_for
@@ -133,6 +137,17 @@ def build_classifier(model: str | Path | None, k: int | None, labels: list[str],
     return clf, k_folder
 
 
+def model_family(model: str | Path | None) -> str:
+    """Family of a model source (:data:`dnabert.families.loading.FAMILIES`); a new model (None) is DNABERT-1."""
+    from dnabert.checkpoint import resolve_model_path
+    from dnabert.families.loading import detect_family
+
+    if model is None:
+        return DNABERT1
+    d = resolve_model_path(model)
+    return detect_family(d) if (d / "config.json").is_file() else DNABERT1
+
+
 def finetune(
     train: LabeledData,
     out: str | Path,
@@ -157,8 +172,8 @@ def finetune(
         Output folder; an existing one is an error unless ``overwrite``
         (checked before training starts).
     model : str or Path, optional
-        Checkpoint folder to start from (``"demo"`` allowed); None: a new
-        model of ``shape`` and ``k``.
+        Checkpoint folder or hub id to start from, of any family (``"demo"``
+        allowed); None: a new DNABERT-1 model of ``shape`` and ``k``.
     baseline : dnabert.baseline.Baseline, optional
         Already fitted on this train / dev split (the auto recipe fits it once);
         None: fitted here.
@@ -172,6 +187,8 @@ def finetune(
     from transformers import EarlyStoppingCallback, Trainer, set_seed
 
     from dnabert.checkpoint import LoadedModel, save_model
+    from dnabert.families.dna_tokenizers import kmer_tokenizer
+    from dnabert.family_finetune import check_token_lengths, classification_loss, load_classifier, save_family_model, token_rows
 
     settings = settings or FinetuneSettings()
     shape = shape or ModelShape()
@@ -186,12 +203,22 @@ def finetune(
     if settings.threads:
         torch.set_num_threads(settings.threads)
     set_seed(settings.seed)  # the new model or head is initialised from the seed too, not only the training order
-    clf, k = build_classifier(model, k, classes, shape, settings.head_dropout)
+    family = model_family(model)
+    if family == DNABERT1:
+        clf, k = build_classifier(model, k, classes, shape, settings.head_dropout)
+        tokenizer = kmer_tokenizer(k, clf.config.max_position_embeddings)
+        for data in (train, dev, test):
+            if data is not None:
+                check_lengths(data, k, tokenizer.window)
+    else:
+        if k is not None:
+            raise InputError(f"--k is for new DNABERT-1 k-mer models; {model} is a {family} model with its own tokenizer")
+        source = load_classifier(model, family, classes, settings.head_dropout)
+        clf, tokenizer = source.model, source.tokenizer
+        for data in (train, dev, test):
+            if data is not None:
+                check_token_lengths(data, tokenizer)
     settings = with_size_defaults(settings, n_parameters(clf))
-    window = clf.config.max_position_embeddings - 2
-    for data in (train, dev, test):
-        if data is not None:
-            check_lengths(data, k, window)
     notes: list[str] = []
     if dev is None and settings.dev_fraction > 0:
         train, dev, y_train, y_dev, note = stratified_split(train, y_train, settings.dev_fraction, settings.seed)
@@ -202,9 +229,14 @@ def finetune(
     if settings.rc_augment:
         train = rc_augment(train)
         y_train = np.concatenate([y_train, y_train])
-    max_tokens = window + 2
-    ds_train = TokenDataset(train.seqs, k, y_train, max_tokens)
-    ds_dev = TokenDataset(dev.seqs, k, y_dev, max_tokens) if dev is not None else None
+
+    def dataset(seqs, y):
+        if family == DNABERT1:
+            return TokenDataset(seqs, k, y, tokenizer.window + 2)
+        return TokenDataset.from_rows(token_rows(seqs, tokenizer), y)
+
+    ds_train = dataset(train.seqs, y_train)
+    ds_dev = dataset(dev.seqs, y_dev) if dev is not None else None
     steps_per_epoch = math.ceil(len(ds_train) / settings.batch_size)
     total_steps = max(1, math.ceil(steps_per_epoch * settings.epochs))
     with tempfile.TemporaryDirectory(prefix="dnabert-finetune-") as workdir:
@@ -226,6 +258,7 @@ def finetune(
             load_best_model_at_end=has_dev,
             metric_for_best_model=settings.metric_for_best if has_dev else None,
             greater_is_better=True,
+            label_names=["labels"],
         )
         cbs = list(callbacks or [])
         if has_dev and settings.patience:
@@ -235,9 +268,10 @@ def finetune(
             args=args,
             train_dataset=ds_train,
             eval_dataset=ds_dev,
-            data_collator=pad_collate,
+            data_collator=partial(pad_collate, pad_id=tokenizer.pad_id),
             compute_metrics=trainer_metrics,
             callbacks=cbs,
+            compute_loss_func=None if family == DNABERT1 else classification_loss,
         )
         t0 = time.time()
         trainer.train()
@@ -245,7 +279,7 @@ def finetune(
         history = [dict(h) for h in trainer.state.log_history]
         trained = trainer.model
         trained.eval()
-        lm = LoadedModel(model=trained, k=k, labels=classes, path=out)
+        lm = LoadedModel(model=trained, k=k, labels=classes, path=out, tokenizer=tokenizer, family=family)
         probs = {
             name: predict_probs(lm, d.seqs, settings.eval_batch_size)
             for name, d in (("dev", dev), ("test", test))
@@ -260,8 +294,10 @@ def finetune(
             setattr(trained.config, THRESHOLD_KEY, threshold)
         trained.to("cpu")
         main_process = trainer.is_world_process_zero()  # under torchrun only rank 0 writes
-        if main_process:
+        if main_process and family == DNABERT1:
             save_model(trained, k, out, labels=classes, overwrite=overwrite)
+        elif main_process:
+            save_family_model(trained, source.path, out, classes)
     base_probs = {n: baseline.predict_proba(d.seqs) for n, d in (("dev", dev), ("test", test)) if d is not None}
     base_threshold = best_threshold(y_dev, base_probs["dev"][:, 1]) if threshold is not None else None
     base_record = {
@@ -273,6 +309,7 @@ def finetune(
     }
     record = {
         "labels": classes,
+        "family": family,
         "k": k,
         "n_train": len(train),
         "n_dev": len(dev) if dev is not None else 0,

@@ -251,8 +251,11 @@ def refuse_overlaps(inputs: Mapping[str, object], outputs: Mapping[str, object])
                 )
 
 
-def write_attention_npz(target, ids: list[str], seqs: list[str], scores: list[np.ndarray], attention: str, k: int) -> None:
-    """Save per-nucleotide scores as NPZ: ``ids`` (n,), ``lengths`` (n,), ``scores`` (sum L,) concatenated, ``attention``, ``k``.
+def write_attention_npz(
+    target, ids: list[str], seqs: list[str], scores: list[np.ndarray], attention: str, family: str, tokenizer: str
+) -> None:
+    """Save per-nucleotide scores as NPZ: ``ids`` (n,), ``lengths`` (n,), ``scores`` (sum L,) concatenated,
+    ``attention`` (the mode), ``family`` and ``tokenizer`` of the model (e.g. "DNABERT-2", "BPE").
 
     ``target`` is a path or a binary file object. Read back with :func:`load_attention_npz`.
     """
@@ -262,7 +265,8 @@ def write_attention_npz(target, ids: list[str], seqs: list[str], scores: list[np
         lengths=np.array([len(s) for s in seqs], dtype=np.int64),
         scores=np.concatenate(scores).astype(np.float32),
         attention=np.array(attention),
-        k=np.array(k),
+        family=np.array(family),
+        tokenizer=np.array(tokenizer),
     )
 
 

@@ -18,6 +18,13 @@ class TokenDataset(torch.utils.data.Dataset):
         self.rows = _encode_rows(seqs, k, max_tokens)
         self.labels = labels
 
+    @classmethod
+    def from_rows(cls, rows: list[np.ndarray], labels: np.ndarray | None = None) -> TokenDataset:
+        """A dataset of ready token rows (any tokenizer, special tokens included)."""
+        ds = cls.__new__(cls)
+        ds.rows, ds.labels = rows, labels
+        return ds
+
     def __len__(self) -> int:
         return len(self.rows)
 
@@ -36,13 +43,15 @@ def _encode_rows(seqs: list[str], k: int, max_tokens: int) -> list[np.ndarray]:
     return rows
 
 
-def pad_collate(items: list[dict]) -> dict[str, torch.Tensor]:
-    """Pad ``input_ids`` with [PAD] to the longest in the batch; add ``attention_mask``."""
+def pad_collate(items: list[dict], pad_id: int = PAD_ID) -> dict[str, torch.Tensor]:
+    """Pad ``input_ids`` with ``pad_id`` (DNABERT-1's [PAD] by default) to the longest in the batch; add ``attention_mask``."""
     longest = max(len(it["input_ids"]) for it in items)
-    ids = np.full((len(items), longest), PAD_ID, dtype=np.int64)
+    ids = np.full((len(items), longest), pad_id, dtype=np.int64)
+    mask = np.zeros_like(ids)
     for i, it in enumerate(items):
         ids[i, : len(it["input_ids"])] = it["input_ids"]
-    batch = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy((ids != PAD_ID).astype(np.int64))}
+        mask[i, : len(it["input_ids"])] = 1
+    batch = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
     if "labels" in items[0]:
         batch["labels"] = torch.tensor([it["labels"] for it in items], dtype=torch.long)
     return batch

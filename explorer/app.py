@@ -8,6 +8,7 @@ import streamlit as st
 from dnabert.baseline import folder_notes
 from dnabert.errors import InputError
 from motif.warmup import warm_tomtom_in_background
+from dnabert.model_info import describe
 from explorer.state import available_models, current_model, model_card, relative_paths, show_error
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -21,7 +22,7 @@ def _warm_tomtom():
 
 def main() -> None:
     """Build one run of the app: page navigation and the sidebar's model picker."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the app reads model ids from the cache unless the user says otherwise
     st.set_page_config(page_title="DNABERT Explorer", layout="wide")
     _warm_tomtom()
     pages = [
@@ -45,13 +46,14 @@ def main() -> None:
             "Model",
             models,
             key="model_name",
-            help="The embedded demo model, or a checkpoint folder from the configured model directories",
+            help="The embedded demo model, a checkpoint folder of any family from the configured model directories "
+            "(DNABERT_MODEL_DIRS), or a configured Hugging Face model id (DNABERT_MODEL_IDS, read from the local cache)",
         )
         try:
             lm = current_model()
             cfg = lm.model.config
             st.caption(
-                f"k = {lm.k} · {cfg.num_hidden_layers} layers · {cfg.hidden_size} hidden · "
+                f"{describe(lm)} · {cfg.num_hidden_layers} layers · {cfg.hidden_size} hidden · "
                 f"{cfg.num_attention_heads} heads · classes: {', '.join(lm.labels)}"
             )
             for note in lm.notes + folder_notes(lm.path):  # folder_notes: the model lost to its k-mer baseline

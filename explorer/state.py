@@ -12,7 +12,9 @@ Limits are defined in :mod:`dnabert.limits` (environment variables
 picker are the demo model plus every checkpoint folder directly inside the
 directories listed in ``DNABERT_MODEL_DIRS`` (``os.pathsep``-separated,
 default ``models/`` in the working directory; the demo model is package data of
-``dnabert``): no path can be typed in, so no other server folder can
+``dnabert``), then the Hugging Face model ids listed in ``DNABERT_MODEL_IDS``
+(comma- or ``os.pathsep``-separated; resolved through the Hugging Face cache, see
+:mod:`dnabert.hub`): no path or id can be typed in, so no other server folder can
 be opened.
 """
 
@@ -28,10 +30,12 @@ import streamlit as st
 
 from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
 from dnabert.errors import InputError
+from dnabert.hub import hub_cache_dir, is_model_id, resolve_model_id
 from dnabert.inference import Prediction, predict_modes
 from dnabert.limits import check_app_count, check_app_lengths, check_app_upload, upload_bytes
 from dnabert.options import ATTENTION_MODES
-from dnabert.sequences import SequenceSet, parse_sequences, require_kmers, shuffled_negatives
+from dnabert.model_info import require_tokens
+from dnabert.sequences import SequenceSet, parse_sequences, shuffled_negatives
 
 
 
@@ -41,9 +45,16 @@ def model_dirs() -> list[Path]:
     return [Path(p).resolve() for p in raw.split(os.pathsep) if p]
 
 
-def available_models() -> dict[str, Path]:
-    """Display name -> folder: ``demo`` first, then checkpoint folders in the configured directories."""
-    models = {"demo": DEMO_MODEL_DIR.resolve()}
+def model_ids() -> list[str]:
+    """Hugging Face model ids configured in ``DNABERT_MODEL_IDS`` (comma- or os.pathsep-separated; ill-formed entries skipped)."""
+    raw = os.environ.get("DNABERT_MODEL_IDS", "").replace(os.pathsep, ",")
+    return [i.strip() for i in raw.split(",") if i.strip() and is_model_id(i.strip())]
+
+
+def available_models() -> dict[str, Path | str]:
+    """Display name -> folder or hub id: ``demo`` first, then checkpoint folders in the configured directories,
+    then the configured model ids (shown as themselves)."""
+    models: dict[str, Path | str] = {"demo": DEMO_MODEL_DIR.resolve()}
     for root in model_dirs():
         if not root.is_dir():
             continue
@@ -51,17 +62,24 @@ def available_models() -> dict[str, Path]:
             resolved = sub.resolve()
             if (resolved / "config.json").is_file() and resolved != models["demo"] and resolved.parent == root:
                 models[f"{root.name}/{sub.name}"] = resolved
+    for model_id in model_ids():
+        models.setdefault(model_id, model_id)
     return models
 
 
 def model_path(name: str) -> Path:
-    """Folder of a model offered in the picker; anything else is refused, and so is a folder with a link leading out."""
+    """Folder of a model offered in the picker; anything else is refused, and so is a folder with a link leading out.
+
+    A hub id is resolved through the cache (its snapshot's links may lead to the
+    cache's blobs of that repository, nowhere else)."""
     models = available_models()
     if name not in models:
         raise InputError(f"model {name!r} is not one of the configured models ({', '.join(models)})")
-    folder = models[name]
+    source = models[name]
+    folder = resolve_model_id(source) if isinstance(source, str) else source
+    inside = folder.parent.parent if isinstance(source, str) else folder  # <cache>/models--org--name for a snapshot
     for p in sorted(folder.rglob("*")):
-        if p.is_symlink() and not p.resolve().is_relative_to(folder):
+        if p.is_symlink() and not p.resolve().is_relative_to(inside.resolve()):
             raise InputError(
                 f"model {name}: {p.relative_to(folder)} is a link to a file outside the model folder; the app does not "
                 "read it: replace the link by the file itself"
@@ -77,6 +95,10 @@ def model_card(name: str) -> str | None:
 
 def relative_paths(text: str) -> str:
     """``text`` with the configured model directories shown by name only: the app never shows server paths."""
+    from huggingface_hub import constants
+
+    cache = Path(hub_cache_dir() or constants.HF_HUB_CACHE)
+    text = text.replace(str(cache), "<Hugging Face cache>")
     for root in sorted({*model_dirs(), DEMO_MODEL_DIR.resolve().parent}, key=lambda p: -len(str(p))):
         text = text.replace(str(root), root.name)
     return text
@@ -150,7 +172,7 @@ def run_prediction(seqs: SequenceSet, attention: str | None) -> Prediction:
     the aggregation reads the cache. The last few results are kept.
     """
     model_name = st.session_state.get("model_name", "demo")
-    require_kmers(seqs, current_model().k, "sequences")
+    require_tokens(seqs, current_model(), "sequences")
     modes = ATTENTION_MODES if attention is not None else ()
     return session_cached(("predict", model_name, seqs.seqs, modes), lambda: _predict_with_bar(seqs.seqs, modes))[attention]
 

@@ -138,7 +138,7 @@ def test_app_ignores_a_model_path_put_in_the_session(tmp_path, monkeypatch):
         at.run()
         assert not at.exception
         assert at.selectbox(key="model_name").value == "demo" and not at.sidebar.text_input
-        assert "k = 6" in at.sidebar.caption[0].value
+        assert "DNABERT-1 · overlapping 6-mers" in at.sidebar.caption[0].value
     assert loaded == [str(DEMO_MODEL_DIR.resolve())]
 
 

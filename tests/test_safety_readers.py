@@ -120,7 +120,9 @@ def test_attention_npz_arrays_are_checked(tmp_path, capsys, case):
 
 def test_a_good_attention_npz_still_loads(tmp_path):
     path = tmp_path / "ok.npz"
-    write_attention_npz(path, list(SEQS), list(SEQS.values()), [np.arange(20.0), np.ones(20)], "last", 6)
+    write_attention_npz(
+        path, list(SEQS), list(SEQS.values()), [np.arange(20.0), np.ones(20)], "last", "DNABERT-1", "overlapping 6-mers"
+    )
     ids, tracks = load_attention_npz(path)
     assert ids == ["a", "b"] and np.array_equal(tracks[0], np.arange(20.0))
 

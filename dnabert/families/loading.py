@@ -148,7 +148,7 @@ def choose_window(default: int, window: int | None, extendable: bool, family: st
     return window
 
 
-def load_family(d: Path, family: str, task: str, window: int | None = None) -> FamilyModel:
+def load_family(d: Path, family: str, task: str, window: int | None = None, labels: list[str] | None = None) -> FamilyModel:
     """Build and load a DNABERT-2 or Nucleotide Transformer folder (eval mode, CPU).
 
     Parameters
@@ -161,8 +161,14 @@ def load_family(d: Path, family: str, task: str, window: int | None = None) -> F
         Content tokens per forward pass. Default: DNABERT-2's training length
         (``alibi_starting_size`` minus [CLS] and [SEP]; ALiBi allows more);
         for NT, the positions the model has minus [CLS].
+    labels : list of str, optional
+        Fine-tuning: a classification head for these classes (a head of
+        another size in the folder is replaced by a fresh one).
     """
     raw = read_raw_config(d)
+    if labels is not None:
+        raw = {k: v for k, v in raw.items() if k != "num_labels"}
+        raw |= {"id2label": dict(enumerate(labels)), "label2id": {lab: i for i, lab in enumerate(labels)}}
     if family == DNABERT2:
         config = BertConfig.from_dict(raw)
         train_len = int(raw.get("alibi_starting_size", config.max_position_embeddings))
@@ -181,7 +187,12 @@ def load_family(d: Path, family: str, task: str, window: int | None = None) -> F
         default = config.max_position_embeddings - config.pad_token_id - 2
         tokenizer = sixmer_tokenizer(vocab, choose_window(default, window, False, family))
     try:
-        head_missing = load_weights(model, read_state_dict(d), family, task, d)
+        state = read_state_dict(d)
+        if labels is not None:
+            own = model.state_dict()
+            head = HEADS[family][task]
+            state = {k: v for k, v in state.items() if not (k.startswith(head) and k in own and own[k].shape != v.shape)}
+        head_missing = load_weights(model, state, family, task, d)
     except (OSError, ValueError, RuntimeError) as e:
         if isinstance(e, CheckpointError):
             raise
@@ -198,3 +209,9 @@ def self_attention_modules(model: nn.Module) -> list[nn.Module]:
     """Each layer's self-attention module (forward output: ``(context, probabilities (B, H, T, T))``)."""
     body = model.bert if hasattr(model, "bert") else model.esm
     return [layer.attention.self for layer in body.encoder.layer]
+
+
+def word_embeddings(model: nn.Module) -> nn.Embedding:
+    """The token embedding table of a model of any family (``bert`` or ``esm`` body)."""
+    body = model.bert if hasattr(model, "bert") else model.esm
+    return body.embeddings.word_embeddings

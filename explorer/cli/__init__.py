@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dnabert.errors import InputError
 from explorer.cli import app, genome, inference, maps, motifs, training, variants
-from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS
+from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS, model_help
 
 COMMAND_MODULES = (inference, motifs, variants, genome, maps, training, app)
 DISTRIBUTION = "dnabert-explorer"
@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    about = model_help(sys.argv[1:] if argv is None else argv)  # `<command> --model M --help`: what M is
+    if about:
+        print(about)
     try:
         args = build_parser().parse_args(argv)
     except InputError as e:

@@ -17,7 +17,12 @@ OUTPUT_OPTIONS = ("out", "tsv", "maps")
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
     """``--model``, ``--batch-size``, ``--device``: shared by every command that runs a model."""
-    p.add_argument("--model", default="demo", help="checkpoint folder, or 'demo' for the embedded demo model (default)")
+    p.add_argument(
+        "--model",
+        default="demo",
+        help="checkpoint folder of any family (DNABERT-1, DNABERT-2, Nucleotide Transformer v1 / v2), a Hugging Face "
+        "model id (owner/name, through the local cache), or 'demo' for the embedded demo model (default)",
+    )
     p.add_argument("--batch-size", type=integer(1, 65536), default=32, help="model windows per forward pass (default 32)")
     p.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default cpu)")
 
@@ -53,24 +58,27 @@ def add_attention_arg(p: argparse.ArgumentParser) -> None:
 
 
 def load_for_cli(args: argparse.Namespace):
-    """Load ``--model`` on ``--device``, printing the model's notes to stderr."""
+    """Load ``--model`` on ``--device``, printing its family, tokenizer and window and its notes to stderr."""
     from dnabert.checkpoint import load_model
+    from dnabert.model_info import describe
 
     lm = load_model(args.model, device=args.device)
+    print(f"model: {describe(lm)}", file=sys.stderr)
     for note in lm.notes:
         print(f"note: {note}", file=sys.stderr)
     return lm
 
 
-def read_input(path: str, k: int | None = None):
-    """Read ``--input`` and print its normalisation notes to stderr; with ``k``, refuse sequences shorter than k."""
-    from dnabert.sequences import read_sequences, require_kmers
+def read_input(path: str, *models):
+    """Read ``--input`` and print its normalisation notes to stderr; refuse sequences that give any of ``models`` no token."""
+    from dnabert.model_info import require_tokens
+    from dnabert.sequences import read_sequences
 
     data = read_sequences(path)
     for note in data.notes:
         print(f"note: {path}: {note}", file=sys.stderr)
-    if k is not None:
-        require_kmers(data, k, path)
+    for lm in models:
+        require_tokens(data, lm, path)
     return data
 
 
@@ -78,3 +86,22 @@ def chunks(n: int):
     """Slices of at most :data:`CHUNK` items covering ``range(n)``."""
     for start in range(0, n, CHUNK):
         yield slice(start, min(start + CHUNK, n))
+
+
+def model_help(argv: list[str]) -> str | None:
+    """For ``<command> --model M --help``: a line with M's family, tokenizer and window (None without both options)."""
+    if not {"-h", "--help"} & set(argv):
+        return None
+    model = next((a.split("=", 1)[1] for a in argv if a.startswith("--model=")), None)
+    if "--model" in argv[:-1]:
+        model = argv[argv.index("--model") + 1]
+    if model is None:
+        return None
+    from dnabert.checkpoint import load_model
+    from dnabert.errors import InputError
+    from dnabert.model_info import describe
+
+    try:
+        return f"--model {model}: {describe(load_model(model))}"
+    except InputError as e:
+        return f"--model {model}: cannot be loaded ({e})"

@@ -97,8 +97,7 @@ def check_out_folder(path: str, own: tuple[str, ...]) -> None:
 
 def attention_scores(args: argparse.Namespace, data: SequenceSet, lm=None) -> list[np.ndarray] | None:
     """Per-nucleotide attention from ``--scores`` or the model ``lm`` (loaded from ``--model`` when not given; None without either)."""
-
-    from dnabert.sequences import require_kmers
+    from dnabert.model_info import require_tokens
 
     if args.scores:
         from motif.scores import load_scores
@@ -109,7 +108,7 @@ def attention_scores(args: argparse.Namespace, data: SequenceSet, lm=None) -> li
     from dnabert.inference import predict
 
     lm = lm or load_for_cli(args)
-    require_kmers(data, lm.k, "input")
+    require_tokens(data, lm, "input")
     scores: list[np.ndarray] = []
     for lo in range(0, len(data), CHUNK):
         scores.extend(predict(lm, data.seqs[lo : lo + CHUNK], args.batch_size, attention=args.attention, progress=True).scores)

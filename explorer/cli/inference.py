@@ -19,7 +19,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
     check_output_file(args.out)
     lm = load_for_cli(args)
-    data = read_input(args.input, lm.k)
+    data = read_input(args.input, lm)
     if args.engine == "ray":
         from explorer.cli import ray_engine
 
@@ -45,7 +45,7 @@ def run_attention(args: argparse.Namespace) -> int:
         if path:
             check_output_file(path)
     lm = load_for_cli(args)
-    data = read_input(args.input, lm.k)
+    data = read_input(args.input, lm)
     if args.engine == "ray":
         from explorer.cli import ray_engine
 
@@ -58,11 +58,37 @@ def run_attention(args: argparse.Namespace) -> int:
         ]
     with atomic_paths(args.out, args.tsv) as (tmp, tmp_tsv):
         with open(tmp, "wb") as fh:
-            write_attention_npz(fh, data.ids, data.seqs, scores, args.attention, lm.k)
+            write_attention_npz(fh, data.ids, data.seqs, scores, args.attention, lm.family, lm.tokenizer.name)
         if tmp_tsv:
             attention_long_table(data.ids, data.seqs, scores).to_csv(tmp_tsv, sep="\t", index=False, float_format="%.6g")
     print(f"wrote attention of {len(data)} sequences to {args.out}", file=sys.stderr)
     return 0
+
+
+def check_scan_window(lm, window: int) -> None:
+    """Refuse a ``--window`` (bp) that gives no token, or (k-mers) more k-mers than the model window."""
+    from dnabert.model_info import shortest_bases, window_bases
+
+    if window < shortest_bases(lm):
+        raise InputError(f"--window {window} is shorter than k={lm.k}")
+    if lm.k is not None and window > window_bases(lm):
+        raise InputError(
+            f"--window {window} gives more k-mers than the model window ({lm.window}); use at most {window_bases(lm)}"
+        )
+
+
+def check_scan_pieces(lm, window: int, rid: str, starts: list[int], pieces: list[str]) -> None:
+    """Refuse scan pieces of one sequence with more tokens than the model window (BPE, 6-mers: depends on the bases)."""
+    from dnabert.model_info import token_count
+
+    for start, piece in zip(starts, pieces):
+        n = token_count(lm, piece)
+        if n > lm.window:
+            raise InputError(
+                f"--window {window} bp gives {n} {lm.tokenizer.name} tokens in sequence '{rid}' at {start}, more than "
+                f"the model window of {lm.window} tokens ({lm.family}); use a --window of at most "
+                f"{len(piece) * lm.window // n} bp"
+            )
 
 
 def run_scan(args: argparse.Namespace) -> int:
@@ -72,14 +98,12 @@ def run_scan(args: argparse.Namespace) -> int:
 
     check_output_file(args.out)
     lm = load_for_cli(args)
-    if args.window - lm.k + 1 > lm.window:
-        raise InputError(
-            f"--window {args.window} gives more k-mers than the model window ({lm.window}); use at most {lm.window + lm.k - 1}"
-        )
-    if args.window < lm.k:
-        raise InputError(f"--window {args.window} is shorter than k={lm.k}")
-    data = read_input(args.input, lm.k)
+    data = read_input(args.input, lm)
+    check_scan_window(lm, args.window)
     starts = [scan_starts(len(seq), args.window, args.stride) for seq in data.seqs]
+    if lm.k is None:  # BPE / 6-mer token counts depend on the bases: check every piece
+        for rid, seq, st in zip(data.ids, data.seqs, starts):
+            check_scan_pieces(lm, args.window, rid, list(st), [seq[s : s + args.window] for s in st])
     if args.engine == "ray":
         from explorer.cli import ray_engine
 
@@ -123,7 +147,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scan", help="sliding-window prediction along long sequences")
     add_model_args(p)
     p.add_argument("--input", required=True)
-    p.add_argument("--window", type=integer(1), default=300, help="window length in bp (default 300)")
+    p.add_argument(
+        "--window", type=integer(1), default=300, help="window length in bp (default 300); its tokens must fit the model window"
+    )
     p.add_argument("--stride", type=integer(1), default=50, help="step between windows in bp (default 50)")
     p.add_argument("--out", required=True, help="output TSV: id, start, end (0-based, half-open), p_<class>...")
     add_engine_args(p)

@@ -21,7 +21,7 @@ def run_embed(args: argparse.Namespace) -> int:
         if path:
             check_output_file(path)
     lm = load_for_cli(args)
-    data = read_input(args.input, lm.k)
+    data = read_input(args.input, lm)
     vectors = embed(lm, data.seqs, args.pooling, args.batch_size)
     xy, note = project(vectors, args.method, args.seed)
     probs = predict(lm, data.seqs, args.batch_size, attention=None).probs
@@ -54,7 +54,7 @@ def run_compare(args: argparse.Namespace) -> int:
     lm_b = load_model(args.compare, device=args.device)
     for note in lm_b.notes:
         print(f"note: --compare: {note}", file=sys.stderr)
-    data = read_input(args.input, max(lm_a.k, lm_b.k))
+    data = read_input(args.input, lm_a, lm_b)
     comp = compare_models(lm_a, lm_b, data.seqs, args.attention, args.batch_size)
     table = pd.DataFrame({"id": data.ids, "length": [len(s) for s in data.seqs]})
     for tag, lm, pred in (("A", lm_a, comp.a), ("B", lm_b, comp.b)):
@@ -65,9 +65,9 @@ def run_compare(args: argparse.Namespace) -> int:
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     if track_files:
-        for tag, pred, k in (("A", comp.a, lm_a.k), ("B", comp.b, lm_b.k)):
+        for tag, pred, lm in (("A", comp.a, lm_a), ("B", comp.b, lm_b)):
             with atomic_path(track_files[tag]) as tmp, open(tmp, "wb") as fh:
-                write_attention_npz(fh, data.ids, data.seqs, pred.scores, args.attention, k)
+                write_attention_npz(fh, data.ids, data.seqs, pred.scores, args.attention, lm.family, lm.tokenizer.name)
     median = np.nanmedian(comp.pearson) if np.isfinite(comp.pearson).any() else float("nan")
     print(f"wrote {len(table)} sequences to {args.out}; median attention Pearson r = {median:.3f}", file=sys.stderr)
     return 0
@@ -79,7 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("embed", help="2-D map of sequence embeddings (PCA, or UMAP with umap-learn)")
     add_model_args(p)
     p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line")
-    p.add_argument("--pooling", choices=POOLINGS, default="cls", help="[CLS] hidden state (default) or mean over k-mer tokens")
+    p.add_argument(
+        "--pooling", choices=POOLINGS, default="cls", help="[CLS] hidden state (default) or mean over the content tokens"
+    )
     p.add_argument("--method", choices=PROJECTIONS, default="pca", help="pca (default) or umap (needs umap-learn)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the projection (default 0)")
     p.add_argument("--out", required=True, help="output TSV: id, x, y, p_<class>..., predicted")

@@ -142,10 +142,10 @@ def run(args: argparse.Namespace) -> int:
         scores = load_scores(args.scores, positives.seqs, positives.ids)
     else:
         from dnabert.inference import predict
-        from dnabert.sequences import require_kmers
+        from dnabert.model_info import require_tokens
 
         lm = load_for_cli(args)
-        require_kmers(positives, lm.k, args.positives)
+        require_tokens(positives, lm, args.positives)
         scores = []
         for lo in range(0, len(positives), CHUNK):
             chunk = positives.seqs[lo : lo + CHUNK]

@@ -52,7 +52,7 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
     from dnabert.limits import check_saturation_length
     from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, sort_by_effect
 
-    data = read_input(args.input, lm.k)
+    data = read_input(args.input, lm)
     for rid, seq in zip(data.ids, data.seqs):  # refuse before scoring any
         check_saturation_length(len(seq), rid)
     if args.engine == "ray":
@@ -77,7 +77,7 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
 
     from dnabert.variants import edit_table, read_variant_list, score_edits
 
-    data = read_input(args.input, lm.k)
+    data = read_input(args.input, lm)
     edits = read_variant_list(args.variants, data.ids, data.seqs)
     if args.engine == "ray":
         from explorer.cli import ray_engine
@@ -105,10 +105,13 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
     from dnabert.variants import score_edits, sort_by_effect, variant_table
     from dnabert.vcf import vcf_chunks
 
-    longest = lm.window + lm.k - 1
+    from dnabert.model_info import shortest_bases, window_bases
+
+    shortest, longest = shortest_bases(lm), window_bases(lm)
     width = args.width or longest
-    if not lm.k <= width <= longest:
-        raise InputError(f"--width {width} must be between k={lm.k} and the model's input length, {longest} bp.")
+    if not shortest <= width <= longest:
+        least = f"k={shortest}" if lm.k is not None else f"{shortest}"
+        raise InputError(f"--width {width} must be between {least} and the model's input length, {longest} bp ({lm.family}).")
     chunks = vcf_chunks(args.vcf, args.genome, width)
     if args.engine == "ray":
         from explorer.cli import ray_engine
@@ -128,7 +131,7 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
     if padded:
         print(
             f"note: {len(padded)} variant(s) lie within {width // 2} bp of a contig end; their windows were padded "
-            f"with N ([UNK] k-mers): {', '.join(padded[:10])}{', ...' if len(padded) > 10 else ''}",
+            f"with N (unknown tokens): {', '.join(padded[:10])}{', ...' if len(padded) > 10 else ''}",
             file=sys.stderr,
         )
     return sort_by_effect(pd.concat(tables, ignore_index=True))
@@ -177,7 +180,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--vcf", help="VCF (plain or gzip): every ALT scored in a reference window centred on it; needs --genome")
     p.add_argument("--genome", help="reference FASTA for --vcf (pyfaidx writes a .fai index next to it)")
-    p.add_argument("--width", type=integer(1), help="--vcf window in bp (default: the model's input length)")
+    p.add_argument(
+        "--width",
+        type=integer(1),
+        help="--vcf window in bp (default: the bases one model window holds: window + k - 1 for k-mers, 6 x window "
+        "for NT 6-mers, the window for DNABERT-2 BPE)",
+    )
     p.add_argument("--class", dest="class_name", help="class to score, by name or index (default: the last class)")
     p.add_argument(
         "--both-strands", action="store_true", help="average every probability over the sequence and its reverse complement"

@@ -63,18 +63,40 @@ fig = attention_track(
     title=f"{pos.ids[index]}: {mode} attention",
 )
 st.plotly_chart(fig, width="stretch", key="attention_track_chart")
-st.caption(
-    f"{len(regions)} high-attention region(s). The first and last {lm.k - 1} bases are covered by fewer k-mers, "
-    "so their scores are noisier."
+edges = (
+    f"The first and last {lm.k - 1} bases are covered by fewer k-mers, so their scores are noisier."
+    if lm.k is not None
+    else f"Each base carries the score of the {lm.tokenizer.name} token holding it ({lm.family})."
 )
+st.caption(f"{len(regions)} high-attention region(s). {edges}")
 
 st.subheader("Heads")
-st.caption(f"Per-head attention of one window of at most {lm.window} k-mers; for a longer sequence pick where it starts.")
-start = 0
-if len(seq) - lm.k + 1 > lm.window:
-    start = st.slider("Window start (bp)", 0, len(seq) - (lm.window + lm.k - 1), 0, key="heads_start")
-piece = seq[start : start + lm.window + lm.k - 1]
-tokens, attn = attention_matrices(lm, piece)
+st.caption(
+    f"Per-head attention of one window of at most {lm.window} tokens ({lm.tokenizer.name}, as the model sees them); "
+    "for a longer sequence pick where it starts."
+)
+_, seq_spans = lm.tokenizer.tokenize(seq)  # (n, 2) bases of each token of the whole sequence
+first = 0
+if len(seq_spans) > lm.window:
+    token_starts = seq_spans[: len(seq_spans) - lm.window + 1, 0].tolist()
+    start_bp = st.select_slider("Window start (bp)", token_starts, value=token_starts[0], key="heads_start")
+    first = token_starts.index(start_bp)
+start = int(seq_spans[first, 0])
+piece = seq[start : int(seq_spans[min(first + lm.window, len(seq_spans)) - 1, 1])]
+try:
+    tokens, attn = attention_matrices(lm, piece)
+except InputError as e:
+    show_error(e)
+    st.stop()
+n_prefix, piece_spans = len(lm.tokenizer.prefix), lm.tokenizer.tokenize(piece)[1]
+
+
+def token_label(i: int) -> str:
+    """``index: token (bp start)`` for content tokens, ``index: token`` for special ones."""
+    j = i - n_prefix
+    return f"{i}: {tokens[i]} (bp {start + int(piece_spans[j, 0])})" if 0 <= j < len(piece_spans) else f"{i}: {tokens[i]}"
+
+
 h1, h2, h3 = st.columns(3)
 layer = h1.selectbox(
     "Layer", range(attn.shape[0]), index=attn.shape[0] - 1, format_func=lambda i: f"layer {i}", key="heads_layer"
@@ -83,7 +105,7 @@ query = h2.selectbox(
     "Selected token",
     range(len(tokens)),
     index=0,
-    format_func=lambda i: f"{i}: {tokens[i]} (bp {start + i - 1})" if 0 < i < len(tokens) - 1 else f"{i}: {tokens[i]}",
+    format_func=token_label,
     key="heads_query",
 )
 threshold = h3.select_slider("Hide links below", [0.0, 0.1, 0.2, 0.4, 0.6], value=0.2, key="heads_threshold")
@@ -127,7 +149,7 @@ if st.button("Compute attribution", key="attribution_run"):
 
 st.subheader("Downloads")
 npz = io.BytesIO()
-write_attention_npz(npz, pos.ids, pos.seqs, pred.scores, mode, lm.k)
+write_attention_npz(npz, pos.ids, pos.seqs, pred.scores, mode, lm.family, lm.tokenizer.name)
 long = attention_long_table(pos.ids, pos.seqs, pred.scores)
 c1, c2 = st.columns(2)
 c1.download_button("Download all scores (NPZ)", npz.getvalue(), "attention.npz", "application/octet-stream")

@@ -8,6 +8,7 @@ import streamlit as st
 from dnabert.errors import InputError
 from dnabert.inference import predict
 from dnabert.model_compare import track_agreement
+from dnabert.model_info import require_tokens
 from explorer.state import (
     available_models,
     cli_command,
@@ -40,8 +41,8 @@ mode = st.radio("Aggregation", ["last", "mean", "rollout"], key="compare_mode", 
 
 try:
     lm_b = model_by_name(name_b)
-    if min(len(s) for s in pos.seqs) < max(lm_a.k, lm_b.k):
-        raise InputError(f"every sequence must be at least k = {max(lm_a.k, lm_b.k)} bp long for both models")
+    for lm, tag in ((lm_a, "model A"), (lm_b, "model B")):
+        require_tokens(pos, lm, f"sequences ({tag})")
     pred_a = run_prediction(pos, attention=mode)
     pred_b = session_cached(("predict", name_b, pos.seqs, mode), lambda: predict(lm_b, pos.seqs, attention=mode))
 except InputError as e:

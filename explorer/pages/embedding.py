@@ -19,7 +19,7 @@ if lm.pretrained_only:
 
 c1, c2, c3 = st.columns(3)
 pooling = c1.radio(
-    "Embedding", ["cls", "mean"], key="embed_pooling", horizontal=True, format_func={"cls": "[CLS]", "mean": "mean of k-mers"}.get
+    "Embedding", ["cls", "mean"], key="embed_pooling", horizontal=True, format_func={"cls": "[CLS]", "mean": "mean of tokens"}.get
 )
 method = c2.radio("Projection", ["pca", "umap"], key="embed_method", horizontal=True, format_func=str.upper)
 with_neg = c3.checkbox(

@@ -98,7 +98,10 @@ if pos is not None:
     for note in pos.notes:
         st.info(note)
     if n_ambiguous:
-        st.info(f"{n_ambiguous} sequence(s) contain N or IUPAC codes: k-mers covering them are read as [UNK].")
+        st.info(
+            f"{n_ambiguous} sequence(s) contain N or IUPAC codes: the tokens covering them are read as unknown "
+            "([UNK]; the Nucleotide Transformer reads N as a one-base token)."
+        )
     st.plotly_chart(px.histogram(pd.DataFrame({"length (bp)": lengths}), x="length (bp)", nbins=40, height=250), width="stretch")
     with st.expander("Sequences"):
         st.dataframe(pd.DataFrame({"id": pos.ids, "length": lengths, "GC": gc}), hide_index=True)
