@@ -11,7 +11,7 @@ Limits are defined in :mod:`dnabert.limits` (environment variables
 ``DNABERT_MAX_UPLOAD_MB``, ``DNABERT_MAX_SEQUENCES``, ``DNABERT_MAX_LENGTH``). Model folders offered in the
 picker are the demo model plus every checkpoint folder directly inside the
 directories listed in ``DNABERT_MODEL_DIRS`` (``os.pathsep``-separated,
-default ``models/``): no path can be typed in, so no other server folder can
+default ``models/user/`` (git-ignored; fine-tuned models go there) and ``models/``): no path can be typed in, so no other server folder can
 be opened.
 """
 
@@ -35,9 +35,13 @@ from dnabert.sequences import SequenceSet, parse_sequences, require_kmers, shuff
 REPO = Path(__file__).resolve().parent.parent
 
 
+USER_MODELS = REPO / "models" / "user"
+"""Where the Models page saves fine-tuned models by default (git-ignored)."""
+
+
 def model_dirs() -> list[Path]:
-    """Configured directories whose sub-folders may be offered as models."""
-    raw = os.environ.get("DNABERT_MODEL_DIRS", str(REPO / "models"))
+    """Configured directories whose sub-folders may be offered as models; the Models page saves into the first."""
+    raw = os.environ.get("DNABERT_MODEL_DIRS", os.pathsep.join([str(USER_MODELS), str(REPO / "models")]))
     return [Path(p).resolve() for p in raw.split(os.pathsep) if p]
 
 

@@ -9,7 +9,7 @@ from dnabert.errors import InputError
 from dnabert.finetune import FinetuneSettings, finetune
 from dnabert.tables import read_labeled
 from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB, check_app_count, check_app_lengths, check_app_upload
-from explorer.state import available_models, model_dirs, model_path, show_error
+from explorer.state import REPO, available_models, model_dirs, model_path, show_error
 
 st.title("Fine-tune a model")
 base = st.session_state.get("model_name", "demo")
@@ -25,14 +25,15 @@ lr = c2.number_input("Learning rate", 1e-6, 1e-2, 5e-4, format="%.1e", key="mode
 batch = c3.number_input("Batch size", 4, 256, 32, key="models_batch")
 name = c4.text_input("Name of the new model", "finetuned", key="models_name", help="Letters, digits, - and _ only")
 target_root = model_dirs()[0]
+shown_root = target_root.relative_to(REPO) if target_root.is_relative_to(REPO) else target_root.name  # no server paths
 st.caption(
-    f"Saved to the model folder as {target_root.name}/<name>; a tenth of the table (stratified) is held out as the dev set."
+    f"Saved to {shown_root}/<name>, listed as {target_root.name}/<name> in the model picker; a tenth of the table (stratified) is held out as the dev set."
 )
 
 st.caption("Same run from the command line, for large tables or a GPU:")
 st.code(
     f"python -m dnabert finetune --model {base} --train train.tsv "
-    f"--epochs {epochs} --lr {lr:g} --batch-size {batch} --out {target_root.name}/{name}",
+    f"--epochs {epochs} --lr {lr:g} --batch-size {batch} --out {shown_root}/{name}",
     language="bash",
 )
 
@@ -62,8 +63,12 @@ if upload is not None and st.button("Start fine-tuning", type="primary", key="mo
         bar = st.progress(0.0, text="Preparing...")
         settings = FinetuneSettings(epochs=float(epochs), learning_rate=float(lr), batch_size=int(batch), log_every=10**9)
         result = finetune(train, out, model=model_path(base), settings=settings, callbacks=[StreamlitProgress(bar)])
-        bar.empty()
-        st.success(f"Saved {result.path.name}: dev " + ", ".join(f"{k} {v:.3f}" for k, v in result.dev_metrics.items()))
-        st.info("Pick it in the sidebar's model list.")
+        st.session_state["models_done"] = f"Saved {target_root.name}/{result.path.name}: dev " + ", ".join(
+            f"{k} {v:.3f}" for k, v in result.dev_metrics.items()
+        )
+        st.rerun()  # a fresh run lists the new model in the sidebar and drops the progress bar and Cancel
     except InputError as e:
         show_error(e)
+if "models_done" in st.session_state:
+    st.success(st.session_state.pop("models_done"))
+    st.info("Pick it in the sidebar's model list.")
