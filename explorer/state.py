@@ -11,8 +11,8 @@ Limits are defined in :mod:`dnabert.limits` (environment variables
 ``DNABERT_MAX_UPLOAD_MB``, ``DNABERT_MAX_SEQUENCES``, ``DNABERT_MAX_LENGTH``). Model folders offered in the
 picker are the demo model plus every checkpoint folder directly inside the
 directories listed in ``DNABERT_MODEL_DIRS`` (``os.pathsep``-separated,
-default ``models/user/`` (git-ignored; fine-tuned models go there) and ``models/``): no path can be typed in, so no other server folder can
-be opened.
+default ``models/user/``, git-ignored, where fine-tuned models go, and ``models/``):
+no path can be typed in, so no other server folder can be opened.
 """
 
 from __future__ import annotations
@@ -194,7 +194,8 @@ def cli_command(*args: str) -> None:
     model_name = st.session_state.get("model_name", "demo")
     model = "demo" if model_name == "demo" else model_name  # relative to the configured model folder, never a server path
     st.caption("Same run from the command line, for large inputs:")
-    st.code("python -m dnabert " + " ".join(shlex.quote(a) for a in (*args[:1], "--model", model, *args[1:])), language="bash")
+    command = "python -m dnabert " + " ".join(shlex.quote(a) for a in (*args[:1], "--model", model, *args[1:]))
+    st.code(command, language="bash", wrap_lines=True)
 
 
 def gc_fraction(seqs: list[str]) -> np.ndarray:

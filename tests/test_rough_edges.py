@@ -4,10 +4,9 @@ the context plot's defaults, named motif matches, tests that leave the checkout 
 import subprocess
 
 import numpy as np
-import pandas as pd
 import plotly.io as pio
 import pytest
-from motif_fixtures import make_planted, tomtom_warm  # noqa: F401 (tomtom_warm: session fixture)
+from motif_fixtures import make_planted, tomtom_warm  # noqa: F401 (tomtom_warm: a session fixture)
 from streamlit.testing.v1 import AppTest
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
@@ -144,7 +143,8 @@ def test_most_attended_token_and_relative_threshold_against_direct_sums():
 # 4. named top matches in the motif table
 
 
-def test_motif_table_names_the_top_matches(tomtom_warm):
+@pytest.mark.usefixtures("tomtom_warm")
+def test_motif_table_names_the_top_matches():
     from motif.jaspar import load_jaspar
     from motif.output import motif_table
     from motif.pipeline import MotifParams, find_motifs
@@ -177,3 +177,78 @@ def test_screenshots_and_user_models_stay_out_of_git(monkeypatch):
     assert dirs[0] == REPO / "models" / "user" and REPO / "models" in dirs  # fine-tuned models land in the first
     ignored = subprocess.run(["git", "check-ignore", "-q", "models/user/finetuned/config.json"], cwd=REPO)
     assert ignored.returncode == 0, "models/user/ is not git-ignored"
+
+
+# 6. cosmetics
+
+
+@needs_demo
+def test_data_page_metrics_fit_and_equal_lengths_make_one_labelled_bar():
+    at = app().run()
+    at.radio(key="pos_source").set_value("Example data").run()
+    at.button[0].click().run()
+    negatives = at.metric[4]
+    assert negatives.label == "Shuffled negatives" and negatives.value == "200"  # no "(shuffled)" cut from the value
+    fig = figure(at, "length_histogram")
+    lengths = [len(s) for s in at.session_state["positives"].seqs]
+    assert set(lengths) == {100}
+    assert list(fig.layout.xaxis.tickvals) == [100] and fig.data[0].xbins.size == 1
+    assert fig.layout.title.text == "all 200 sequences are 100 bp"
+
+
+def test_length_histogram_bins_hold_whole_lengths():
+    from viz.lengths import length_histogram
+
+    lengths = np.array([50, 51, 51, 53, 200, 130, 77])
+    fig = length_histogram(lengths, max_bins=40)
+    bins = fig.data[0].xbins
+    assert bins.size == int(np.ceil((200 - 50 + 1) / 40)) and bins.start == 49.5
+    edges = np.arange(bins.start, 200 + bins.size, bins.size)
+    assert np.histogram(lengths, edges)[0].sum() == len(lengths)
+    assert not any(float(e).is_integer() for e in edges)  # every edge falls between two whole lengths
+    small = length_histogram(np.array([99, 100, 102]))
+    assert list(small.layout.xaxis.tickvals) == [99, 100, 101, 102]
+
+
+@needs_demo
+def test_command_boxes_wrap_and_database_name_fits():
+    at = load_example_and_open(app().run(), "explorer/pages/motifs.py")
+    assert all(c.proto.wrap_lines for c in at.code)
+    assert max(len(o) for o in at.selectbox(key="motif_database").options) <= 12
+    at.switch_page("explorer/pages/models.py").run()
+    assert at.code and all(c.proto.wrap_lines for c in at.code)
+
+
+def load_example_and_open(at: AppTest, page: str) -> AppTest:
+    at.radio(key="pos_source").set_value("Example data").run()
+    at.button[0].click().run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def test_attention_track_legend_stays_clear_of_the_toolbar():
+    from viz.tracks import attention_track
+
+    seq = "ACGT" * 25
+    fig = attention_track(seq, np.linspace(0, 1, 100), sites=[(10, 20, "CTCF")])
+    assert fig.layout.legend.xanchor == "left" and fig.layout.legend.x == 0  # plotly's toolbar sits top right
+
+
+def test_bertviz_shows_no_second_layer_selector():
+    from viz.bertviz_offline import head_view_html
+
+    rng = np.random.default_rng(0)
+    attn = rng.random((3, 2, 6, 6))
+    html = head_view_html(["[CLS]", "A", "C", "G", "T", "[SEP]"], attn / attn.sum(-1, keepdims=True), layer=2)
+    assert "Layer:" not in html and '<select id="layer" hidden></select>' in html
+
+
+def test_report_counts_do_not_wrap():
+    from motif.pipeline import find_motifs
+    from motif.report import render_report
+
+    data = make_planted(300, 300, motifs=("CTCF",), seed=4)
+    html = render_report(find_motifs(data.pos, data.scores, data.neg))
+    assert ".counts { white-space: nowrap; }" in html
+    assert html.count("<td class=counts>length ") >= 1

@@ -2,15 +2,15 @@
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
 from dnabert.errors import InputError
+from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB
 from dnabert.sequences import read_sequences
 from dnabert.tables import split_labels
-from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB
 from explorer.state import gc_fraction, negatives, parse_upload, positives, show_error
+from viz.lengths import length_histogram
 
 st.title("DNABERT Explorer")
 st.markdown(
@@ -72,7 +72,9 @@ with col_pos:
             key="positives_file",
         )
     elif source == "Paste":
-        st.text_area("Sequences (FASTA, one per line, or a table with a 'sequence<TAB>label' header)", key="positives_text", height=150)
+        st.text_area(
+            "Sequences (FASTA, one per line, or a table with a 'sequence<TAB>label' header)", key="positives_text", height=150
+        )
     elif not EXAMPLES["positives"].is_file():
         st.warning(
             "The example data ships with the demo model, which is missing: run `python -m dnabert demo-model --out models/demo`."
@@ -112,11 +114,11 @@ if pos is not None:
     c[1].metric("Length (median)", f"{int(np.median(lengths))} bp")
     c[2].metric("Length range", f"{lengths.min()}-{lengths.max()} bp")
     c[3].metric("GC (mean)", f"{np.nanmean(gc):.1%}" if np.isfinite(gc).any() else "n/a")
-    c[4].metric("Negatives", f"{len(neg)}" + (" (shuffled)" if shuffled else ""))
+    c[4].metric("Shuffled negatives" if shuffled else "Negatives", len(neg))  # the value alone: it fits the column
     for note in pos.notes:
         st.info(note)
     if n_ambiguous:
         st.info(f"{n_ambiguous} sequence(s) contain N or IUPAC codes: k-mers covering them are read as [UNK].")
-    st.plotly_chart(px.histogram(pd.DataFrame({"length (bp)": lengths}), x="length (bp)", nbins=40, height=250), width="stretch")
+    st.plotly_chart(length_histogram(lengths), width="stretch", key="length_histogram")
     with st.expander("Sequences"):
         st.dataframe(pd.DataFrame({"id": pos.ids, "length": lengths, "GC": gc}), hide_index=True)

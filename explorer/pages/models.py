@@ -7,8 +7,8 @@ from transformers import TrainerCallback
 
 from dnabert.errors import InputError
 from dnabert.finetune import FinetuneSettings, finetune
-from dnabert.tables import read_labeled
 from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB, check_app_count, check_app_lengths, check_app_upload
+from dnabert.tables import read_labeled
 from explorer.state import REPO, available_models, model_dirs, model_path, show_error
 
 st.title("Fine-tune a model")
@@ -27,7 +27,8 @@ name = c4.text_input("Name of the new model", "finetuned", key="models_name", he
 target_root = model_dirs()[0]
 shown_root = target_root.relative_to(REPO) if target_root.is_relative_to(REPO) else target_root.name  # no server paths
 st.caption(
-    f"Saved to {shown_root}/<name>, listed as {target_root.name}/<name> in the model picker; a tenth of the table (stratified) is held out as the dev set."
+    f"Saved to {shown_root}/<name>, listed as {target_root.name}/<name> in the model picker; "
+    "a tenth of the table (stratified) is held out as the dev set."
 )
 
 st.caption("Same run from the command line, for large tables or a GPU:")
@@ -35,6 +36,7 @@ st.code(
     f"python -m dnabert finetune --model {base} --train train.tsv "
     f"--epochs {epochs} --lr {lr:g} --batch-size {batch} --out {shown_root}/{name}",
     language="bash",
+    wrap_lines=True,
 )
 
 

@@ -55,7 +55,10 @@ with st.form("motif_params"):
     attention = cols[0].selectbox("Attention", ATTENTION_MODES, help=ATTENTION_HELP)
     values = {f.name: param_widget(cols[(i + 1) % 4], f) for i, f in enumerate(basic)}
     database = cols[(len(basic) + 1) % 4].selectbox(
-        "Match against", ["JASPAR2024 CORE vertebrates", "none"], help="TOMTOM database (offline)", key="motif_database"
+        "Match against",
+        ["JASPAR 2024", "none"],  # short enough for a quarter of the page
+        help="TOMTOM database (offline): JASPAR 2024 CORE vertebrates",
+        key="motif_database",
     )
     with st.expander("More parameters"):
         more = [f for f in fields(MotifParams) if not f.metadata["basic"]]
