@@ -4,6 +4,7 @@ the context plot's defaults, named motif matches, tests that leave the checkout 
 import subprocess
 
 import numpy as np
+import pandas as pd
 import plotly.io as pio
 import pytest
 from motif_fixtures import make_planted, tomtom_warm  # noqa: F401 (tomtom_warm: a session fixture)
@@ -47,6 +48,17 @@ def test_dnabert_table_is_read_as_sequences_with_labels(tmp_path):
         assert data.seqs == RAW  # the k-mer sentences are turned back into the sequences they were cut from
         assert data.labels == ["1", "0", "1"]
         assert any("labelled table" in n for n in data.notes)
+
+
+def test_cli_reads_a_dnabert_table(tiny_model_dir, tmp_path, capsys):
+    from explorer.cli import main
+
+    table, out = tmp_path / "dev.tsv", tmp_path / "preds.tsv"
+    table.write_text(dnabert_table())
+    assert main(["predict", "--model", str(tiny_model_dir), "--input", str(table), "--out", str(out)]) == 0
+    preds = pd.read_csv(out, sep="\t")
+    assert preds["id"].tolist() == ["row1", "row2", "row3"] and preds["length"].tolist() == [len(s) for s in RAW]
+    assert "labelled table" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("text", ["ACGTACGTAC\t1\nACGTTTGACA\t0\n", "seq,label\nACGTACGTAC,1\n"])
