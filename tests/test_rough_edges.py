@@ -80,6 +80,9 @@ def test_data_page_splits_table_labels_into_positives_and_negatives():
     at.run()  # a later run keeps the table's negatives
     assert at.session_state["negatives"].seqs == [RAW[1]]
     assert at.metric[0].value == "2" and at.metric[4].value == "1"
+    at.text_area(key="positives_text").input(">a\n" + RAW[0] + "\n")  # plain sequences: the table's negatives go
+    at.button[0].click().run()
+    assert "negatives" not in at.session_state and at.radio(key="neg_source").value == "Shuffled sequences"
 
 
 @needs_demo

@@ -49,14 +49,14 @@ def load(kind: str, source: str) -> None:
         return
     if source != "Example data" and kind == "positives":
         st.session_state.pop("sites", None)
-    if data.labels is not None and kind == "positives":
-        data, negative = split_labels(data)
+    if kind == "positives":
+        data, negative = split_labels(data) if data.labels is not None else (data, None)
         if negative is not None:
             st.session_state["negatives"] = negative
             st.session_state["neg_source"] = FROM_LABELS
-    elif kind == "positives" and st.session_state.get("neg_source") == FROM_LABELS:  # the table's negatives go with it
-        st.session_state.pop("negatives", None)
-        st.session_state["neg_source"] = "Shuffled sequences"
+        elif st.session_state.get("neg_source") == FROM_LABELS:  # an earlier table's negatives go with it
+            st.session_state.pop("negatives", None)
+            st.session_state["neg_source"] = "Shuffled sequences"
     st.session_state[kind] = data
     st.session_state.pop("_results", None)
 
