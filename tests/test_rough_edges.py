@@ -175,6 +175,15 @@ def test_motif_table_names_the_top_matches():
     assert (table["top_matches"].str.count(r"\(q ") >= 2).any()
 
 
+@needs_demo
+def test_motifs_page_shows_the_match_names_first():
+    at = load_example_and_open(app().run(), "explorer/pages/motifs.py")
+    at.selectbox(key="motif_database").set_value("none")
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert at.dataframe[0].value.columns[:3].tolist() == ["id", "consensus", "top_matches"]
+
+
 # 5. tests and fine-tuning leave the checkout alone
 
 

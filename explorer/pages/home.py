@@ -73,7 +73,7 @@ with col_pos:
         )
     elif source == "Paste":
         st.text_area(
-            "Sequences (FASTA, one per line, or a table with a 'sequence<TAB>label' header)", key="positives_text", height=150
+            "Sequences (FASTA or one per line, or a table with a 'sequence<TAB>label' header)", key="positives_text", height=150
         )
     elif not EXAMPLES["positives"].is_file():
         st.warning(

@@ -115,7 +115,9 @@ m4.metric("Motifs", len(result.motifs))
 table = motif_table(result)
 if len(table):
     sci = {c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "q", "best_match_q")}
-    st.dataframe(table, hide_index=True, width="stretch", column_config=sci)
+    sci["top_matches"] = st.column_config.TextColumn("top JASPAR matches", width="large")
+    first = ["id", "consensus", "top_matches"]  # the names in view without scrolling
+    st.dataframe(table[first + [c for c in table.columns if c not in first]], hide_index=True, width="stretch", column_config=sci)
     choice = st.selectbox(
         "Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}"
     )
