@@ -73,7 +73,10 @@ with col_pos:
         )
     elif source == "Paste":
         st.text_area(
-            "Sequences (FASTA or one per line, or a table with a 'sequence<TAB>label' header)", key="positives_text", height=150
+            "Sequences (FASTA or one per line)",
+            key="positives_text",
+            height=150,
+            placeholder=">seq1\nACGTTGCA...\n\nor a DNABERT table: a header line 'sequence<TAB>label', then sequence<TAB>label lines",
         )
     elif not EXAMPLES["positives"].is_file():
         st.warning(
