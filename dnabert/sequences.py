@@ -1,7 +1,10 @@
 """Reading, validating and transforming DNA sequences.
 
-Input formats: FASTA / multi-FASTA (plain or gzipped, parsed with Biopython)
-and plain text with one sequence per line. Every problem is reported with the
+Input formats: FASTA / multi-FASTA (plain or gzipped, parsed with Biopython),
+plain text with one sequence per line, and the original DNABERT data format
+(:data:`TABLE_FORMAT`: a header line naming ``sequence`` and ``label``, then one
+sequence, raw or as a k-mer sentence, and its label per line; read by
+:func:`dnabert.tables.read_labeled`, labels kept). Every problem is reported with the
 record id, the 0-based position and the offending character; nothing is
 dropped silently.
 
@@ -36,6 +39,12 @@ _COMPLEMENT = str.maketrans("ACGTNRYSWKMBDHVacgtnryswkmbdhv", "TGCANYRSWMKVHDBtg
 _INVALID = re.compile(f"[^{IUPAC}{IUPAC.lower()}Uu]")  # checked as typed: str.upper() folds some letters (ß, ſ) into IUPAC ones
 
 
+TABLE_FORMAT = (
+    "the original DNABERT format (a header line 'sequence<TAB>label', then one sequence, raw DNA or a k-mer "
+    "sentence, a tab and its label per line)"
+)
+
+
 class SequenceError(InputError):
     """Bad sequence input. The message says which record, what is wrong and what to do."""
 
@@ -53,11 +62,14 @@ class SequenceSet:
     notes : list[str]
         Human-readable notes about normalisations applied (renamed duplicates,
         lowercase letters upper-cased, ...). Empty when the input was clean.
+    labels : list[str] or None
+        Class label per sequence when the input was a labelled table, else None.
     """
 
     ids: list[str]
     seqs: list[str]
     notes: list[str] = field(default_factory=list)
+    labels: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.seqs)
@@ -121,7 +133,12 @@ def _decode(data: bytes, name: str, max_bytes: int | None = None) -> str:
 
 
 def parse_sequences(data: bytes | str, name: str = "input", max_bytes: int | None = None) -> SequenceSet:
-    """Parse FASTA / multi-FASTA (optionally gzipped) or one-sequence-per-line text.
+    """Parse FASTA / multi-FASTA (optionally gzipped), one-sequence-per-line text or a DNABERT table.
+
+    A first line with tab- or comma-separated fields ``sequence`` and ``label`` (any case)
+    makes the input a labelled table (:data:`TABLE_FORMAT`): its labels are kept in
+    ``SequenceSet.labels``. Other text with a tab or comma is refused with the formats
+    that are read.
 
     Parameters
     ----------
@@ -140,7 +157,8 @@ def parse_sequences(data: bytes | str, name: str = "input", max_bytes: int | Non
     ------
     SequenceError
         Empty input, binary data, a record with no sequence, an invalid
-        character, a corrupt gzip stream, or one over ``max_bytes``.
+        character, a table without ``sequence`` and ``label`` columns, a corrupt
+        gzip stream, or one over ``max_bytes``.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -152,6 +170,9 @@ def parse_sequences(data: bytes | str, name: str = "input", max_bytes: int | Non
     labels: list[str] = []  # how messages name each record
     raw_seqs: list[str] = []
     stripped = text.lstrip()
+    header = {f.strip().lower() for f in re.split("[\t,]", stripped.split("\n", 1)[0])}
+    if {"sequence", "label"} <= header:
+        return _read_table(text, name)
     if stripped.startswith(">"):
         for i, (title, seq) in enumerate(SimpleFastaParser(io.StringIO(stripped)), start=1):
             rid = title.split()[0] if title.strip() else ""
@@ -168,6 +189,11 @@ def parse_sequences(data: bytes | str, name: str = "input", max_bytes: int | Non
                 "or plain text with one sequence per line."
             )
         for lineno, line in enumerate(text.split("\n"), start=1):
+            if "\t" in line or "," in line:
+                raise SequenceError(
+                    f"{name}: line {lineno} has tab- or comma-separated fields, like a table; sequences are read from "
+                    f"FASTA ('>' header lines), plain text with one sequence per line, or {TABLE_FORMAT}."
+                )
             if line.strip():
                 raw_ids.append("")
                 labels.append(f"line {lineno}")
@@ -184,6 +210,16 @@ def parse_sequences(data: bytes | str, name: str = "input", max_bytes: int | Non
         notes.append(f"{n_rna} sequence(s) contained U: read as T")
     ids = unique_ids(raw_ids, notes)
     return SequenceSet(ids=ids, seqs=seqs, notes=notes)
+
+
+def _read_table(text: str, name: str) -> SequenceSet:
+    """A labelled table (:data:`TABLE_FORMAT`) as a SequenceSet with its labels."""
+    from dnabert.tables import read_labeled  # tables builds on this module
+
+    table = read_labeled(text=text, name=name)
+    counts = {lab: table.labels.count(lab) for lab in dict.fromkeys(table.labels)}
+    note = f"read as a labelled table ({len(table)} rows; " + ", ".join(f"label {k}: {v}" for k, v in counts.items()) + ")"
+    return SequenceSet(ids=table.ids, seqs=table.seqs, notes=[note], labels=table.labels)
 
 
 def unique_ids(raw_ids: list[str], notes: list[str]) -> list[str]:

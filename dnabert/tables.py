@@ -20,7 +20,7 @@ import pandas as pd
 
 from dnabert.errors import InputError
 from dnabert.kmer import from_kmer_sentence, is_kmer_sentence
-from dnabert.sequences import SequenceError, normalize_sequence
+from dnabert.sequences import SequenceError, SequenceSet, normalize_sequence
 
 
 @dataclass
@@ -122,6 +122,28 @@ def class_names(labels: list[str]) -> list[str]:
         return sorted(distinct, key=lambda x: int(x))
     except ValueError:
         return sorted(distinct)
+
+
+def split_labels(data: SequenceSet) -> tuple[SequenceSet, SequenceSet | None]:
+    """Split a labelled SequenceSet into positives (the last class of :func:`class_names`: ``1``,
+    ``positive``) and negatives (every other class); negatives are None with a single class."""
+    classes = class_names(data.labels)
+    if len(classes) < 2:
+        return data, None
+    positive = classes[-1]
+
+    def part(keep: bool, note: str) -> SequenceSet:
+        rows = [i for i, lab in enumerate(data.labels) if (lab == positive) == keep]
+        return SequenceSet(
+            ids=[data.ids[i] for i in rows],
+            seqs=[data.seqs[i] for i in rows],
+            notes=[*data.notes, note],
+            labels=[data.labels[i] for i in rows],
+        )
+
+    others = ", ".join(repr(c) for c in classes[:-1])
+    note = f"label {positive!r} read as positives, label(s) {others} as negatives"
+    return part(True, note), part(False, note)
 
 
 def label_ids(data: LabeledData, classes: list[str]) -> np.ndarray:

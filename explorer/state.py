@@ -11,9 +11,10 @@ Limits are defined in :mod:`dnabert.limits` (environment variables
 ``DNABERT_MAX_UPLOAD_MB``, ``DNABERT_MAX_SEQUENCES``, ``DNABERT_MAX_LENGTH``). Model folders offered in the
 picker are the demo model plus every checkpoint folder directly inside the
 directories listed in ``DNABERT_MODEL_DIRS`` (``os.pathsep``-separated,
-default ``models/`` in the working directory; the demo model is package data of
-``dnabert``), then the Hugging Face model ids listed in ``DNABERT_MODEL_IDS``
-(comma- or ``os.pathsep``-separated; resolved through the Hugging Face cache, see
+default ``models/user/`` (git-ignored, where the Models page saves) and ``models/``
+in the working directory; the demo model is package data of ``dnabert``), then the
+Hugging Face model ids listed in ``DNABERT_MODEL_IDS`` (comma- or
+``os.pathsep``-separated; resolved through the Hugging Face cache, see
 :mod:`dnabert.hub`): no path or id can be typed in, so no other server folder can
 be opened.
 """
@@ -39,9 +40,13 @@ from dnabert.sequences import SequenceSet, parse_sequences, shuffled_negatives
 
 
 
+USER_MODELS = Path("models") / "user"  # relative to the working directory, like the default model folder
+"""Where the Models page saves fine-tuned models by default (git-ignored)."""
+
+
 def model_dirs() -> list[Path]:
-    """Configured directories whose sub-folders may be offered as models."""
-    raw = os.environ.get("DNABERT_MODEL_DIRS", "models")
+    """Configured directories whose sub-folders may be offered as models; the Models page saves into the first."""
+    raw = os.environ.get("DNABERT_MODEL_DIRS", os.pathsep.join([str(USER_MODELS), "models"]))
     return [Path(p).resolve() for p in raw.split(os.pathsep) if p]
 
 
@@ -212,7 +217,8 @@ def cli_command(*args: str) -> None:
     model_name = st.session_state.get("model_name", "demo")
     model = "demo" if model_name == "demo" else model_name  # relative to the configured model folder, never a server path
     st.caption("Same run from the command line, for large inputs:")
-    st.code("python -m dnabert " + " ".join(shlex.quote(a) for a in (*args[:1], "--model", model, *args[1:])), language="bash")
+    command = "python -m dnabert " + " ".join(shlex.quote(a) for a in (*args[:1], "--model", model, *args[1:]))
+    st.code(command, language="bash", wrap_lines=True)
 
 
 def gc_fraction(seqs: list[str]) -> np.ndarray:

@@ -53,8 +53,11 @@ MOTIF_COLUMNS = [
     "best_match_id",
     "best_match_name",
     "best_match_q",
+    "top_matches",
     "seed",
 ]
+TOP_MATCHES = 3
+"""How many JASPAR matches ``top_matches`` names, best first, e.g. ``ZFP42 (q 1.2e-05), YY1 (q 3.4e-04)``."""
 MERGED_COLUMNS = ["motif", "member", "seed", "instances", "n_pos", "n_neg", "p", "tomtom_p", "offset", "orientation"]
 DROPPED_COLUMNS = ["consensus", "seed", "instances", "n_pos", "n_neg", "p", "fragment_of", "share", "reason"]
 TABLES = ("motifs.tsv", "instances.tsv", "candidates.tsv", "jaspar_matches.tsv", "merged.tsv", "dropped.tsv")
@@ -64,6 +67,10 @@ OWN_NAMES = {*TABLES, "logos", "report.html", MARKER, *(f"motifs{s}" for s in SU
 def motif_table(result: MotifResult) -> pd.DataFrame:
     """``motifs.tsv`` as a DataFrame (columns :data:`MOTIF_COLUMNS`)."""
     best = result.matches[result.matches["rank"] == 1].set_index("motif")
+    top = {
+        motif: ", ".join(f"{r.target_name} (q {r.q:.2g})" for r in group.sort_values("rank").head(TOP_MATCHES).itertuples())
+        for motif, group in result.matches.groupby("motif")
+    }
     rows = [
         [
             m.id,
@@ -76,6 +83,7 @@ def motif_table(result: MotifResult) -> pd.DataFrame:
             m.p,
             m.q,
             *(best.loc[m.id, ["target_id", "target_name", "q"]].tolist() if m.id in best.index else ["", "", float("nan")]),
+            top.get(m.id, ""),
             m.key,
         ]
         for m in result.motifs

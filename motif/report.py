@@ -44,6 +44,7 @@ th, td { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-ali
 th { background: #f2f2f2; }
 .note { background: #fff6d5; padding: 6px 10px; margin: 4px 0; border-left: 4px solid #e0b000; }
 .seq { font-family: monospace; }
+.counts { white-space: nowrap; }
 img { display: block; }
 """
 
@@ -121,7 +122,7 @@ def render_report(result: MotifResult, images: MotifImages | None = None) -> str
         rows.append(
             f"<tr><td><b>{esc(m.id)}</b><br><span class=seq>{esc(m.consensus)}</span><br>from {esc(m.key)}{_members_cell(m)}</td>"
             f"<td>{_img(images, images.logos.get(m.id) if images else None, m.id)}</td>"
-            f"<td>length {m.ppm.shape[1]}<br>instances {len(m.instances)}<br>dropped at ends {m.n_edge}<br>"
+            f"<td class=counts>length {m.ppm.shape[1]}<br>instances {len(m.instances)}<br>dropped at ends {m.n_edge}<br>"
             f"positives with a site {m.n_pos}<br>negatives with a site {m.n_neg}<br>p = {m.p:.2g}<br>q = {m.q:.2g}</td>"
             f"<td>{_matches_cell(result, i, images)}</td></tr>"
         )

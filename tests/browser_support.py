@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -15,6 +16,30 @@ from viz.export import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (re-exported for t
 
 REPO = Path(__file__).resolve().parent.parent
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def screenshot_dir() -> Path:
+    """Where the browser tests write screenshots: docs/screenshots/ only when DNABERT_SCREENSHOTS=1 asks for it
+    (to refresh the README's images), otherwise a temporary folder, so running the tests changes no tracked file."""
+    if os.environ.get("DNABERT_SCREENSHOTS") == "1":
+        return REPO / "docs" / "screenshots"
+    return Path(tempfile.gettempdir()) / "dnabert-screenshots"
+
+
+def shot(page, name: str) -> Path:
+    """A full-length shot of the main area: the viewport is stretched to the page's height for the shot (Streamlit's
+    main area scrolls inside the window, so a plain full-page screenshot shows only its top)."""
+    folder = screenshot_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    main = page.get_by_test_id("stMain")
+    size = page.viewport_size
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), 8000))})
+    page.wait_for_timeout(500)  # charts redraw at the new size
+    path = folder / f"{name}.png"
+    main.screenshot(path=str(path))
+    page.set_viewport_size(size)
+    return path
 
 
 def free_port() -> int:

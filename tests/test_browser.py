@@ -4,19 +4,18 @@ Flow: load the example data, see predictions, open one sequence's attention,
 run motif discovery, download the MEME file (parsed with Biopython) and the
 HTML report. Every request the page makes must go to 127.0.0.1. Two browser
 contexts with different uploads each see only their own data. Screenshots of
-every page are written to docs/screenshots/.
+every page go to a temporary folder, or to docs/screenshots/ with DNABERT_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from Bio import motifs as bio_motifs
-from browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE, REPO, streamlit_server
+from browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE, shot, streamlit_server
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
 
@@ -26,7 +25,6 @@ pytestmark = [
     pytest.mark.skipif(not (DEMO_MODEL_DIR / "config.json").is_file(), reason="demo model not built"),
 ]
 playwright = pytest.importorskip("playwright.sync_api")
-SHOTS = REPO / "docs" / "screenshots"
 TIMEOUT = 240_000  # ms; the first TOMTOM run on a fresh machine compiles for about a minute
 
 
@@ -60,12 +58,6 @@ def choose(page, radio_label: str, option: str) -> None:
     group = page.get_by_test_id("stMain").get_by_test_id("stRadio").filter(has_text=radio_label).first
     group.get_by_text(option, exact=True).click()
     idle(page)
-
-
-def shot(page, name: str) -> None:
-    if os.environ.get("DNABERT_SCREENSHOTS", "1") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def track_requests(page) -> list[str]:

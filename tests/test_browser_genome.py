@@ -1,8 +1,8 @@
 """The Known motifs, Genome tracks, Embedding map and Compare models pages in a real browser (headless Chromium).
 
 Downloads are parsed with the standard tools: pandas for TSV / BED column
-checks, pyBigWig for the bigWig. Screenshots go to docs/screenshots/ like the
-other browser tests.
+checks, pyBigWig for the bigWig. Screenshots go where the other browser tests'
+go (a temporary folder unless DNABERT_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pyBigWig
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-from test_browser import TIMEOUT, assert_local, choose, idle, open_page, shot, track_requests
+from browser_support import CHROMIUM, CHROMIUM_ARGS, shot, streamlit_server
+from test_browser import TIMEOUT, assert_local, choose, idle, open_page, track_requests
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
 

@@ -71,5 +71,7 @@ def head_view_html(tokens: list[str], attn: np.ndarray, layer: int, max_tokens: 
     body = re.sub(r'<script src="https?://[^"]*require[^"]*"></script>', "", body)
     body = re.sub(r"require\.config\(\{.*?\}\);", "", body, count=1, flags=re.DOTALL)
     body = re.sub(r"; // HACK: .*$", ";", body, count=1, flags=re.MULTILINE)  # a comment holding a 2nd copy of the weights
+    # one layer is passed: its selector would only repeat the page's own (the script still reads the hidden one)
+    body = body.replace('Layer: <select id="layer"></select>', '<select id="layer" hidden></select>', 1)
     head = f'<meta charset="utf-8">\n{offline_scripts()}'
     return f"<!DOCTYPE html>\n<html>\n<head>\n{head}</head>\n<body>\n{body}\n</body>\n</html>\n"

@@ -120,7 +120,26 @@ def _arc(x0: float, x1: float, n: int = 24) -> tuple[np.ndarray, np.ndarray]:
     return (x0 + x1) / 2 - (x1 - x0) / 2 * np.cos(t), np.abs(x1 - x0) / 2 * np.sin(t)
 
 
-def context_plot(tokens: list[str], attn: np.ndarray, layer: int, query: int, threshold: float = 0.2) -> go.Figure:
+def most_attended_token(attn: np.ndarray, layer: int) -> int:
+    """The k-mer token (not [CLS] or [SEP]) that receives the most attention in ``layer``.
+
+    Parameters
+    ----------
+    attn : np.ndarray, shape (layers, heads, T, T)
+        Attention from query (row) to key (column); T >= 3.
+
+    Returns
+    -------
+    int
+        Token index in 1 .. T-2: argmax of the attention it receives, summed over heads and queries.
+    """
+    received = attn[layer].sum(axis=(0, 1))  # (T,)
+    return 1 + int(np.argmax(received[1:-1]))
+
+
+def context_plot(
+    tokens: list[str], attn: np.ndarray, layer: int, query: int, threshold: float = 0.2, relative: bool = False
+) -> go.Figure:
     """The selected token's attention to every other token in each head of one layer, as arcs.
 
     Parameters
@@ -132,6 +151,9 @@ def context_plot(tokens: list[str], attn: np.ndarray, layer: int, query: int, th
         Index of the selected token.
     threshold : float
         Links with attention below it are hidden (the paper used 0.2 / 0.4 / 0.6).
+    relative : bool
+        Read ``threshold`` as a fraction of the strongest link from ``query`` to another token
+        (over the layer's heads), so that link always shows.
 
     Returns
     -------
@@ -145,6 +167,8 @@ def context_plot(tokens: list[str], attn: np.ndarray, layer: int, query: int, th
     if not 0 <= threshold <= 1:
         raise InputError(f"threshold must be between 0 and 1, got {threshold}")
     weights = a[layer, :, query, :]  # (heads, T)
+    if relative:
+        threshold = max(threshold * float(np.delete(weights, query, axis=1).max()), np.finfo(np.float32).tiny)  # > 0
     colors = qualitative.Dark24
     fig = go.Figure()
     seen_heads: set[int] = set()
@@ -185,7 +209,7 @@ def context_plot(tokens: list[str], attn: np.ndarray, layer: int, query: int, th
     links = len(fig.data) - 1
     if links == 0:
         fig.add_annotation(
-            text=f"no attention >= {threshold:g} from this token to another token in layer {layer}",
+            text=f"no attention >= {threshold:.3g} from this token to another token in layer {layer}",
             showarrow=False,
             xref="paper",
             yref="paper",
@@ -193,7 +217,7 @@ def context_plot(tokens: list[str], attn: np.ndarray, layer: int, query: int, th
             y=0.6,
         )
     fig.update_layout(
-        title=f"context of token {query} ({tokens[query]}), layer {layer}: {links} links with attention >= {threshold:g}",
+        title=f"context of token {query} ({tokens[query]}), layer {layer}: {links} links with attention >= {threshold:.3g}",
         height=420,
         margin=dict(l=40, r=20, t=60, b=40),
         legend=dict(title="head"),

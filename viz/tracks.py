@@ -264,7 +264,7 @@ def attention_track(
         title=(title or f"{score_name} along the sequence ({length} bp)") + note,
         height=380,
         margin=dict(l=60, r=20, t=90, b=40),
-        legend=dict(orientation="h", y=1.01, x=1, xanchor="right", yanchor="bottom"),
+        legend=dict(orientation="h", y=1.01, x=0, xanchor="left", yanchor="bottom"),  # left: plotly's toolbar is top right
         title_y=0.98,
         title_yanchor="top",
         hovermode="x",

@@ -17,7 +17,7 @@ from motif.regions import find_regions
 from viz.attribution import attention_vs_attribution
 from viz.bertviz_offline import MAX_TOKENS as BERTVIZ_MAX_TOKENS
 from viz.bertviz_offline import head_view_html
-from viz.heads import context_overview, context_plot, head_grid
+from viz.heads import context_overview, context_plot, head_grid, most_attended_token
 from viz.tracks import attention_track
 
 st.title("Attention")
@@ -104,18 +104,25 @@ layer = h1.selectbox(
 query = h2.selectbox(
     "Selected token",
     range(len(tokens)),
-    index=0,
+    index=most_attended_token(attn, layer),  # the first default: the token this layer attends to most
     format_func=token_label,
     key="heads_query",
 )
-threshold = h3.select_slider("Hide links below", [0.0, 0.1, 0.2, 0.4, 0.6], value=0.2, key="heads_threshold")
+threshold = h3.select_slider(
+    "Hide links below (share of the strongest)",
+    [0.0, 0.1, 0.25, 0.5, 0.75, 0.9],
+    value=0.5,
+    key="heads_threshold",
+    help="Context plot: a link shows when its attention is at least this share of the selected token's strongest link",
+)
 tab_grid, tab_context, tab_overview, tab_bertviz = st.tabs(["Head grid", "Context plot", "All heads", "bertviz head view"])
 with tab_grid:
     st.plotly_chart(head_grid(tokens, attn, query=max(query, 1), layer=layer), width="stretch", key="head_grid_chart")
 with tab_context:
-    st.plotly_chart(
-        context_plot(tokens, attn, layer=layer, query=query, threshold=threshold), width="stretch", key="context_chart"
-    )
+    context = context_plot(tokens, attn, layer=layer, query=query, threshold=threshold, relative=True)
+    st.plotly_chart(context, width="stretch", key="context_chart")
+    if len(context.data) == 1:  # only the token markers
+        st.caption(f"No link: in layer {layer} token {query} attends only to itself; pick another token or layer.")
 with tab_overview:
     st.plotly_chart(context_overview(tokens, attn, query=query), width="stretch", key="overview_chart")
 with tab_bertviz:

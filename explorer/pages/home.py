@@ -2,14 +2,15 @@
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
 from dnabert.errors import InputError
-from dnabert.sequences import read_sequences
 from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB
+from dnabert.sequences import read_sequences
+from dnabert.tables import split_labels
 from explorer.state import gc_fraction, negatives, parse_upload, positives, show_error
+from viz.lengths import length_histogram
 
 st.title("DNABERT Explorer")
 st.markdown(
@@ -20,6 +21,9 @@ st.markdown(
 
 EXAMPLES = {"positives": DEMO_MODEL_DIR / "example_positives.fa", "negatives": DEMO_MODEL_DIR / "example_negatives.fa"}
 EXAMPLE_SITES = DEMO_MODEL_DIR / "example_sites.tsv"  # ground truth: id, motif, start, end, strand, ...
+
+
+FROM_LABELS = "Labels of the table"
 
 
 def load(kind: str, source: str) -> None:
@@ -35,17 +39,26 @@ def load(kind: str, source: str) -> None:
             data = read_sequences(EXAMPLES[kind])
             if kind == "positives" and EXAMPLE_SITES.is_file():
                 st.session_state["sites"] = pd.read_csv(EXAMPLE_SITES, sep="\t")
-    except InputError as e:
-        st.session_state.pop(kind, None)
+    except InputError as e:  # what was loaded before stays loaded
         show_error(e)
+        if kind in st.session_state:
+            st.info(f"The {kind} loaded before are kept.")
+        return
+    if data is None:
+        st.warning("Nothing to load: choose a file or paste sequences first.")
         return
     if source != "Example data" and kind == "positives":
         st.session_state.pop("sites", None)
-    if data is None:
-        st.session_state.pop(kind, None)
-    else:
-        st.session_state[kind] = data
-        st.session_state.pop("_results", None)
+    if kind == "positives":
+        data, negative = split_labels(data) if data.labels is not None else (data, None)
+        if negative is not None:
+            st.session_state["negatives"] = negative
+            st.session_state["neg_source"] = FROM_LABELS
+        elif st.session_state.get("neg_source") == FROM_LABELS:  # an earlier table's negatives go with it
+            st.session_state.pop("negatives", None)
+            st.session_state["neg_source"] = "Shuffled sequences"
+    st.session_state[kind] = data
+    st.session_state.pop("_results", None)
 
 
 col_pos, col_neg = st.columns(2)
@@ -54,11 +67,17 @@ with col_pos:
     source = st.radio("Input", ["Upload a file", "Paste", "Example data"], key="pos_source", horizontal=True)
     if source == "Upload a file":
         st.file_uploader(
-            f"FASTA, multi-FASTA, .gz, or one sequence per line (at most {MAX_UPLOAD_MB:g} MB, {MAX_SEQUENCES} sequences)",
+            f"FASTA, multi-FASTA, .gz, one sequence per line, or a DNABERT table (header 'sequence', 'label'; "
+            f"labels split positives and negatives) (at most {MAX_UPLOAD_MB:g} MB, {MAX_SEQUENCES} sequences)",
             key="positives_file",
         )
     elif source == "Paste":
-        st.text_area("Sequences (FASTA or one per line)", key="positives_text", height=150)
+        st.text_area(
+            "Sequences (FASTA or one per line)",
+            key="positives_text",
+            height=150,
+            placeholder=">seq1\nACGTTGCA...\n\nor a DNABERT table: a header line 'sequence<TAB>label', then sequence<TAB>label lines",
+        )
     elif not EXAMPLES["positives"].is_file():
         st.warning(
             "The example data ships with the demo model, which is missing: run `python -m dnabert demo-model --out dnabert/demo_model`."
@@ -69,8 +88,12 @@ with col_pos:
 with col_neg:
     st.subheader("Negatives (optional)")
     st.caption("Background sequences for motif enrichment. Without them, dinucleotide-shuffled copies of the sequences are used.")
+    labelled = st.session_state.get("neg_source") == FROM_LABELS
     neg_source = st.radio(
-        "Negatives", ["Shuffled sequences", "Upload a file", "Paste", "Example data"], key="neg_source", horizontal=True
+        "Negatives",
+        ["Shuffled sequences", "Upload a file", "Paste", "Example data"] + [FROM_LABELS] * labelled,
+        key="neg_source",
+        horizontal=True,
     )
     if neg_source == "Upload a file":
         st.file_uploader("FASTA, .gz, or one sequence per line", key="negatives_file")
@@ -78,7 +101,7 @@ with col_neg:
         st.text_area("Negative sequences", key="negatives_text", height=150)
     if neg_source == "Shuffled sequences":
         st.session_state.pop("negatives", None)
-    elif st.button("Load negatives"):
+    elif neg_source != FROM_LABELS and st.button("Load negatives"):
         load("negatives", neg_source)
 
 pos = positives()
@@ -94,7 +117,7 @@ if pos is not None:
     c[1].metric("Length (median)", f"{int(np.median(lengths))} bp")
     c[2].metric("Length range", f"{lengths.min()}-{lengths.max()} bp")
     c[3].metric("GC (mean)", f"{np.nanmean(gc):.1%}" if np.isfinite(gc).any() else "n/a")
-    c[4].metric("Negatives", f"{len(neg)}" + (" (shuffled)" if shuffled else ""))
+    c[4].metric("Shuffled negatives" if shuffled else "Negatives", len(neg))  # the value alone: it fits the column
     for note in pos.notes:
         st.info(note)
     if n_ambiguous:
@@ -102,6 +125,6 @@ if pos is not None:
             f"{n_ambiguous} sequence(s) contain N or IUPAC codes: the tokens covering them are read as unknown "
             "([UNK]; the Nucleotide Transformer reads N as a one-base token)."
         )
-    st.plotly_chart(px.histogram(pd.DataFrame({"length (bp)": lengths}), x="length (bp)", nbins=40, height=250), width="stretch")
+    st.plotly_chart(length_histogram(lengths), width="stretch", key="length_histogram")
     with st.expander("Sequences"):
         st.dataframe(pd.DataFrame({"id": pos.ids, "length": lengths, "GC": gc}), hide_index=True)

@@ -78,15 +78,18 @@ lr = c2.number_input(
 batch = c3.number_input("Batch size", 4, 256, 32, key="models_batch")
 name = c4.text_input("Name of the new model", "finetuned", key="models_name", help="Letters, digits, - and _ only")
 target_root = model_dirs()[0]
+shown_root = target_root.relative_to(Path.cwd()) if target_root.is_relative_to(Path.cwd()) else target_root.name  # no server paths
 st.caption(
-    f"Saved to the model folder as {target_root.name}/<name>; a tenth of the table (stratified) is held out as the dev set."
+    f"Saved to {shown_root}/<name>, listed as {target_root.name}/<name> in the model picker; "
+    "a tenth of the table (stratified) is held out as the dev set."
 )
 
 st.caption("Same run from the command line, for large tables or a GPU:")
 st.code(
     f"python -m dnabert finetune --model {base} --train train.tsv "
-    f"--recipe default --epochs {epochs}{f' --lr {lr:g}' if lr else ''} --batch-size {batch} --out {target_root.name}/{name}",
+    f"--recipe default --epochs {epochs}{f' --lr {lr:g}' if lr else ''} --batch-size {batch} --out {shown_root}/{name}",
     language="bash",
+    wrap_lines=True,
 )
 
 
@@ -121,10 +124,15 @@ if upload is not None and st.button("Start fine-tuning", type="primary", key="mo
         bar, chart = st.progress(0.0, text="Preparing..."), st.empty()
         settings = FinetuneSettings(epochs=float(epochs), learning_rate=float(lr) or None, batch_size=int(batch), log_every=10)
         result = finetune(train, out, model=model_path(base), settings=settings, callbacks=[StreamlitProgress(bar, chart)])
-        bar.empty()
-        chart.empty()
-        st.success(f"Saved {result.path.name}: dev " + ", ".join(f"{k} {v:.3f}" for k, v in result.dev_metrics.items()))
-        training_report(result.path, "new")
-        st.info("Pick it in the sidebar's model list.")
+        st.session_state["models_done"] = (
+            f"Saved {target_root.name}/{result.path.name}: dev " + ", ".join(f"{k} {v:.3f}" for k, v in result.dev_metrics.items()),
+            str(result.path),
+        )
+        st.rerun()  # a fresh run lists the new model in the sidebar and drops the progress bar and Cancel
     except InputError as e:
         show_error(e)
+if "models_done" in st.session_state:
+    message, saved = st.session_state.pop("models_done")
+    st.success(message)
+    training_report(Path(saved), "new")
+    st.info("Pick it in the sidebar's model list.")

@@ -55,7 +55,10 @@ with st.form("motif_params"):
     attention = cols[0].selectbox("Attention", ATTENTION_MODES, help=ATTENTION_HELP)
     values = {f.name: param_widget(cols[(i + 1) % 4], f) for i, f in enumerate(basic)}
     database = cols[(len(basic) + 1) % 4].selectbox(
-        "Match against", ["JASPAR2024 CORE vertebrates", "none"], help="TOMTOM database (offline)", key="motif_database"
+        "Match against",
+        ["JASPAR 2024", "none"],  # short enough for a quarter of the page
+        help="TOMTOM database (offline): JASPAR 2024 CORE vertebrates",
+        key="motif_database",
     )
     with st.expander("More parameters"):
         more = [f for f in fields(MotifParams) if not f.metadata["basic"]]
@@ -112,7 +115,9 @@ m4.metric("Motifs", len(result.motifs))
 table = motif_table(result)
 if len(table):
     sci = {c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "q", "best_match_q")}
-    st.dataframe(table, hide_index=True, width="stretch", column_config=sci)
+    sci["top_matches"] = st.column_config.TextColumn("top JASPAR matches", width="large")
+    first = ["id", "consensus", "top_matches"]  # the names in view without scrolling
+    st.dataframe(table[first + [c for c in table.columns if c not in first]], hide_index=True, width="stretch", column_config=sci)
     choice = st.selectbox(
         "Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}"
     )
