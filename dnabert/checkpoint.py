@@ -20,7 +20,6 @@ every k-mer into [UNK]).
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field
 from importlib import resources
@@ -33,7 +32,7 @@ from transformers.utils import logging as hf_logging
 from dnabert.checkpoint_checks import check_config, check_finite, check_loaded_weights
 from dnabert.errors import InputError
 from dnabert.families.dna_tokenizers import DnaTokenizer, kmer_tokenizer
-from dnabert.families.loading import DNABERT1, CheckpointError, choose_window, detect_family, load_family
+from dnabert.families.loading import DNABERT1, CheckpointError, choose_window, detect_family, load_family, read_raw_config
 from dnabert.hub import resolve_source
 from dnabert.kmer import read_vocab_k, save_tokenizer
 from dnabert.outputs import atomic_path
@@ -116,13 +115,8 @@ def read_config(path: str | Path, task: str = "classification") -> tuple[BertCon
         hint = " (the demo model has not been built: run `python -m dnabert demo-model`)" if str(path) == "demo" else ""
         raise CheckpointError(f"model folder {d} does not exist{hint}")
     cfg_path = d / "config.json"
-    if not cfg_path.is_file():
-        raise CheckpointError(f"{cfg_path}: missing; a DNABERT model folder needs config.json")
-    try:
-        raw = json.loads(cfg_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{cfg_path}: not valid JSON ({e})") from None
-    if isinstance(raw, dict) and raw.get("model_type", "bert") != "bert":
+    raw = read_raw_config(d)
+    if raw.get("model_type", "bert") != "bert":
         raise CheckpointError(f"{cfg_path}: model_type is {raw['model_type']!r}; only BERT (DNABERT) checkpoints are supported")
     try:
         k = read_vocab_k(d)

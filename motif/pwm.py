@@ -188,6 +188,14 @@ def scan(codes: np.ndarray, pwm: np.ndarray, positions: np.ndarray | slice) -> t
     return forward, reverse
 
 
+def _scan_chunks(enc: Encoded, pwm: np.ndarray, chunk: int):
+    """Yield (first position, forward scores, reverse scores) of :func:`scan` over every site start of
+    ``enc.codes``, ``chunk`` positions at a time (bounds memory)."""
+    last = len(enc.codes) - pwm.shape[1] + 1
+    for lo in range(0, max(last, 0), chunk):
+        yield lo, *scan(enc.codes, pwm, slice(lo, min(lo + chunk, last)))
+
+
 def site_positions(
     enc: Encoded, pwm: np.ndarray, min_score: float, both_strands: bool = True, chunk: int = 1 << 22
 ) -> np.ndarray:
@@ -211,9 +219,7 @@ def site_positions(
         Increasing positions; ``enc.seq_of`` gives their sequences.
     """
     found = []
-    last = len(enc.codes) - pwm.shape[1] + 1
-    for lo in range(0, max(last, 0), chunk):
-        forward, reverse = scan(enc.codes, pwm, slice(lo, min(lo + chunk, last)))
+    for lo, forward, reverse in _scan_chunks(enc, pwm, chunk):
         best = np.maximum(forward, reverse) if both_strands else forward
         found.append(lo + np.flatnonzero(best >= min_score))
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
@@ -245,9 +251,7 @@ def best_scores(enc: Encoded, pwm: np.ndarray, chunk: int = 1 << 22) -> np.ndarr
         -inf for a sequence without a site of W A/C/G/T bases.
     """
     best = np.full(len(enc), -np.inf)
-    last = len(enc.codes) - pwm.shape[1] + 1
-    for lo in range(0, max(last, 0), chunk):
-        forward, reverse = scan(enc.codes, pwm, slice(lo, min(lo + chunk, last)))
+    for lo, forward, reverse in _scan_chunks(enc, pwm, chunk):
         site = np.maximum(forward, reverse)
         ok = np.isfinite(site)
         np.maximum.at(best, enc.seq_of(lo + np.flatnonzero(ok)), site[ok])
