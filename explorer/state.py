@@ -281,7 +281,7 @@ def require_selected_data() -> SequenceSet:
     if chosen is None:
         return pos
     text, clear = st.columns([6, 1], vertical_alignment="center")
-    text.info(f"Showing {len(chosen)} of {len(pos)} sequences selected on the Embedding map.", icon="🔎")
+    text.info(f"Showing {len(chosen)} of {len(pos)} sequences selected on the Embedding map.")
     clear.button("Clear selection", on_click=clear_selection, key="clear_map_selection")
     if not len(chosen):
         st.stop()  # only negatives were selected

@@ -100,7 +100,6 @@ else:
     text.info(
         f"{len(chosen)} of {len(pos)} positives selected: the Landscape, Motifs and Predict pages show only them"
         + (" (the selection holds no positive)." if not len(chosen) else "."),
-        icon="🔎",
     )
     clear.button("Clear selection", on_click=clear_selection, key="clear_map_selection")
 table = pd.DataFrame({"id": data.ids, "set": label, "x": xy[:, 0], "y": xy[:, 1], "predicted": predicted})
