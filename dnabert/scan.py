@@ -1,7 +1,7 @@
 """Sliding-window scans of long sequences: the windows, their probabilities and the table of them.
 
-The parameters (window and stride, bp) are defined here once, for the ``scan``
-command and the app's Scan page.
+The defaults of the window and the stride (bp) are in :mod:`dnabert.options`
+(``SCAN_WINDOW``, ``SCAN_STRIDE``), read by the ``scan`` command and the app's Scan page.
 """
 
 from __future__ import annotations
@@ -16,13 +16,6 @@ from dnabert.errors import InputError
 
 if TYPE_CHECKING:
     from dnabert.checkpoint import LoadedModel
-
-WINDOW = 300
-"""Default window of a scan, bp."""
-WINDOW_HELP = "window length in bp; its tokens must fit the model window"
-STRIDE = 50
-"""Default step between the starts of neighbouring windows, bp."""
-STRIDE_HELP = "step between windows in bp"
 
 
 def scan_starts(length: int, window: int, stride: int) -> np.ndarray:

@@ -111,13 +111,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_engine_args(p)
     p.set_defaults(func=run_attention)
 
-    from dnabert import scan  # light: numpy and pandas
+    from dnabert.options import SCAN_STRIDE, SCAN_STRIDE_HELP, SCAN_WINDOW, SCAN_WINDOW_HELP
 
     p = sub.add_parser("scan", help="sliding-window prediction along long sequences")
     add_model_args(p)
     p.add_argument("--input", required=True)
-    p.add_argument("--window", type=integer(1), default=scan.WINDOW, help=f"{scan.WINDOW_HELP} (default {scan.WINDOW})")
-    p.add_argument("--stride", type=integer(1), default=scan.STRIDE, help=f"{scan.STRIDE_HELP} (default {scan.STRIDE})")
+    p.add_argument("--window", type=integer(1), default=SCAN_WINDOW, help=f"{SCAN_WINDOW_HELP} (default {SCAN_WINDOW})")
+    p.add_argument("--stride", type=integer(1), default=SCAN_STRIDE, help=f"{SCAN_STRIDE_HELP} (default {SCAN_STRIDE})")
     p.add_argument("--out", required=True, help="output TSV: id, start, end (0-based, half-open), p_<class>...")
     add_engine_args(p)
     p.set_defaults(func=run_scan)
