@@ -52,7 +52,7 @@ from tqdm.auto import tqdm
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.families.loading import self_attention_modules
-from dnabert.options import ATTENTION_MODES
+from dnabert.options import ATTENTION_MODES, POOLINGS
 from dnabert.token_tracks import kmer_spans, tokens_to_nucleotide
 
 
@@ -324,8 +324,8 @@ def predict_modes(
     n_classes = lm.model.config.num_labels
     seg_logits = np.zeros((len(segments), n_classes), dtype=np.float32)
     seg_scores: dict[str, list[np.ndarray | None]] = {mode: [None] * len(segments) for mode in modes}
-    seg_pooled: dict[str, list[np.ndarray]] | None = {"cls": [], "mean": []} if embeddings else None
-    order: list[int] = []  # segments in the order of seg_pooled's rows
+    hidden_size = lm.model.config.hidden_size
+    seg_pooled = {p: np.zeros((len(segments), hidden_size), dtype=np.float32) for p in POOLINGS if embeddings}  # (S, H)
     bar = tqdm(total=len(segments), desc="windows", unit="win", disable=progress is not True)
     done = 0
     p = len(tok.prefix)
@@ -338,10 +338,8 @@ def predict_modes(
                 content[row, p : p + segments[j][2]] = 1
         logits, cls, pooled = _forward(lm, ids, mask, tuple(modes), content)
         seg_logits[batch] = logits
-        if pooled is not None:
-            for pooling, rows in pooled.items():
-                seg_pooled[pooling].append(rows)
-            order.extend(batch)
+        for pooling, rows in (pooled or {}).items():
+            seg_pooled[pooling][batch] = rows
         for mode, rows in cls.items():
             for row, j in enumerate(batch):
                 i, st, n = segments[j]
@@ -356,13 +354,12 @@ def predict_modes(
     bar.close()
     pooled = None
     if embeddings:  # per sequence: the mean of its windows' embeddings
-        owner = np.array([segments[j][0] for j in order], dtype=np.int64)
+        owner = np.array([i for i, _, _ in segments], dtype=np.int64)
         counts = np.bincount(owner, minlength=len(seqs))[:, None]
         pooled = {}
         for pooling, rows in seg_pooled.items():
-            sums = np.zeros((len(seqs), lm.model.config.hidden_size))  # (n, H)
-            if rows:
-                np.add.at(sums, owner, np.concatenate(rows).astype(np.float64))
+            sums = np.zeros((len(seqs), hidden_size))  # (n, H)
+            np.add.at(sums, owner, rows.astype(np.float64))
             pooled[pooling] = (sums / np.maximum(counts, 1)).astype(np.float32)
     if not modes:
         return {None: _combine(seqs, segments, bounds, seg_logits, None, pooled)}

@@ -9,12 +9,13 @@ import plotly.io as pio
 import pyBigWig
 import pytest
 import torch
-from conftest import make_tiny_model
+from conftest import make_tiny_model, random_seqs
 from streamlit.testing.v1 import AppTest
 
 from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
 from dnabert.embeddings import embed
-from dnabert.inference import Prediction, predict
+from dnabert.inference import Prediction, predict, predict_modes
+from dnabert.kmer import encode_batch
 from dnabert.scan import check_scan, scan_probs, scan_starts, scan_table
 from dnabert.sequences import read_sequences
 from explorer.state import MAP_SELECTION, content_hash
@@ -53,6 +54,30 @@ def test_embedding_map_reads_the_prediction_pass_and_equals_a_direct_forward():
         hidden = out.hidden_states[-1][0].numpy()  # (T, H): [CLS], k-mers, [SEP]
         np.testing.assert_allclose(pred.embeddings["cls"][i], hidden[0], atol=1e-4)
         np.testing.assert_allclose(pred.embeddings["mean"][i], hidden[1:-1].mean(axis=0), atol=1e-4)
+
+
+def test_prediction_pass_embeddings_of_long_sequences_are_the_mean_over_windows(tmp_path):
+    """Library: with or without attention, the pass's embeddings equal Hugging Face's last hidden state of each window
+    on its own, [CLS] and mean over the k-mers, averaged over the windows."""
+    lm = load_model(make_tiny_model(tmp_path / "w", k=3, max_position_embeddings=34))  # 32 k-mers per window
+    seqs = random_seqs(5, 20, 150, seed=7)
+    passes = [predict_modes(lm, seqs, modes, batch_size=3, embeddings=True) for modes in ((), ("last", "rollout"))]
+    for i, seq in enumerate(seqs):
+        n = len(seq) - 2
+        starts = [0] if n <= 32 else np.round(np.linspace(0, n - 32, -(-n // 32))).astype(int)
+        cls, mean = [], []
+        for s in starts:
+            ids, mask = encode_batch([seq[s : s + 34]], 3, 36)
+            with torch.inference_mode():
+                out = lm.model(input_ids=torch.as_tensor(ids), attention_mask=torch.as_tensor(mask), output_hidden_states=True)
+            hidden, length = out.hidden_states[-1][0].numpy(), int(mask[0].sum())
+            cls.append(hidden[0])
+            mean.append(hidden[1 : length - 1].mean(axis=0))  # the k-mers: not [CLS], [SEP] or padding
+        for pred in (passes[0][None], passes[1]["last"], passes[1]["rollout"]):
+            np.testing.assert_allclose(pred.embeddings["cls"][i], np.mean(cls, axis=0), atol=1e-5)
+            np.testing.assert_allclose(pred.embeddings["mean"][i], np.mean(mean, axis=0), atol=1e-5)
+    assert max(len(w) for w in passes[0][None].windows) > 1
+    assert predict_modes(lm, seqs[:1], ())[None].embeddings is None  # only when asked
 
 
 def select(at: AppTest, rows: list[int]) -> None:
