@@ -34,7 +34,7 @@ def embedding_map(xy: np.ndarray, colour, ids: list[str], colour_name: str, axes
             go.Scattergl(
                 x=xy[:, 0],
                 y=xy[:, 1],
-                customdata=np.arange(len(xy)),
+                customdata=np.arange(len(xy), dtype=np.int32),
                 mode="markers",
                 text=[f"{i}<br>{colour_name} = {c:.3f}" for i, c in zip(ids, colour)],
                 hovertemplate=hover,
@@ -55,7 +55,7 @@ def embedding_map(xy: np.ndarray, colour, ids: list[str], colour_name: str, axes
                 go.Scattergl(
                     x=xy[sel, 0],
                     y=xy[sel, 1],
-                    customdata=np.flatnonzero(sel),
+                    customdata=np.flatnonzero(sel).astype(np.int32),
                     mode="markers",
                     text=ids[sel],
                     hovertemplate=hover,
