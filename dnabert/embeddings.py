@@ -8,8 +8,11 @@ Pooling:
     the mean of the last hidden states of the content tokens (k-mers, BPE
     pieces or 6-mers; [CLS], [SEP] and padding excluded).
 
-Long sequences are split into the same windows as :func:`dnabert.inference.predict`
-(:func:`dnabert.inference.window_starts`) and their window embeddings averaged.
+They are computed in the prediction pass (:func:`dnabert.inference.predict_modes`
+with ``embeddings=True``, pooled by :func:`dnabert.inference.pool_hidden`), so an app
+that has predicted a set already holds its embeddings. Long sequences are split into
+the same windows as the predictions (:func:`dnabert.inference.window_starts`) and
+their window embeddings averaged.
 
 Maps: PCA (scikit-learn) of the standardised embeddings, always available;
 UMAP through ``umap-learn`` when it is installed (``pip install umap-learn``).
@@ -22,25 +25,11 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-import torch
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
-from dnabert.inference import window_starts
+from dnabert.inference import predict_modes
 from dnabert.options import POOLINGS, PROJECTIONS
-
-
-@torch.inference_mode()
-def _pooled(lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, content: np.ndarray, pooling: str) -> np.ndarray:
-    """One batch: (B, T) ids, attention mask and content-token mask -> (B, H) pooled last hidden states."""
-    body = lm.model.bert if hasattr(lm.model, "bert") else lm.model.esm
-    t_ids, t_mask = torch.as_tensor(ids, device=lm.device), torch.as_tensor(mask, device=lm.device)
-    hidden = body(input_ids=t_ids, attention_mask=t_mask)  # (B, T, H)
-    hidden = hidden if isinstance(hidden, torch.Tensor) else hidden.last_hidden_state
-    if pooling == "cls":
-        return hidden[:, 0].float().cpu().numpy()
-    weights = torch.as_tensor(content, device=lm.device).unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
-    return ((hidden * weights).sum(dim=1) / weights.sum(dim=1)).float().cpu().numpy()
 
 
 def embed(
@@ -50,7 +39,7 @@ def embed(
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
-    """Embeddings of sequences of any length.
+    """Embeddings of sequences of any length, from a prediction pass (:func:`dnabert.inference.predict_modes`).
 
     Parameters
     ----------
@@ -70,28 +59,8 @@ def embed(
     """
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
-    tok, w = lm.tokenizer, lm.window
-    for i, s in enumerate(seqs):
-        tok.check_length(s, f"sequence {i + 1}")
-    tokens = [tok.tokenize(s)[0] for s in seqs]
-    segments = [(i, int(st), min(w, len(t))) for i, t in enumerate(tokens) for st in window_starts(len(t), w)]
-    order = sorted(range(len(segments)), key=lambda j: segments[j][2])
-    out = np.zeros((len(seqs), lm.model.config.hidden_size), dtype=np.float64)
-    counts = np.zeros(len(seqs))
-    p = len(tok.prefix)
-    for b in range(0, len(order), batch_size):
-        batch = order[b : b + batch_size]
-        ids, mask = tok.batch([tokens[segments[j][0]][segments[j][1] : segments[j][1] + segments[j][2]] for j in batch])
-        content = np.zeros_like(mask)
-        for row, j in enumerate(batch):
-            content[row, p : p + segments[j][2]] = 1
-        pooled = _pooled(lm, ids, mask, content, pooling)
-        for row, j in enumerate(batch):
-            out[segments[j][0]] += pooled[row]
-            counts[segments[j][0]] += 1
-        if progress is not None:
-            progress(min(b + batch_size, len(order)), len(order))
-    return (out / np.maximum(counts, 1)[:, None]).astype(np.float32)
+    pred = predict_modes(lm, seqs, (), batch_size, progress or False, embeddings=True)[None]
+    return pred.embeddings[pooling]
 
 
 def project(embeddings: np.ndarray, method: str = "pca", seed: int = 0) -> tuple[np.ndarray, str]:

@@ -52,7 +52,7 @@ from tqdm.auto import tqdm
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.families.loading import self_attention_modules
-from dnabert.options import ATTENTION_MODES
+from dnabert.options import ATTENTION_MODES, POOLINGS
 from dnabert.token_tracks import kmer_spans, tokens_to_nucleotide
 
 
@@ -72,12 +72,17 @@ class Prediction:
         Per sequence, shape (m_i, 2) int64: the nucleotide intervals
         [start, end) of the model windows it was scored in (one row for a
         sequence that fits the model window).
+    embeddings : dict or None
+        Pooling (``"cls"``, ``"mean"``, see :mod:`dnabert.embeddings`) -> (n, H)
+        float32 last hidden states, a long sequence's being the mean over its
+        windows; None unless requested.
     """
 
     logits: np.ndarray
     probs: np.ndarray
     scores: list[np.ndarray] | None
     windows: list[np.ndarray]
+    embeddings: dict[str, np.ndarray] | None = None
 
 
 def window_starts(n_kmers: int, window: int) -> np.ndarray:
@@ -179,13 +184,25 @@ def token_batches(lengths: list[int], batch_size: int, max_tokens: int | None) -
     return batches
 
 
+def pool_hidden(hidden: torch.Tensor, content: np.ndarray) -> dict[str, np.ndarray]:
+    """Sequence embeddings of one batch: last hidden states (B, T, H) and content-token mask (B, T) -> pooling -> (B, H).
+
+    ``"cls"``: the hidden state of the first token ([CLS]); ``"mean"``: the mean over the content tokens.
+    """
+    weights = torch.as_tensor(content, device=hidden.device).unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+    mean = (hidden * weights).sum(dim=1) / weights.sum(dim=1)  # (B, H)
+    return {"cls": hidden[:, 0].float().cpu().numpy(), "mean": mean.float().cpu().numpy()}
+
+
 @torch.inference_mode()
 def _forward(
-    lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, modes: tuple[str, ...]
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """One batch: logits (B, C) and, per mode in ``modes``, [CLS]->token scores (B, T); no modes: no attention."""
+    lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, modes: tuple[str, ...], content: np.ndarray | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+    """One batch: logits (B, C); per mode in ``modes``, [CLS]->token scores (B, T) (no modes: no attention);
+    given the content-token mask (B, T), the pooled last hidden states (:func:`pool_hidden`), else None."""
     modules = self_attention_modules(lm.model)
     captured: list[torch.Tensor] = []
+    last_hidden: list[torch.Tensor] = []
     rollout: list[torch.Tensor] = []
     caller = threading.get_ident()  # the model may be shared (app sessions): record only this call's forward pass
 
@@ -200,6 +217,11 @@ def _forward(
         a = a / a.sum(dim=-1, keepdim=True)
         rollout[:] = [a if not rollout else a @ rollout[0]]
 
+    def keep_hidden(_module, _inputs, output):
+        if threading.get_ident() == caller:
+            last_hidden.append(output if isinstance(output, torch.Tensor) else output[0])  # (B, T, H)
+
+    model = lm.model if modes else sdpa_twin(lm.model)
     hooks = []
     if "mean" in modes:
         hooks += [(m, keep_cls_row) for m in modules]
@@ -207,11 +229,12 @@ def _forward(
         hooks += [(modules[-1], keep_cls_row)]
     if "rollout" in modes:
         hooks += [(m, accumulate_rollout) for m in modules]
+    if content is not None:
+        hooks += [(model.bert if hasattr(model, "bert") else model.esm, keep_hidden)]  # the encoder body's output
     handles = [m.register_forward_hook(hook) for m, hook in hooks]
     try:
         t_ids = torch.as_tensor(ids, device=lm.device)
         t_mask = torch.as_tensor(mask, device=lm.device)
-        model = lm.model if modes else sdpa_twin(lm.model)
         logits = model(input_ids=t_ids, attention_mask=t_mask).logits
     finally:
         for h in handles:
@@ -221,7 +244,8 @@ def _forward(
         "mean": lambda: torch.stack(captured).mean(dim=0),
         "rollout": lambda: rollout[0][:, 0, :],
     }
-    return logits.float().cpu().numpy(), {mode: cls[mode]().float().cpu().numpy() for mode in modes}
+    pooled = None if content is None else pool_hidden(last_hidden[-1], content)
+    return logits.float().cpu().numpy(), {mode: cls[mode]().float().cpu().numpy() for mode in modes}, pooled
 
 
 def predict(
@@ -269,11 +293,13 @@ def predict_modes(
     batch_size: int = 32,
     progress: bool | Callable[[int, int], None] = False,
     max_tokens: int | None = None,
+    embeddings: bool = False,
 ) -> dict[str | None, Prediction]:
     """:func:`predict` for several attention modes from one forward pass per batch.
 
     Parameters are those of :func:`predict`, with ``modes`` a tuple of
-    attention modes (empty: no attention).
+    attention modes (empty: no attention); ``embeddings`` also returns the
+    sequence embeddings of that same pass (:attr:`Prediction.embeddings`).
 
     Returns
     -------
@@ -298,13 +324,22 @@ def predict_modes(
     n_classes = lm.model.config.num_labels
     seg_logits = np.zeros((len(segments), n_classes), dtype=np.float32)
     seg_scores: dict[str, list[np.ndarray | None]] = {mode: [None] * len(segments) for mode in modes}
+    hidden_size = lm.model.config.hidden_size
+    seg_pooled = {p: np.zeros((len(segments), hidden_size), dtype=np.float32) for p in POOLINGS if embeddings}  # (S, H)
     bar = tqdm(total=len(segments), desc="windows", unit="win", disable=progress is not True)
     done = 0
     p = len(tok.prefix)
     for batch in batches:
         ids, mask = tok.batch([tokenized[segments[j][0]][0][segments[j][1] : segments[j][1] + segments[j][2]] for j in batch])
-        logits, cls = _forward(lm, ids, mask, tuple(modes))
+        content = None
+        if embeddings:
+            content = np.zeros_like(mask)
+            for row, j in enumerate(batch):
+                content[row, p : p + segments[j][2]] = 1
+        logits, cls, pooled = _forward(lm, ids, mask, tuple(modes), content)
         seg_logits[batch] = logits
+        for pooling, rows in (pooled or {}).items():
+            seg_pooled[pooling][batch] = rows
         for mode, rows in cls.items():
             for row, j in enumerate(batch):
                 i, st, n = segments[j]
@@ -317,13 +352,22 @@ def predict_modes(
         if callable(progress):
             progress(done, len(segments))
     bar.close()
+    pooled = None
+    if embeddings:  # per sequence: the mean of its windows' embeddings
+        owner = np.array([i for i, _, _ in segments], dtype=np.int64)
+        counts = np.bincount(owner, minlength=len(seqs))[:, None]
+        pooled = {}
+        for pooling, rows in seg_pooled.items():
+            sums = np.zeros((len(seqs), hidden_size))  # (n, H)
+            np.add.at(sums, owner, rows.astype(np.float64))
+            pooled[pooling] = (sums / np.maximum(counts, 1)).astype(np.float32)
     if not modes:
-        return {None: _combine(seqs, segments, bounds, seg_logits, None)}
-    return {mode: _combine(seqs, segments, bounds, seg_logits, seg_scores[mode]) for mode in modes}
+        return {None: _combine(seqs, segments, bounds, seg_logits, None, pooled)}
+    return {mode: _combine(seqs, segments, bounds, seg_logits, seg_scores[mode], pooled) for mode in modes}
 
 
-def _combine(seqs, segments, bounds, seg_logits, seg_scores) -> Prediction:
-    """Merge per-window outputs into per-sequence outputs (mean logits, averaged tracks)."""
+def _combine(seqs, segments, bounds, seg_logits, seg_scores, embeddings=None) -> Prediction:
+    """Merge per-window outputs into per-sequence outputs (mean logits, averaged tracks); ``embeddings`` are already merged."""
     n = len(seqs)
     logits = np.zeros((n, seg_logits.shape[1]), dtype=np.float64)
     counts = np.zeros(n)
@@ -347,6 +391,7 @@ def _combine(seqs, segments, bounds, seg_logits, seg_scores) -> Prediction:
         probs=probs.astype(np.float32),
         scores=scores,
         windows=[np.array(wi, dtype=np.int64).reshape(-1, 2) for wi in windows],
+        embeddings=embeddings,
     )
 
 

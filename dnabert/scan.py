@@ -1,9 +1,21 @@
-"""Sliding-window scans of long sequences: where the windows start and the table of their probabilities."""
+"""Sliding-window scans of long sequences: the windows, their probabilities and the table of them.
+
+The defaults of the window and the stride (bp) are in :mod:`dnabert.options`
+(``SCAN_WINDOW``, ``SCAN_STRIDE``), read by the ``scan`` command and the app's Scan page.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+from dnabert.errors import InputError
+
+if TYPE_CHECKING:
+    from dnabert.checkpoint import LoadedModel
 
 
 def scan_starts(length: int, window: int, stride: int) -> np.ndarray:
@@ -53,3 +65,68 @@ def scan_table(
     for c, label in enumerate(labels):
         table[f"p_{label}"] = stacked[:, c]
     return table
+
+
+def check_scan(
+    lm: LoadedModel, ids: list[str], seqs: list[str], starts: list[np.ndarray], window: int, name: str = "window"
+) -> None:
+    """Refuse a window that gives no token, or a window piece with more tokens than the model window.
+
+    With k-mers the window length decides (at most ``window_bases`` bp); BPE and
+    6-mer token counts depend on the bases, so every piece is checked.
+    ``name`` is how the message calls the window (``"--window"`` on the command line).
+    """
+    from dnabert.model_info import shortest_bases, token_count, window_bases
+
+    if window < shortest_bases(lm):
+        raise InputError(f"{name} {window} is shorter than k={lm.k}")
+    if lm.k is not None:
+        if window > window_bases(lm):
+            raise InputError(
+                f"{name} {window} gives more k-mers than the model window ({lm.window}); use at most {window_bases(lm)}"
+            )
+        return
+    for rid, seq, st in zip(ids, seqs, starts):
+        for start in st:
+            piece = seq[start : start + window]
+            n = token_count(lm, piece)
+            if n > lm.window:
+                raise InputError(
+                    f"{name} {window} bp gives {n} {lm.tokenizer.name} tokens in sequence '{rid}' at {start}, more than "
+                    f"the model window of {lm.window} tokens ({lm.family}); use a {name} of at most "
+                    f"{len(piece) * lm.window // n} bp"
+                )
+
+
+def scan_probs(
+    lm: LoadedModel,
+    seqs: list[str],
+    starts: list[np.ndarray],
+    window: int,
+    batch_size: int = 32,
+    progress: bool | Callable[[int, int], None] = False,
+) -> list[np.ndarray]:
+    """Class probabilities of every scan window (each window predicted on its own, as one sequence).
+
+    Parameters
+    ----------
+    seqs : list of str
+        n sequences.
+    starts : list of np.ndarray
+        Per sequence, shape (m_i,): :func:`scan_starts`.
+    window : int
+        bp; checked with :func:`check_scan` beforehand.
+    progress : bool or callable
+        As in :func:`dnabert.inference.predict`, per sequence.
+
+    Returns
+    -------
+    list of np.ndarray
+        Per sequence, shape (m_i, C), float32.
+    """
+    from dnabert.inference import predict
+
+    return [
+        predict(lm, [seq[s : s + window] for s in st], batch_size, attention=None, progress=progress).probs
+        for seq, st in zip(seqs, starts)
+    ]

@@ -35,6 +35,7 @@ def main() -> None:
         st.Page(PAGES / "tracks.py", title="Genome tracks"),
         st.Page(PAGES / "embedding.py", title="Embedding map"),
         st.Page(PAGES / "compare.py", title="Compare models"),
+        st.Page(PAGES / "scan.py", title="Scan"),
         st.Page(PAGES / "variants.py", title="Variants"),
         st.Page(PAGES / "models.py", title="Models"),
     ]

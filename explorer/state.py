@@ -144,9 +144,9 @@ def positives() -> SequenceSet | None:
     return st.session_state.get("positives")
 
 
-def negatives() -> tuple[SequenceSet, bool] | None:
-    """The negatives and whether they were made by shuffling (None without positives)."""
-    pos = positives()
+def negatives(pos: SequenceSet | None = None) -> tuple[SequenceSet, bool] | None:
+    """The negatives and whether they were made by shuffling ``pos`` (default: all positives; None without positives)."""
+    pos = pos or positives()
     if pos is None:
         return None
     neg = st.session_state.get("negatives")
@@ -174,7 +174,9 @@ def run_prediction(seqs: SequenceSet, attention: str | None) -> Prediction:
 
     Cached per browser session by content hash (model, sequences); with
     attention, every mode is computed in the same forward pass, so switching
-    the aggregation reads the cache. The last few results are kept.
+    the aggregation reads the cache. Without attention the pass also keeps the
+    sequence embeddings (:attr:`Prediction.embeddings`), which the Embedding
+    map reads. The last few results are kept.
     """
     model_name = st.session_state.get("model_name", "demo")
     require_tokens(seqs, current_model(), "sequences")
@@ -191,6 +193,7 @@ def _predict_with_bar(seqs: list[str], modes: tuple[str, ...]) -> dict[str | Non
             modes,
             batch_size=32,
             progress=lambda d, t: bar.progress(d / t, text=f"Scoring windows {d}/{t}"),
+            embeddings=not modes,
         )
     finally:
         bar.empty()
@@ -205,6 +208,88 @@ def session_cached(key_parts: tuple, compute, keep: int = 6):
             cache.pop(next(iter(cache)))
         cache[key] = compute()
     return cache[key]
+
+
+def button_result(name: str, key_parts: tuple, run: bool, compute, button: str, prompt: str) -> tuple:
+    """The result a page makes when its button is pressed, kept until the next press.
+
+    Stored as ``st.session_state[name] = (hash of key_parts, *compute())``. Without a
+    result the page stops with ``prompt``; a result made from other inputs (the
+    hash differs) is shown with a warning to press ``button`` again. An
+    :class:`InputError` of ``compute`` drops the old result and stops with the error.
+
+    Returns
+    -------
+    tuple
+        What ``compute()`` returned.
+    """
+    key = content_hash(*key_parts)
+    if run:
+        try:
+            st.session_state[name] = (key, *compute())
+        except InputError as e:
+            st.session_state.pop(name, None)
+            show_error(e)
+            st.stop()
+    if name not in st.session_state:
+        st.info(prompt)
+        st.stop()
+    stored = st.session_state[name]
+    if stored[0] != key:
+        st.warning(f"The data or the parameters changed since this result was made: press **{button}** to update it.")
+    return stored[1:]
+
+
+MAP_SELECTION = "map_selection"
+"""Session-state key of the points selected on the Embedding map: (:func:`selection_key`, positive indices)."""
+
+
+def selection_key() -> str:
+    """Hash of the model and the loaded data that a selection on the Embedding map belongs to."""
+    pos, neg = positives(), st.session_state.get("negatives")
+    return content_hash(
+        "selection", st.session_state.get("model_name", "demo"), pos.ids, pos.seqs, None if neg is None else (neg.ids, neg.seqs)
+    )
+
+
+def select_on_map(indices: np.ndarray) -> None:
+    """Keep the positives selected on the Embedding map (indices into the positives) for the other pages."""
+    st.session_state[MAP_SELECTION] = (selection_key(), np.asarray(indices, dtype=np.int64))
+
+
+def clear_selection() -> None:
+    st.session_state.pop(MAP_SELECTION, None)
+
+
+def map_selection() -> np.ndarray | None:
+    """Indices of the positives selected on the Embedding map, or None; a selection made on other data or another
+    model is dropped."""
+    stored = st.session_state.get(MAP_SELECTION)
+    if stored is None or positives() is None:
+        return None
+    if stored[0] != selection_key():
+        clear_selection()
+        return None
+    return stored[1]
+
+
+def require_selected_data() -> SequenceSet:
+    """:func:`require_data`, narrowed to the sequences selected on the Embedding map when there is a selection
+    (said in a banner with a button to clear it)."""
+    pos = require_data()
+    chosen = map_selection()
+    if chosen is None:
+        return pos
+    text, clear = st.columns([6, 1], vertical_alignment="center")
+    text.info(f"Showing {len(chosen)} of {len(pos)} sequences selected on the Embedding map.")
+    clear.button("Clear selection", on_click=clear_selection, key="clear_map_selection")
+    if not len(chosen):
+        st.stop()  # only negatives were selected
+    return SequenceSet(
+        ids=[pos.ids[i] for i in chosen],
+        seqs=[pos.seqs[i] for i in chosen],
+        labels=None if pos.labels is None else [pos.labels[i] for i in chosen],
+    )
 
 
 def show_error(e: Exception) -> None:

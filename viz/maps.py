@@ -21,6 +21,8 @@ def embedding_map(xy: np.ndarray, colour, ids: list[str], colour_name: str, axes
         Legend / colour bar title.
     axes : str
         Note under the title (e.g. the variance the PCA axes explain).
+
+    Each point's ``customdata`` is its row in ``xy``, so a selection event names the sequences it holds.
     """
     xy = np.asarray(xy, dtype=np.float64)
     colour = np.asarray(colour)
@@ -32,6 +34,7 @@ def embedding_map(xy: np.ndarray, colour, ids: list[str], colour_name: str, axes
             go.Scattergl(
                 x=xy[:, 0],
                 y=xy[:, 1],
+                customdata=np.arange(len(xy), dtype=np.int32),
                 mode="markers",
                 text=[f"{i}<br>{colour_name} = {c:.3f}" for i, c in zip(ids, colour)],
                 hovertemplate=hover,
@@ -52,6 +55,7 @@ def embedding_map(xy: np.ndarray, colour, ids: list[str], colour_name: str, axes
                 go.Scattergl(
                     x=xy[sel, 0],
                     y=xy[sel, 1],
+                    customdata=np.flatnonzero(sel).astype(np.int32),
                     mode="markers",
                     text=ids[sel],
                     hovertemplate=hover,

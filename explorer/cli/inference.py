@@ -65,54 +65,21 @@ def run_attention(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_scan_window(lm, window: int) -> None:
-    """Refuse a ``--window`` (bp) that gives no token, or (k-mers) more k-mers than the model window."""
-    from dnabert.model_info import shortest_bases, window_bases
-
-    if window < shortest_bases(lm):
-        raise InputError(f"--window {window} is shorter than k={lm.k}")
-    if lm.k is not None and window > window_bases(lm):
-        raise InputError(
-            f"--window {window} gives more k-mers than the model window ({lm.window}); use at most {window_bases(lm)}"
-        )
-
-
-def check_scan_pieces(lm, window: int, rid: str, starts: list[int], pieces: list[str]) -> None:
-    """Refuse scan pieces of one sequence with more tokens than the model window (BPE, 6-mers: depends on the bases)."""
-    from dnabert.model_info import token_count
-
-    for start, piece in zip(starts, pieces):
-        n = token_count(lm, piece)
-        if n > lm.window:
-            raise InputError(
-                f"--window {window} bp gives {n} {lm.tokenizer.name} tokens in sequence '{rid}' at {start}, more than "
-                f"the model window of {lm.window} tokens ({lm.family}); use a --window of at most "
-                f"{len(piece) * lm.window // n} bp"
-            )
-
-
 def run_scan(args: argparse.Namespace) -> int:
-    from dnabert.inference import predict
     from dnabert.outputs import atomic_path, check_output_file
-    from dnabert.scan import scan_starts, scan_table
+    from dnabert.scan import check_scan, scan_probs, scan_starts, scan_table
 
     check_output_file(args.out)
     lm = load_for_cli(args)
     data = read_input(args.input, lm)
-    check_scan_window(lm, args.window)
     starts = [scan_starts(len(seq), args.window, args.stride) for seq in data.seqs]
-    if lm.k is None:  # BPE / 6-mer token counts depend on the bases: check every piece
-        for rid, seq, st in zip(data.ids, data.seqs, starts):
-            check_scan_pieces(lm, args.window, rid, list(st), [seq[s : s + args.window] for s in st])
+    check_scan(lm, data.ids, data.seqs, starts, args.window, "--window")
     if args.engine == "ray":
         from explorer.cli import ray_engine
 
         probs = ray_engine.scan(args, lm, data.seqs, starts)
     else:
-        probs = [
-            predict(lm, [seq[s : s + args.window] for s in st], args.batch_size, attention=None, progress=True).probs
-            for seq, st in zip(data.seqs, starts)
-        ]
+        probs = scan_probs(lm, data.seqs, starts, args.window, args.batch_size, progress=True)
     table = scan_table(data.ids, [len(s) for s in data.seqs], starts, probs, args.window, lm.labels)
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
@@ -144,13 +111,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_engine_args(p)
     p.set_defaults(func=run_attention)
 
+    from dnabert.options import SCAN_STRIDE, SCAN_STRIDE_HELP, SCAN_WINDOW, SCAN_WINDOW_HELP
+
     p = sub.add_parser("scan", help="sliding-window prediction along long sequences")
     add_model_args(p)
     p.add_argument("--input", required=True)
-    p.add_argument(
-        "--window", type=integer(1), default=300, help="window length in bp (default 300); its tokens must fit the model window"
-    )
-    p.add_argument("--stride", type=integer(1), default=50, help="step between windows in bp (default 50)")
+    p.add_argument("--window", type=integer(1), default=SCAN_WINDOW, help=f"{SCAN_WINDOW_HELP} (default {SCAN_WINDOW})")
+    p.add_argument("--stride", type=integer(1), default=SCAN_STRIDE, help=f"{SCAN_STRIDE_HELP} (default {SCAN_STRIDE})")
     p.add_argument("--out", required=True, help="output TSV: id, start, end (0-based, half-open), p_<class>...")
     add_engine_args(p)
     p.set_defaults(func=run_scan)

@@ -1,13 +1,26 @@
 """Embedding map page: every loaded sequence as a point, from the model's sequence embeddings."""
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dnabert.embeddings import embed, project
+from dnabert.embeddings import project
 from dnabert.errors import InputError
 from dnabert.sequences import SequenceSet
-from explorer.state import cli_command, current_model, negatives, require_data, run_prediction, session_cached, show_error
+from explorer.state import (
+    clear_selection,
+    cli_command,
+    current_model,
+    map_selection,
+    negatives,
+    require_data,
+    run_prediction,
+    select_on_map,
+    session_cached,
+    show_error,
+)
 from viz.maps import embedding_map
 
 st.title("Embedding map")
@@ -34,17 +47,20 @@ if len(data) < 3:
     st.stop()
 
 
-def embed_with_bar() -> np.ndarray:
-    bar = st.progress(0.0, text="Embedding sequences...")
-    try:
-        return embed(lm, data.seqs, pooling, progress=lambda d, t: bar.progress(d / t, text=f"Embedding windows {d}/{t}"))
-    finally:
-        bar.empty()
+def keep_selection(n_pos: int) -> None:
+    """Chart callback: keep the selected positives (rows < n_pos of the map) for the Landscape, Motifs and Predict pages;
+    an emptied selection clears it."""
+    points = st.session_state["embed_chart"].selection.points
+    if not points:
+        clear_selection()
+        return
+    rows = np.unique([int(np.ravel(p["customdata"])[0]) for p in points])
+    select_on_map(rows[rows < n_pos])
 
 
 try:
-    pred = run_prediction(data, attention=None)
-    vectors = session_cached(("embed", st.session_state.get("model_name"), data.seqs, pooling), embed_with_bar)
+    pred = run_prediction(data, attention=None)  # the prediction pass keeps the embeddings: no second forward pass
+    vectors = pred.embeddings[pooling]
     xy, axes = session_cached(
         ("project", st.session_state.get("model_name"), data.seqs, pooling, method), lambda: project(vectors, method)
     )
@@ -73,7 +89,19 @@ st.plotly_chart(
     embedding_map(xy, colour, data.ids, colour_by, axes, f"{len(data)} sequences, {pooling} embeddings, {method.upper()}"),
     width="stretch",
     key="embed_chart",
+    on_select=partial(keep_selection, len(pos)),
+    selection_mode=("box", "lasso", "points"),
 )
+chosen = map_selection()
+if chosen is None:
+    st.caption("Select points (box, lasso or click) to narrow the Landscape, Motifs and Predict pages to those sequences.")
+else:
+    text, clear = st.columns([6, 1], vertical_alignment="center")
+    text.info(
+        f"{len(chosen)} of {len(pos)} positives selected: the Landscape, Motifs and Predict pages show only them"
+        + (" (the selection holds no positive)." if not len(chosen) else "."),
+    )
+    clear.button("Clear selection", on_click=clear_selection, key="clear_map_selection")
 table = pd.DataFrame({"id": data.ids, "set": label, "x": xy[:, 0], "y": xy[:, 1], "predicted": predicted})
 for c, lab in enumerate(lm.labels):
     table[f"p_{lab}"] = pred.probs[:, c]

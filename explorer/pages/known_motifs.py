@@ -3,10 +3,9 @@
 
 import streamlit as st
 
-from dnabert.errors import InputError
 from motif.jaspar import load_jaspar, load_meme_database
 from motif.known import known_motif_attention
-from explorer.state import cli_command, content_hash, negatives, require_data, run_prediction, show_error
+from explorer.state import button_result, cli_command, negatives, require_data, run_prediction
 from viz.known_motifs import known_motif_scatter
 
 TAX_GROUPS = ["vertebrates", "insects", "plants", "fungi", "nematodes", "urochordates", "all"]
@@ -40,26 +39,20 @@ def load_database():
     return load_meme_database(meme_bytes)
 
 
-if run:
-    try:
-        pred = run_prediction(pos, attention=attention)
-        with st.spinner("Scanning the motifs with FIMO..."):
-            db = load_database()
-            result = known_motif_attention(
+def scan():
+    pred = run_prediction(pos, attention=attention)
+    with st.spinner("Scanning the motifs with FIMO..."):
+        db = load_database()
+        return (
+            known_motif_attention(
                 pos.seqs, pred.scores, neg.seqs, db, pos.ids, list(neg.ids), float(threshold), int(gap), int(min_sites)
-            )
-        st.session_state["known_result"] = (content_hash(*key), result)
-    except InputError as e:
-        st.session_state.pop("known_result", None)
-        show_error(e)
-        st.stop()
+            ),
+        )
 
-if "known_result" not in st.session_state:
-    st.info("Choose the database and press **Scan known motifs**.")
-    st.stop()
-run_key, result = st.session_state["known_result"]
-if run_key != content_hash(*key):
-    st.warning("The data or the parameters changed since this result was made: press **Scan known motifs** to update it.")
+
+(result,) = button_result(
+    "known_result", key, run, scan, "Scan known motifs", "Choose the database and press **Scan known motifs**."
+)
 
 table = result.table
 m1, m2, m3 = st.columns(3)

@@ -4,11 +4,11 @@ import streamlit as st
 
 from dnabert.errors import InputError
 from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
-from explorer.state import current_model, require_data, run_prediction, show_error
+from explorer.state import current_model, require_selected_data, run_prediction, show_error
 from viz.landscape import attention_landscape
 
 st.title("Attention landscape")
-pos = require_data()
+pos = require_selected_data()
 lm = current_model()
 if len(pos) < 2:
     st.info("The landscape needs at least two sequences; the Attention page shows a single one.")

@@ -10,18 +10,17 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1
 
-from dnabert.errors import InputError
 from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
 from explorer.cli.motifs import param_argv
-from explorer.state import cli_command, content_hash, negatives, require_data, run_prediction, show_error
+from explorer.state import button_result, cli_command, negatives, require_selected_data, run_prediction
 from motif.jaspar import load_jaspar
 from motif.output import dropped_table, merged_table, motif_table, write_results
 from motif.pipeline import MotifParams, find_motifs
 from viz.motif_images import motif_images
 
 st.title("Motifs")
-pos = require_data()
-neg, shuffled = negatives()
+pos = require_selected_data()
+neg, shuffled = negatives(pos)
 st.caption(
     f"{len(pos)} sequences (positives) against {len(neg)} "
     + ("dinucleotide-shuffled copies of them (no negatives loaded)." if shuffled else "loaded negatives.")
@@ -83,26 +82,18 @@ def result_files(result) -> tuple[dict[str, bytes], bytes]:
     return files, zipped.getvalue()
 
 
-if run:
-    try:
-        params.check()
-        pred = run_prediction(pos, attention=attention)
-        with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
-            db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
-            found = find_motifs(pos.seqs, pred.scores, None if shuffled else neg.seqs, params, db, pos.ids)
-            files, zipped = result_files(found)  # logos and report are drawn once per run, not on every rerun
-        st.session_state["motif_result"] = (content_hash(*key), found, files, zipped)
-    except InputError as e:
-        st.session_state.pop("motif_result", None)
-        show_error(e)
-        st.stop()
+def discover():
+    params.check()
+    pred = run_prediction(pos, attention=attention)
+    with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
+        db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
+        found = find_motifs(pos.seqs, pred.scores, None if shuffled else neg.seqs, params, db, pos.ids)
+        return (found, *result_files(found))  # logos and report are drawn once per run, not on every rerun
 
-if "motif_result" not in st.session_state:
-    st.info("Set the parameters and press **Find motifs**.")
-    st.stop()
-run_key, result, files, zipped = st.session_state["motif_result"]
-if run_key != content_hash(*key):
-    st.warning("The data or the parameters changed since this result was made: press **Find motifs** to update it.")
+
+result, files, zipped = button_result(
+    "motif_result", key, run, discover, "Find motifs", "Set the parameters and press **Find motifs**."
+)
 
 for note in result.notes:
     st.info(note)

@@ -6,10 +6,10 @@ import streamlit as st
 from dnabert.errors import InputError
 from dnabert.outputs import prediction_table
 from dnabert.threshold import model_threshold
-from explorer.state import cli_command, current_model, require_data, run_prediction, show_error
+from explorer.state import cli_command, current_model, require_selected_data, run_prediction, show_error
 
 st.title("Predictions")
-pos = require_data()
+pos = require_selected_data()
 lm = current_model()
 if lm.pretrained_only:
     st.warning("This model has no trained classification head: its probabilities are meaningless.")
