@@ -115,9 +115,8 @@ def _ppm(matrix) -> np.ndarray:
     return counts / counts.sum(axis=0, keepdims=True)
 
 
-@lru_cache(maxsize=8)
 def load_jaspar(release: str = "JASPAR2024", collection: str = "CORE", tax_group: str | None = "vertebrates") -> MotifDatabase:
-    """JASPAR matrices from pyjaspar's bundled SQLite files (no network).
+    """JASPAR matrices from pyjaspar's bundled SQLite files (no network), read once per process and selection.
 
     Parameters
     ----------
@@ -134,6 +133,11 @@ def load_jaspar(release: str = "JASPAR2024", collection: str = "CORE", tax_group
         Unknown release, or no matrix for this collection and group (the
         message lists the valid choices).
     """
+    return _read_jaspar(release, collection, tax_group)  # one cache key however the arguments are passed
+
+
+@lru_cache(maxsize=8)
+def _read_jaspar(release: str, collection: str, tax_group: str | None) -> MotifDatabase:
     import pyjaspar
 
     if release not in pyjaspar.jaspar_releases:

@@ -30,7 +30,6 @@ import numpy as np
 from Bio import motifs as bio_motifs
 from Bio.motifs import jaspar as bio_jaspar
 from Bio.motifs import transfac as bio_transfac
-from memelite.io import read_meme as memelite_read_meme
 
 from dnabert.errors import InputError
 from dnabert.sequences import BASES
@@ -112,6 +111,8 @@ def read_meme(path: str | Path) -> tuple[list[str], list[np.ndarray]]:
     MotifFileError
         Missing or unreadable file, or no motif in it.
     """
+    from memelite.io import read_meme as memelite_read_meme  # here: importing memelite imports numba (about 1 s)
+
     p = Path(path)
     if not p.is_file():
         raise MotifFileError(f"{p}: no such motif file")

@@ -12,7 +12,7 @@ from demo.synthetic import planted_with_attention, write_fasta
 from explorer.cli import build_parser
 
 REPO = Path(__file__).resolve().parent.parent
-HEAVY = ("numpy", "pandas", "scipy", "torch", "transformers", "streamlit", "ray")
+HEAVY = ("numpy", "pandas", "scipy", "torch", "transformers", "streamlit", "ray", "numba", "matplotlib")
 PROBE = """
 import json, sys
 from explorer.cli import main
@@ -42,7 +42,7 @@ def test_help_imports_nothing_heavy(command, tmp_path):
     assert result["code"] == 0 and result["loaded"] == []
 
 
-def test_motifs_from_scores_never_imports_torch(tmp_path):
+def write_planted(tmp_path):
     data, scores = planted_with_attention(150, 150, ("MA0138.3",), seed=1)
     pos = [i for i, y in enumerate(data.labels) if y == 1]
     neg = [i for i, y in enumerate(data.labels) if y == 0]
@@ -50,7 +50,19 @@ def test_motifs_from_scores_never_imports_torch(tmp_path):
     write_fasta(tmp_path / "neg.fa", [data.ids[i] for i in neg], [data.seqs[i] for i in neg])
     np.savez(tmp_path / "att.npz", ids=np.array([data.ids[i] for i in pos]), lengths=np.full(len(pos), 100),
              scores=np.concatenate(scores))  # fmt: skip
-    args = ["motifs", "--scores", "att.npz", "--positives", "pos.fa", "--negatives", "neg.fa", "--out", "out", "--no-match"]
+    return ["motifs", "--scores", "att.npz", "--positives", "pos.fa", "--negatives", "neg.fa", "--out", "out", "--no-match"]
+
+
+def test_motifs_from_scores_never_imports_torch(tmp_path):
+    args = write_planted(tmp_path)
     result = run_probe(args, tmp_path)
     assert result["code"] == 0 and (tmp_path / "out" / "motifs.tsv").is_file()
     assert "torch" not in result["loaded"] and "transformers" not in result["loaded"]
+
+
+def test_regions_mode_without_matching_never_imports_numba(tmp_path):
+    """No TOMTOM (--no-match; regions mode has no redundancy stage): memelite, which loads numba (about 1 s), stays out."""
+    args = write_planted(tmp_path) + ["--mode", "regions", "--logos", "none"]
+    result = run_probe(args, tmp_path)
+    assert result["code"] == 0 and (tmp_path / "out" / "motifs.meme").is_file()
+    assert "numba" not in result["loaded"] and "matplotlib" not in result["loaded"]

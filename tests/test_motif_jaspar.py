@@ -19,6 +19,15 @@ def test_default_database_is_jaspar2024_core_vertebrates_latest():
     assert load_jaspar() is jaspar_db
 
 
+def test_database_read_once_however_the_arguments_are_given():
+    """The app's warm-up calls load_jaspar() and its Motifs page load_jaspar("JASPAR2024", "CORE", "vertebrates"):
+    the page must get the database the warm-up read (reading it again costs about a second)."""
+    jaspar_db = load_jaspar()
+    assert load_jaspar("JASPAR2024", "CORE", "vertebrates") is jaspar_db
+    assert load_jaspar(release="JASPAR2024", tax_group="vertebrates") is jaspar_db
+    assert load_jaspar("JASPAR2024", "CORE", None) is not jaspar_db
+
+
 @pytest.mark.parametrize("matrix_id", ["MA0506.3", "MA0139.2", "MA0138.3"])
 def test_jaspar_matrix_matches_itself_on_both_strands(matrix_id):
     jaspar_db = load_jaspar()

@@ -88,7 +88,7 @@ def discover():
     with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
         db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
         found = find_motifs(pos.seqs, pred.scores, None if shuffled else neg.seqs, params, db, pos.ids)
-        return (found, *result_files(found))  # logos and report are drawn once per run, not on every rerun
+        return found, None, None  # files: drawn below the table, once per run
 
 
 result, files, zipped = button_result(
@@ -109,6 +109,11 @@ if len(table):
     sci["top_matches"] = st.column_config.TextColumn("top JASPAR matches", width="large")
     first = ["id", "consensus", "top_matches"]  # the names in view without scrolling
     st.dataframe(table[first + [c for c in table.columns if c not in first]], hide_index=True, width="stretch", column_config=sci)
+if files is None:  # once per run, after the table is on the page: logos and report take longer than the analysis
+    with st.spinner("Drawing the logos and the report..."):
+        files, zipped = result_files(result)
+    st.session_state["motif_result"] = (st.session_state["motif_result"][0], result, files, zipped)
+if len(table):
     choice = st.selectbox(
         "Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}"
     )
