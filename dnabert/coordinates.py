@@ -8,8 +8,11 @@ read as 1-based inclusive (the ``samtools faidx`` form) and converted, with a
 note. A minus-strand sequence is the reverse complement of the genome
 interval: its base i lies at genome position ``end - 1 - i``.
 
-Sequences without coordinates keep working: every export then uses the
-sequence id as the chromosome name and positions within the sequence.
+Sequences without coordinates keep working: every genome-browser export then
+uses the sequence id as the chromosome name and positions within the sequence.
+Result tables (predictions, attention, scan windows, motif instances) get the
+columns :data:`GENOME_COLUMNS` when at least one sequence has coordinates
+(:func:`with_genome_columns`); those cells are empty for the others.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from dnabert.errors import InputError
-from dnabert.sequences import SequenceError, SequenceSet, unique_ids, normalize_sequence, reverse_complement
+from dnabert.sequences import SequenceError, SequenceSet, normalize_sequence, reverse_complement, unique_ids
 from dnabert.vcf import open_genome
 
+GENOME_COLUMNS = ["chrom", "chrom_start", "chrom_end", "chrom_strand"]
+"""Genome coordinates added to result tables: 0-based, half-open (BED); strand ``+``, ``-`` or ``.``."""
 _REGION = re.compile(r"^(?:.*::)?(?P<chrom>[^\s:]+):(?P<start>[\d,]+)-(?P<end>[\d,]+)(?:\((?P<strand>[+\-.])\))?$")
 
 
@@ -215,3 +221,65 @@ def to_genome(
     flipped = np.where(strand == "+", "-", np.where(strand == "-", "+", strand))
     gstrand = np.where(minus, flipped, strand).astype(object)
     return chrom, gstart, gend, gstrand
+
+
+def with_genome_columns(
+    table: pd.DataFrame,
+    coords: list[Interval | None],
+    seq: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    strand: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """``table`` with the genome coordinates of its rows appended as :data:`GENOME_COLUMNS`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        m rows, each a feature on a sequence (a whole sequence, a base, a window, a site).
+    coords : list of Interval or None
+        Per sequence (n,).
+    seq : np.ndarray, shape (m,), int
+        Sequence index of each row.
+    start, end : np.ndarray, shape (m,), int
+        The feature, 0-based, half-open, in sequence coordinates.
+    strand : np.ndarray, shape (m,), str, optional
+        Strand relative to the sequence (a motif site); on a minus-strand
+        sequence ``+`` and ``-`` swap (:func:`to_genome`). None: every row
+        takes its sequence's strand (a whole sequence, a base, a window).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` itself when no sequence has coordinates; else a copy with
+        ``chrom``, ``chrom_start``, ``chrom_end`` (nullable integers) and
+        ``chrom_strand``, empty on rows of sequences without coordinates.
+    """
+    if all(c is None for c in coords):
+        return table
+    seq = np.asarray(seq, dtype=np.int64)
+    strands = np.array([c.strand if c else "." for c in coords], dtype=object)
+    rel = strands[seq] if strand is None else np.asarray(strand, dtype=object)
+    chrom, gstart, gend, gstrand = to_genome(coords, [""] * len(coords), seq, start, end, rel)
+    if strand is None:
+        gstrand = rel  # the sequence's own strand, not flipped
+    located = np.array([coords[i] is not None for i in seq], dtype=bool)
+    out = table.copy()
+    out["chrom"] = np.where(located, chrom, "")
+    out["chrom_start"] = pd.arrays.IntegerArray(gstart, ~located)
+    out["chrom_end"] = pd.arrays.IntegerArray(gend, ~located)
+    out["chrom_strand"] = np.where(located, gstrand, "")
+    return out
+
+
+def sequence_rows(lengths: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``seq, start, end`` for :func:`with_genome_columns` of one row per sequence (the whole sequence): three (n,) arrays."""
+    n = len(lengths)
+    return np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
+
+
+def base_rows(lengths: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``seq, start, end`` for :func:`with_genome_columns` of one row per base (sequences in order): three (sum L,) arrays."""
+    seq = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    start = np.concatenate([np.arange(n, dtype=np.int64) for n in lengths] or [np.zeros(0, np.int64)])
+    return seq, start, start + 1
