@@ -108,7 +108,6 @@ def read_located(args: argparse.Namespace, path: str | None, *models, genome_alo
     """
     from dnabert.coordinates import coordinates_from_ids, sequences_from_genome
     from dnabert.errors import InputError
-    from dnabert.model_info import require_tokens
 
     if args.regions:
         if path or not args.genome:
@@ -116,8 +115,11 @@ def read_located(args: argparse.Namespace, path: str | None, *models, genome_alo
         data, coords = sequences_from_genome(args.regions, args.genome)
         for note in data.notes:
             print(f"note: {args.regions}: {note}", file=sys.stderr)
-        for lm in models:
-            require_tokens(data, lm, args.regions)
+        if models:  # model_info imports torch: only when there is a model
+            from dnabert.model_info import require_tokens
+
+            for lm in models:
+                require_tokens(data, lm, args.regions)
         return data, coords
     if not path:
         raise InputError("give the sequences: a FASTA file, or --regions with --genome")

@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         from dnabert.model_info import require_tokens
 
         lm = load_for_cli(args)
-        require_tokens(positives, lm, args.positives)
+        require_tokens(positives, lm, args.positives or args.regions)
         scores = []
         for lo in range(0, len(positives), CHUNK):
             chunk = positives.seqs[lo : lo + CHUNK]
