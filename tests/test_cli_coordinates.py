@@ -44,11 +44,15 @@ def genome_interval(region, s, e):
     return (b - e, b - s) if strand == "-" else (a + s, a + e)
 
 
-def check_bed_columns(table):
-    """The genome columns of a result table: BED-style types and ranges (rows without coordinates are empty)."""
+def check_bed_columns(table, insertions=False):
+    """The genome columns of a result table: BED-style types and ranges (rows without coordinates are empty).
+
+    ``insertions``: an insertion is the empty interval at its insertion point (end == start).
+    """
     assert list(table.columns[-4:]) == GENOME_COLUMNS
     rows = table.dropna(subset=["chrom"])
-    assert (rows["chrom_start"] >= 0).all() and (rows["chrom_end"] > rows["chrom_start"]).all()
+    span = rows["chrom_end"] - rows["chrom_start"]
+    assert (rows["chrom_start"] >= 0).all() and ((span >= 0) if insertions else (span > 0)).all()
     assert set(rows["chrom_strand"]) <= {"+", "-", "."}
     return rows
 
@@ -98,6 +102,27 @@ def test_scan_windows_on_the_genome(tiny_model_dir, genome):
         piece = chroms[row.chrom][row.chrom_start : row.chrom_end]
         want = seqs[["p1", "p2", "p3"].index(row.id)][row.start : row.end]
         assert (reverse_complement(piece) if region[4] == "-" else piece) == want
+
+
+def test_mutate_saturation_and_variant_list_on_the_genome(tiny_model_dir, genome):
+    tmp, chroms, seqs = genome
+    out = tmp / "sat.tsv"
+    assert main(["mutate", "--model", str(tiny_model_dir), *located(tmp), "--out", str(out)]) == 0
+    table = check_bed_columns(pd.read_csv(out, sep="\t"))
+    assert len(table) == 3 * sum(len(s) for s in seqs)
+    for row in table.itertuples():
+        region = BED[["p1", "p2", "p3"].index(row.id)]
+        assert (row.chrom, row.chrom_start, row.chrom_end) == (region[0], *genome_interval(region, row.position, row.position + 1))
+        base = chroms[row.chrom][row.chrom_start]
+        assert (reverse_complement(base) if row.chrom_strand == "-" else base) == row.ref != row.alt
+    variants = tmp / "variants.tsv"
+    variants.write_text("id\tstart\tend\talt\np2\t5\t8\tA\np2\t10\t10\tGG\np1\t3\t4\t-\n")
+    assert main(["mutate", "--model", str(tiny_model_dir), *located(tmp), "--variants", str(variants), "--out", str(out)]) == 0
+    table = check_bed_columns(pd.read_csv(out, sep="\t"), insertions=True).set_index(["id", "position"])
+    assert table.loc[("p2", 5), ["chrom_start", "chrom_end", "chrom_strand"]].tolist() == [260 - 8, 260 - 5, "-"]
+    assert table.loc[("p1", 3), ["chrom_start", "chrom_end", "chrom_strand"]].tolist() == [23, 24, "+"]
+    # an insertion before sequence offset 10 of the minus-strand p2 [200, 260): the empty interval at 250
+    assert table.loc[("p2", 10), ["chrom_start", "chrom_end"]].tolist() == [250, 250]
 
 
 def test_headers_with_and_without_coordinates(tiny_model_dir, tmp_path):
@@ -187,7 +212,7 @@ def test_motif_instances_on_the_genome(tmp_path):
         (None, ["--input", "PLAIN"], "--genome is read only with --regions"),
     ],
 )
-@pytest.mark.parametrize("command", ["predict", "attention", "scan", "embed"])
+@pytest.mark.parametrize("command", ["predict", "attention", "scan", "embed", "mutate"])
 def test_bad_regions_are_one_error_line(tiny_model_dir, genome, capsys, command, bed, extra, message):
     tmp, _, seqs = genome
     (tmp / "plain.fa").write_text(f">s\n{seqs[0]}\n")
