@@ -8,8 +8,11 @@ read as 1-based inclusive (the ``samtools faidx`` form) and converted, with a
 note. A minus-strand sequence is the reverse complement of the genome
 interval: its base i lies at genome position ``end - 1 - i``.
 
-Sequences without coordinates keep working: every export then uses the
-sequence id as the chromosome name and positions within the sequence.
+Sequences without coordinates keep working: every genome-browser export then
+uses the sequence id as the chromosome name and positions within the sequence.
+Result tables (predictions, attention, scan windows, motif instances) get the
+columns :data:`GENOME_COLUMNS` when at least one sequence has coordinates
+(:func:`with_genome_columns`); those cells are empty for the others.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from dnabert.errors import InputError
-from dnabert.sequences import SequenceError, SequenceSet, unique_ids, normalize_sequence, reverse_complement
-from dnabert.vcf import open_genome
+from dnabert.sequences import SequenceError, SequenceSet, normalize_sequence, reverse_complement, unique_ids
 
+GENOME_COLUMNS = ["chrom", "chrom_start", "chrom_end", "chrom_strand"]
+"""Genome coordinates added to result tables: 0-based, half-open (BED); strand ``+``, ``-`` or ``.``."""
+STRANDS = ("+", "-", ".")
 _REGION = re.compile(r"^(?:.*::)?(?P<chrom>[^\s:]+):(?P<start>[\d,]+)-(?P<end>[\d,]+)(?:\((?P<strand>[+\-.])\))?$")
 
 
@@ -149,6 +155,8 @@ def sequences_from_genome(bed: str | Path, genome: str | Path) -> tuple[Sequence
     InputError
         A chromosome missing from the genome or a region past its end (names the BED line).
     """
+    from dnabert.vcf import open_genome  # imports dnabert.variants (torch): only when a genome is read
+
     regions = read_bed(bed)
     fasta = open_genome(genome)
     seqs: list[str] = []
@@ -204,14 +212,102 @@ def to_genome(
         On a minus-strand sequence ``+`` and ``-`` swap.
     """
     seq = np.asarray(seq, dtype=np.int64)
+    chrom = np.array([c.chrom if c else rid for c, rid in zip(coords, ids)], dtype=object)[seq]
+    gstart, gend, minus = _spans(coords, seq, start, end)
+    return chrom, gstart, gend, _flip(strand, minus).astype(object)
+
+
+def _spans(
+    coords: list[Interval | None], seq: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Genome [start, end) of features (m,) on sequences (unchanged without coordinates), and (m,) bool: on a minus strand."""
+    seq = np.asarray(seq, dtype=np.int64)
     start, end = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
-    strand = np.asarray(strand, dtype=object)
-    chrom = np.array([coords[i].chrom if coords[i] else ids[i] for i in seq], dtype=object)
-    base = np.array([coords[i].start if coords[i] else 0 for i in seq], dtype=np.int64)
-    top = np.array([coords[i].end if coords[i] else 0 for i in seq], dtype=np.int64)
-    minus = np.array([coords[i] is not None and coords[i].strand == "-" for i in seq], dtype=bool)
-    gstart = np.where(minus, top - end, base + start)
-    gend = np.where(minus, top - start, base + end)
+    # per sequence, then per feature by indexing (no Python loop over features)
+    base = np.array([c.start if c else 0 for c in coords], dtype=np.int64)[seq]
+    top = np.array([c.end if c else 0 for c in coords], dtype=np.int64)[seq]
+    minus = np.array([c is not None and c.strand == "-" for c in coords], dtype=bool)[seq]
+    return np.where(minus, top - end, base + start), np.where(minus, top - start, base + end), minus
+
+
+def _flip(strand: np.ndarray, minus: np.ndarray) -> np.ndarray:
+    """Strands relative to the sequence (m,) -> on the genome: ``+`` and ``-`` swap where ``minus``."""
+    strand = np.asarray(strand, dtype=str)  # a numpy string array: fast comparisons
     flipped = np.where(strand == "+", "-", np.where(strand == "-", "+", strand))
-    gstrand = np.where(minus, flipped, strand).astype(object)
-    return chrom, gstart, gend, gstrand
+    return np.where(minus, flipped, strand)
+
+
+def with_genome_columns(
+    table: pd.DataFrame,
+    coords: list[Interval | None],
+    seq: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    strand: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """``table`` with the genome coordinates of its rows appended as :data:`GENOME_COLUMNS`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        m rows, each a feature on a sequence (a whole sequence, a base, a window, a site).
+    coords : list of Interval or None
+        Per sequence (n,).
+    seq : np.ndarray, shape (m,), int
+        Sequence index of each row.
+    start, end : np.ndarray, shape (m,), int
+        The feature, 0-based, half-open, in sequence coordinates.
+    strand : np.ndarray, shape (m,), str, optional
+        Strand relative to the sequence (a motif site); on a minus-strand
+        sequence ``+`` and ``-`` swap (as in :func:`to_genome`). None: every row
+        takes its sequence's strand (a whole sequence, a base, a window).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` itself when no sequence has coordinates; else a copy with
+        ``chrom``, ``chrom_start``, ``chrom_end`` (nullable integers) and
+        ``chrom_strand`` (categoricals), empty on rows of sequences without coordinates.
+
+    Raises
+    ------
+    ValueError
+        A ``strand`` other than ``+``, ``-``, ``.``.
+    """
+    if all(c is None for c in coords):
+        return table
+    seq = np.asarray(seq, dtype=np.int64)
+    gstart, gend, minus = _spans(coords, seq, start, end)
+    located = np.array([c is not None for c in coords], dtype=bool)[seq]
+    names = sorted({c.chrom for c in coords if c})
+    index = {name: i for i, name in enumerate(names)}
+    chrom_code = np.array([index[c.chrom] if c else -1 for c in coords], dtype=np.int64)[seq]
+    if strand is None:  # the sequence's own strand
+        strand_code = np.array([STRANDS.index(c.strand) if c else -1 for c in coords], dtype=np.int64)[seq]
+    else:
+        genome_strand = _flip(strand, minus)
+        odd = ~np.isin(genome_strand, STRANDS)
+        if odd.any():
+            raise ValueError(f"strand must be +, - or ., got {genome_strand[odd][0]!r}")
+        strand_code = np.select([genome_strand == s for s in STRANDS], range(len(STRANDS)), -1)
+        strand_code[~located] = -1
+    out = table.copy()
+    # categoricals: a code per row (-1: no coordinates, written as an empty cell)
+    out["chrom"] = pd.Categorical.from_codes(chrom_code, categories=names)
+    out["chrom_start"] = pd.arrays.IntegerArray(gstart, ~located)
+    out["chrom_end"] = pd.arrays.IntegerArray(gend, ~located)
+    out["chrom_strand"] = pd.Categorical.from_codes(strand_code, categories=list(STRANDS))
+    return out
+
+
+def sequence_rows(lengths: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``seq, start, end`` for :func:`with_genome_columns` of one row per sequence (the whole sequence): three (n,) arrays."""
+    n = len(lengths)
+    return np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
+
+
+def base_rows(lengths: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``seq, start, end`` for :func:`with_genome_columns` of one row per base (sequences in order): three (sum L,) arrays."""
+    seq = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    start = np.concatenate([np.arange(n, dtype=np.int64) for n in lengths] or [np.zeros(0, np.int64)])
+    return seq, start, start + 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.stats import spearmanr
 
 from dnabert.checkpoint import LoadedModel
@@ -57,3 +58,16 @@ def compare_models(
     b = predict(lm_b, seqs, batch_size, attention=attention)
     pearson, spearman = track_agreement(a.scores, b.scores)
     return Comparison(a, b, pearson, spearman)
+
+
+def comparison_table(
+    ids: list[str], lengths: list[int], comp: Comparison, labels_a: list[str], labels_b: list[str]
+) -> pd.DataFrame:
+    """One row per sequence: id, length, ``A_p_<label>``, ``B_p_<label>`` (each model's classes), pearson, spearman."""
+    table = pd.DataFrame({"id": ids, "length": lengths})
+    for tag, labels, pred in (("A", labels_a, comp.a), ("B", labels_b, comp.b)):
+        for c, label in enumerate(labels):
+            table[f"{tag}_p_{label}"] = pred.probs[:, c]
+    table["pearson"] = comp.pearson
+    table["spearman"] = comp.spearman
+    return table

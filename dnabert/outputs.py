@@ -252,13 +252,31 @@ def refuse_overlaps(inputs: Mapping[str, object], outputs: Mapping[str, object])
 
 
 def write_attention_npz(
-    target, ids: list[str], seqs: list[str], scores: list[np.ndarray], attention: str, family: str, tokenizer: str
+    target,
+    ids: list[str],
+    seqs: list[str],
+    scores: list[np.ndarray],
+    attention: str,
+    family: str,
+    tokenizer: str,
+    coords: list | None = None,
 ) -> None:
     """Save per-nucleotide scores as NPZ: ``ids`` (n,), ``lengths`` (n,), ``scores`` (sum L,) concatenated,
     ``attention`` (the mode), ``family`` and ``tokenizer`` of the model (e.g. "DNABERT-2", "BPE").
 
+    With ``coords`` (per sequence, :class:`dnabert.coordinates.Interval` or None) of which at least one is
+    set, also ``chrom``, ``chrom_start``, ``chrom_end``, ``chrom_strand`` (n,): each sequence's genome
+    interval (0-based, half-open; ``""`` and -1 for a sequence without coordinates).
     ``target`` is a path or a binary file object. Read back with :func:`load_attention_npz`.
     """
+    located = {}
+    if coords is not None and any(c is not None for c in coords):
+        located = {
+            "chrom": np.array([c.chrom if c else "" for c in coords]),
+            "chrom_start": np.array([c.start if c else -1 for c in coords], dtype=np.int64),
+            "chrom_end": np.array([c.end if c else -1 for c in coords], dtype=np.int64),
+            "chrom_strand": np.array([c.strand if c else "" for c in coords]),
+        }
     np.savez_compressed(
         target,
         ids=np.array(ids),
@@ -267,6 +285,7 @@ def write_attention_npz(
         attention=np.array(attention),
         family=np.array(family),
         tokenizer=np.array(tokenizer),
+        **located,
     )
 
 

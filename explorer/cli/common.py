@@ -10,9 +10,13 @@ from explorer.cli.argtypes import device, integer
 
 CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
 # option dests naming files a command reads / writes: no output may be an input or another output
-INPUT_OPTIONS = ("input", "variants", "vcf", "genome", "positives", "negatives", "scores", "train", "dev", "test", "model",
-                 "motif_db")  # fmt: skip
+INPUT_OPTIONS = ("input", "variants", "vcf", "genome", "regions", "positives", "negatives", "scores", "train", "dev", "test",
+                 "model", "compare", "motif_db")  # fmt: skip
 OUTPUT_OPTIONS = ("out", "tsv", "maps")
+GENOME_HELP = (
+    "with genome coordinates (headers chrom:start-end[(+|-)], or --regions) also chrom, chrom_start, chrom_end, chrom_strand "
+    "(0-based, half-open; empty for sequences without coordinates)"
+)
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
@@ -80,6 +84,52 @@ def read_input(path: str, *models):
     for lm in models:
         require_tokens(data, lm, path)
     return data
+
+
+def add_located_input(p: argparse.ArgumentParser, flag: str = "--input") -> None:
+    """``flag`` (sequences; coordinates from the headers) or ``--regions`` + ``--genome``: every command reading sequences."""
+    p.add_argument(flag, help="FASTA / FASTA.gz / one per line; headers chrom:start-end[(+|-)] (0-based) carry coordinates")
+    p.add_argument(
+        "--regions", help=f"BED file of regions to read from --genome instead of {flag} (name: column 4, strand: column 6)"
+    )
+    p.add_argument("--genome", help="indexed genome FASTA for --regions (pyfaidx writes the .fai next to it)")
+
+
+def read_located(args: argparse.Namespace, path: str | None, *models, genome_alone: bool = False):
+    """Sequences and their coordinates (:mod:`dnabert.coordinates`) from ``path`` or ``--regions`` + ``--genome``.
+
+    Notes go to stderr; sequences that give any of ``models`` no token are refused. ``--genome`` without
+    ``--regions`` is refused unless the command reads it otherwise (``genome_alone``: chromosome sizes).
+
+    Returns
+    -------
+    SequenceSet, list of Interval or None
+        One interval per sequence (None where a header names no region).
+    """
+    from dnabert.coordinates import coordinates_from_ids, sequences_from_genome
+    from dnabert.errors import InputError
+
+    if args.regions:
+        if path or not args.genome:
+            raise InputError("--regions needs --genome (the reference FASTA) and takes no --input / --positives")
+        data, coords = sequences_from_genome(args.regions, args.genome)
+        for note in data.notes:
+            print(f"note: {args.regions}: {note}", file=sys.stderr)
+        if models:  # model_info imports torch: only when there is a model
+            from dnabert.model_info import require_tokens
+
+            for lm in models:
+                require_tokens(data, lm, args.regions)
+        return data, coords
+    if not path:
+        raise InputError("give the sequences: a FASTA file, or --regions with --genome")
+    if args.genome and not genome_alone:
+        raise InputError("--genome is read only with --regions (the BED regions to take from it); drop it or add --regions")
+    data = read_input(path, *models)
+    coords, notes = coordinates_from_ids(data, path)
+    for note in notes:
+        print(f"note: {path}: {note}", file=sys.stderr)
+    return data, coords
 
 
 def chunks(n: int):

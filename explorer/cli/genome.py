@@ -23,14 +23,21 @@ from typing import TYPE_CHECKING
 
 from dnabert.errors import InputError
 from explorer.cli.argtypes import integer, number
-from explorer.cli.common import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
+from explorer.cli.common import (
+    CHUNK,
+    add_attention_arg,
+    add_located_input,
+    add_model_args,
+    load_for_cli,
+    read_input,
+    read_located,
+)
 from explorer.cli.motifs import add_param_args
 
 if TYPE_CHECKING:  # annotations only: heavy modules load when a command runs
     import numpy as np
     import pandas as pd
 
-    from dnabert.coordinates import Interval
     from dnabert.sequences import SequenceSet
 
 TRACK_FILES = (
@@ -43,35 +50,6 @@ TRACK_FILES = (
     "chrom.sizes",
 )
 KNOWN_FILES = ("known_motifs.tsv", "known_sites.tsv", "known_sites.bed", "known_motifs.html")
-
-
-def add_located_input(p: argparse.ArgumentParser, flag: str = "--input") -> None:
-    """``--input`` (coordinates from headers) or ``--regions`` + ``--genome``."""
-    p.add_argument(flag, help="FASTA / FASTA.gz / one per line; headers chrom:start-end[(+|-)] (0-based) carry coordinates")
-    p.add_argument("--regions", help="BED file of regions to read from --genome instead (name: column 4, strand: column 6)")
-    p.add_argument(
-        "--genome", help="indexed genome FASTA (pyfaidx writes the .fai next to it) for --regions; gives chromosome sizes"
-    )
-
-
-def read_located(args: argparse.Namespace, path: str | None) -> tuple[SequenceSet, list[Interval | None]]:
-    """Sequences and their coordinates from ``path`` or ``--regions`` + ``--genome``; notes go to stderr."""
-    from dnabert.coordinates import coordinates_from_ids, sequences_from_genome
-
-    if args.regions:
-        if path or not args.genome:
-            raise InputError("--regions needs --genome (the reference FASTA) and takes no --input / --positives")
-        data, coords = sequences_from_genome(args.regions, args.genome)
-        for note in data.notes:
-            print(f"note: {args.regions}: {note}", file=sys.stderr)
-        return data, coords
-    if not path:
-        raise InputError("give the sequences: a FASTA file, or --regions with --genome")
-    data = read_input(path)
-    coords, notes = coordinates_from_ids(data, path)
-    for note in notes:
-        print(f"note: {path}: {note}", file=sys.stderr)
-    return data, coords
 
 
 def genome_sizes(args: argparse.Namespace) -> dict[str, int]:
@@ -196,7 +174,7 @@ def run_tracks(args: argparse.Namespace) -> int:
     check_out_folder(args.out, TRACK_FILES)
     scan = read_tsv(args.scan, "the output of 'dnabert scan'") if args.scan else None
     instances = read_tsv(args.instances, "instances.tsv of 'dnabert motifs'") if args.instances else None
-    data, coords = read_located(args, args.input)
+    data, coords = read_located(args, args.input, genome_alone=True)
     known = genome_sizes(args)
     tables: dict[str, tuple[pd.DataFrame, str]] = {}
     lm = load_for_cli(args) if args.model else None

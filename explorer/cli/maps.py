@@ -1,4 +1,5 @@
-"""``python -m dnabert embed`` (embedding map) and ``python -m dnabert compare`` (two models side by side)."""
+"""``python -m dnabert embed`` (embedding map) and ``python -m dnabert compare`` (two models side by side; also
+``attention --compare``, through :func:`run_comparison`)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ import argparse
 import sys
 
 from explorer.cli.argtypes import SEED
-from explorer.cli.common import add_attention_arg, add_model_args, load_for_cli, read_input
+from explorer.cli.common import (
+    GENOME_HELP,
+    INPUT_OPTIONS,
+    add_attention_arg,
+    add_located_input,
+    add_model_args,
+    load_for_cli,
+    read_located,
+)
 
 
 def run_embed(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
+    from dnabert.coordinates import sequence_rows, with_genome_columns
     from dnabert.embeddings import embed, project
     from dnabert.inference import predict
     from dnabert.outputs import atomic_path, check_output_file
@@ -21,7 +31,7 @@ def run_embed(args: argparse.Namespace) -> int:
         if path:
             check_output_file(path)
     lm = load_for_cli(args)
-    data = read_input(args.input, lm)
+    data, coords = read_located(args, args.input, lm)
     vectors = embed(lm, data.seqs, args.pooling, args.batch_size)
     xy, note = project(vectors, args.method, args.seed)
     probs = predict(lm, data.seqs, args.batch_size, attention=None).probs
@@ -29,6 +39,7 @@ def run_embed(args: argparse.Namespace) -> int:
     for c, label in enumerate(lm.labels):
         table[f"p_{label}"] = probs[:, c]
     table["predicted"] = [lm.labels[i] for i in probs.argmax(axis=1)]
+    table = with_genome_columns(table, coords, *sequence_rows([len(s) for s in data.seqs]))
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     if args.npz:
@@ -38,39 +49,54 @@ def run_embed(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_compare(args: argparse.Namespace) -> int:
+def run_comparison(args: argparse.Namespace, table_path: str, npz_stem: str | None, long_tsv: str | None = None) -> int:
+    """``--model`` against ``--compare`` on the same sequences (``compare`` and ``attention --compare``).
+
+    Writes the per-sequence table (:func:`dnabert.model_compare.comparison_table`, plus genome columns) to
+    ``table_path``; with ``npz_stem``, each model's tracks to ``<stem>_A.npz`` / ``<stem>_B.npz`` (the NPZ of
+    ``attention``); with ``long_tsv``, one row per base: id, position, base, score_A, score_B (plus genome columns).
+    """
     import numpy as np
-    import pandas as pd
 
     from dnabert.checkpoint import load_model
-    from dnabert.model_compare import compare_models
-    from dnabert.outputs import atomic_path, check_output_file, write_attention_npz
+    from dnabert.coordinates import base_rows, sequence_rows, with_genome_columns
+    from dnabert.model_compare import compare_models, comparison_table
+    from dnabert.outputs import atomic_paths, attention_long_table, check_output_file, refuse_overlaps, write_attention_npz
 
-    stem = args.npz[: -len(".npz")] if args.npz and args.npz.endswith(".npz") else args.npz
-    track_files = {tag: f"{stem}_{tag}.npz" for tag in "AB"} if args.npz else {}
-    for path in (args.out, *track_files.values()):
-        check_output_file(path)
+    npz = {tag: f"{npz_stem}_{tag}.npz" for tag in "AB"} if npz_stem else {}
+    outputs = {"table": table_path, **{f"model {tag} tracks": path for tag, path in npz.items()}, "--tsv": long_tsv}
+    refuse_overlaps({f"--{d.replace('_', '-')}": getattr(args, d, None) for d in INPUT_OPTIONS}, outputs)
+    for path in outputs.values():
+        if path:
+            check_output_file(path)
     lm_a = load_for_cli(args)
     lm_b = load_model(args.compare, device=args.device)
     for note in lm_b.notes:
         print(f"note: --compare: {note}", file=sys.stderr)
-    data = read_input(args.input, lm_a, lm_b)
+    data, coords = read_located(args, args.input, lm_a, lm_b)
     comp = compare_models(lm_a, lm_b, data.seqs, args.attention, args.batch_size)
-    table = pd.DataFrame({"id": data.ids, "length": [len(s) for s in data.seqs]})
-    for tag, lm, pred in (("A", lm_a, comp.a), ("B", lm_b, comp.b)):
-        for c, label in enumerate(lm.labels):
-            table[f"{tag}_p_{label}"] = pred.probs[:, c]
-    table["pearson"] = comp.pearson
-    table["spearman"] = comp.spearman
-    with atomic_path(args.out) as tmp:
+    lengths = [len(s) for s in data.seqs]
+    table = comparison_table(data.ids, lengths, comp, lm_a.labels, lm_b.labels)
+    table = with_genome_columns(table, coords, *sequence_rows(lengths))
+    with atomic_paths(table_path, npz.get("A"), npz.get("B"), long_tsv) as (tmp, tmp_a, tmp_b, tmp_long):
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
-    if track_files:
-        for tag, pred, lm in (("A", comp.a, lm_a), ("B", comp.b, lm_b)):
-            with atomic_path(track_files[tag]) as tmp, open(tmp, "wb") as fh:
-                write_attention_npz(fh, data.ids, data.seqs, pred.scores, args.attention, lm.family, lm.tokenizer.name)
+        for tmp_npz, pred, lm in ((tmp_a, comp.a, lm_a), (tmp_b, comp.b, lm_b)):
+            if tmp_npz:
+                with open(tmp_npz, "wb") as fh:
+                    tokenizer = lm.tokenizer.name
+                    write_attention_npz(fh, data.ids, data.seqs, pred.scores, args.attention, lm.family, tokenizer, coords)
+        if tmp_long:
+            long = attention_long_table(data.ids, data.seqs, comp.a.scores).rename(columns={"score": "score_A"})
+            long["score_B"] = np.concatenate(comp.b.scores)
+            with_genome_columns(long, coords, *base_rows(lengths)).to_csv(tmp_long, sep="\t", index=False, float_format="%.6g")
     median = np.nanmedian(comp.pearson) if np.isfinite(comp.pearson).any() else float("nan")
-    print(f"wrote {len(table)} sequences to {args.out}; median attention Pearson r = {median:.3f}", file=sys.stderr)
+    written = ", ".join(p for p in (table_path, *npz.values(), long_tsv) if p)
+    print(f"wrote {len(table)} sequences to {written}; median attention Pearson r = {median:.3f}", file=sys.stderr)
     return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    return run_comparison(args, args.out, args.npz.removesuffix(".npz") if args.npz else None)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,21 +104,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("embed", help="2-D map of sequence embeddings (PCA, or UMAP with umap-learn)")
     add_model_args(p)
-    p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line")
+    add_located_input(p)
     p.add_argument(
         "--pooling", choices=POOLINGS, default="cls", help="[CLS] hidden state (default) or mean over the content tokens"
     )
     p.add_argument("--method", choices=PROJECTIONS, default="pca", help="pca (default) or umap (needs umap-learn)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the projection (default 0)")
-    p.add_argument("--out", required=True, help="output TSV: id, x, y, p_<class>..., predicted")
+    p.add_argument("--out", required=True, help=f"output TSV: id, x, y, p_<class>..., predicted; {GENOME_HELP}")
     p.add_argument("--npz", help="also write the embeddings (n x hidden) as NPZ: ids, embeddings, pooling")
     p.set_defaults(func=run_embed)
 
     p = sub.add_parser("compare", help="two models on the same sequences: probabilities and attention agreement")
     add_model_args(p)
     add_attention_arg(p)
-    p.add_argument("--compare", required=True, help="the second model: checkpoint folder or 'demo'")
-    p.add_argument("--input", required=True, help="FASTA / FASTA.gz / one sequence per line")
-    p.add_argument("--out", required=True, help="output TSV: id, length, A_p_<class>..., B_p_<class>..., pearson, spearman")
+    p.add_argument("--compare", required=True, help="the second model: checkpoint folder, hub id or 'demo'")
+    add_located_input(p)
+    p.add_argument(
+        "--out", required=True, help=f"output TSV: id, length, A_p_<class>..., B_p_<class>..., pearson, spearman; {GENOME_HELP}"
+    )
     p.add_argument("--npz", help="also write both attention tracks: <name>_A.npz and <name>_B.npz ('dnabert attention' format)")
     p.set_defaults(func=run_compare)

@@ -15,7 +15,16 @@ import sys
 from dataclasses import fields
 
 from dnabert.errors import InputError
-from explorer.cli.common import CHUNK, add_attention_arg, add_model_args, load_for_cli, read_input
+from explorer.cli.common import (
+    CHUNK,
+    GENOME_HELP,
+    add_attention_arg,
+    add_located_input,
+    add_model_args,
+    load_for_cli,
+    read_input,
+    read_located,
+)
 
 LOGO_CHOICES = ("png", "svg", "none")
 ALIASES = {"q_cutoff": ("--pval-cutoff",)}  # older names kept working
@@ -90,13 +99,17 @@ def param_argv(params) -> list[str]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``motifs`` subcommand."""
     p = subparsers.add_parser("motifs", help="motifs from high-attention regions, matched to JASPAR (folder of results)")
-    p.add_argument("--positives", required=True, help="positive sequences: FASTA / FASTA.gz / one per line")
+    add_located_input(p, "--positives")
     p.add_argument("--negatives", help="negative sequences (default: dinucleotide-shuffled positives)")
     p.add_argument("--scores", help="precomputed attention: NPZ from 'dnabert attention' or the original DNABERT atten.npy")
     add_model_args(p)
     add_attention_arg(p)
     p.set_defaults(model=None)
-    p.add_argument("--out", required=True, help="output folder (created; replaced only if it holds a previous run)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help=f"output folder (created; replaced only if it holds a previous run); instances.tsv {GENOME_HELP}",
+    )
     add_param_args(p.add_argument_group("analysis (regions, candidates, enrichment, motifs)"))
     g = p.add_argument_group("matching and export")
     g.add_argument("--jaspar-release", default=JASPAR_DEFAULT[0], help=f"JASPAR release (default {JASPAR_DEFAULT[0]})")
@@ -115,6 +128,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="logo images in logos/ and the report: png (default), svg, or none (fastest: tables and MEME only)",
     )  # fmt: skip
     p.set_defaults(func=run)
+
+
+def locate_instances(motifs, ids: list[str], coords) -> None:
+    """Append the genome coordinates of each motif's instances (:func:`dnabert.coordinates.with_genome_columns`)."""
+    import numpy as np
+
+    from dnabert.coordinates import with_genome_columns
+
+    index = {rid: i for i, rid in enumerate(ids)}
+    for m in motifs:
+        seq = np.array([index[rid] for rid in m.instances["seq_id"]], dtype=np.int64)
+        inst = m.instances
+        m.instances = with_genome_columns(inst, coords, seq, inst["start"], inst["end"], inst["strand"].to_numpy(object))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -136,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         database = load_jaspar(
             args.jaspar_release, args.jaspar_collection, None if args.jaspar_tax_group == "all" else args.jaspar_tax_group
         )
-    positives = read_input(args.positives)
+    positives, coords = read_located(args, args.positives)
     negatives = read_input(args.negatives).seqs if args.negatives else None
     if args.scores:
         scores = load_scores(args.scores, positives.seqs, positives.ids)
@@ -145,12 +171,13 @@ def run(args: argparse.Namespace) -> int:
         from dnabert.model_info import require_tokens
 
         lm = load_for_cli(args)
-        require_tokens(positives, lm, args.positives)
+        require_tokens(positives, lm, args.positives or args.regions)
         scores = []
         for lo in range(0, len(positives), CHUNK):
             chunk = positives.seqs[lo : lo + CHUNK]
             scores.extend(predict(lm, chunk, args.batch_size, attention=args.attention, progress=True).scores)
     result = find_motifs(positives.seqs, scores, negatives, params, database, positives.ids)
+    locate_instances(result.motifs, positives.ids, coords)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     images = None

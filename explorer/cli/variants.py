@@ -8,6 +8,11 @@ Three inputs:
   start, end, alt; 0-based, half-open);
 * ``--vcf calls.vcf --genome ref.fa``: each ALT in a reference window centred
   on it, streamed in chunks.
+
+The first two also take ``--regions peaks.bed --genome ref.fa`` instead of
+``--input``; sequences with coordinates add the genome columns of each edit
+(:func:`dnabert.coordinates.with_genome_columns`; ref and alt as read on
+``chrom_strand``).
 """
 
 from __future__ import annotations
@@ -19,13 +24,23 @@ from typing import TYPE_CHECKING
 
 from dnabert.errors import InputError
 from explorer.cli.argtypes import integer
-from explorer.cli.common import add_attention_arg, add_engine_args, add_model_args, load_for_cli, read_input
+from explorer.cli.common import (
+    GENOME_HELP,
+    add_attention_arg,
+    add_engine_args,
+    add_located_input,
+    add_model_args,
+    load_for_cli,
+    read_located,
+)
 
 if TYPE_CHECKING:  # the model stack (torch) is imported only when a command runs
     import pandas as pd
     from tqdm.auto import tqdm
 
     from dnabert.checkpoint import LoadedModel
+    from dnabert.coordinates import Interval
+    from dnabert.sequences import SequenceSet
 
 
 def _advance(bar: tqdm) -> Callable[[int, int], None]:
@@ -45,6 +60,18 @@ def _mode(args: argparse.Namespace) -> str | None:
     return args.attention if args.attention_change else None
 
 
+def _located(table: pd.DataFrame, data: SequenceSet, coords: list[Interval | None]) -> pd.DataFrame:
+    """``table`` (one row per edit: id, position, ref) with the genome columns of each edit's [position, position + len(ref))."""
+    import numpy as np
+
+    from dnabert.coordinates import with_genome_columns
+
+    index = {rid: i for i, rid in enumerate(data.ids)}
+    ref_len = np.where(table["ref"] == "-", 0, table["ref"].str.len())  # "-": the empty ref of an insertion
+    position = table["position"].to_numpy()
+    return with_genome_columns(table, coords, table["id"].map(index).to_numpy(), position, position + ref_len)
+
+
 def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
     import pandas as pd
     from tqdm.auto import tqdm
@@ -52,7 +79,7 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
     from dnabert.limits import check_saturation_length
     from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, sort_by_effect
 
-    data = read_input(args.input, lm)
+    data, coords = read_located(args, args.input, lm)
     for rid, seq in zip(data.ids, data.seqs):  # refuse before scoring any
         check_saturation_length(len(seq), rid)
     if args.engine == "ray":
@@ -69,7 +96,7 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
         bar.close()
     if args.maps:  # written with --out, all or nothing (see run_mutate)
         args.mutation_maps = maps
-    return sort_by_effect(pd.concat([mutation_map_table(m) for m in maps], ignore_index=True))
+    return _located(sort_by_effect(pd.concat([mutation_map_table(m) for m in maps], ignore_index=True)), data, coords)
 
 
 def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
@@ -77,12 +104,13 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
 
     from dnabert.variants import edit_table, read_variant_list, score_edits
 
-    data = read_input(args.input, lm)
+    data, coords = read_located(args, args.input, lm)
     edits = read_variant_list(args.variants, data.ids, data.seqs)
     if args.engine == "ray":
         from explorer.cli import ray_engine
 
-        return edit_table(data.ids, data.seqs, edits, ray_engine.score_edits(args, lm, class_index, data.seqs, edits))
+        scored = ray_engine.score_edits(args, lm, class_index, data.seqs, edits)
+        return _located(edit_table(data.ids, data.seqs, edits, scored), data, coords)
     bar = tqdm(total=len(edits), unit="variant", desc="mutate")
     scores = score_edits(
         lm,
@@ -95,7 +123,7 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
         progress=_advance(bar),
     )
     bar.close()
-    return edit_table(data.ids, data.seqs, edits, scores)
+    return _located(edit_table(data.ids, data.seqs, edits, scores), data, coords)
 
 
 def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
@@ -142,10 +170,12 @@ def run_mutate(args: argparse.Namespace) -> int:
     from dnabert.variants import resolve_class, save_mutation_maps
 
     if args.vcf:
-        if args.input or args.variants or not args.genome:
-            raise InputError("--vcf needs --genome (the reference FASTA) and takes no --input or --variants.")
-    elif not args.input:
-        raise InputError("give --input (sequences; with --variants for a variant list) or --vcf with --genome.")
+        if args.input or args.variants or args.regions or not args.genome:
+            raise InputError("--vcf needs --genome (the reference FASTA) and takes no --input, --regions or --variants.")
+    elif not (args.input or args.regions):
+        raise InputError(
+            "give --input or --regions with --genome (sequences; with --variants for a variant list) or --vcf with --genome."
+        )
     if args.maps and (args.vcf or args.variants):
         raise InputError("--maps is for saturation mutagenesis only (--input without --variants).")
     for path in (args.out, args.maps):
@@ -169,17 +199,12 @@ def run_mutate(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mutate", help="variant effects: saturation mutagenesis, a variant list or a VCF (TSV)")
     add_model_args(p)
-    p.add_argument(
-        "--input",
-        help="FASTA / FASTA.gz / one sequence per line: every sequence is mutated at every position (or "
-        "the sequences --variants refers to)",
-    )
+    add_located_input(p)  # the sequences mutated at every position (or those --variants refers to); --genome also for --vcf
     p.add_argument(
         "--variants",
         help="TSV of sequence id, start, end, alt (0-based, half-open; start == end: insertion; alt '-' or empty: deletion)",
     )
     p.add_argument("--vcf", help="VCF (plain or gzip): every ALT scored in a reference window centred on it; needs --genome")
-    p.add_argument("--genome", help="reference FASTA for --vcf (pyfaidx writes a .fai index next to it)")
     p.add_argument(
         "--width",
         type=integer(1),
@@ -200,7 +225,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out",
         required=True,
-        help="output TSV: id, [chrom,] position (0-based), ref, alt, p_wt, p_mut, diff, logOR[, attn_change]",
+        help="output TSV: id, [chrom,] position (0-based), ref, alt, p_wt, p_mut, diff, logOR[, attn_change] ([chrom,]: --vcf); "
+        f"{GENOME_HELP}",
     )
     add_engine_args(p)
     p.set_defaults(func=run_mutate)
