@@ -100,7 +100,8 @@ def test_five_bp_edge_fragments_are_dropped(issue):
         assert hypergeom.sf(on - 1, 2 * len(pos), len(pos), on + off) < 1e-5  # enriched, by the sites' edges
         fragments.append(fragment)
     build = partial(build_motif, pos=pos, pos_ids=ids, params=params, background=background)
-    kept, dropped = remove_redundant([strong, *fragments], pos, neg, background, ids, build, params)
+    kept, dropped, splits = remove_redundant([strong, *fragments], pos, neg, background, ids, build, params)
+    assert splits == []
     assert len(kept) == 1 and kept[0] is strong
     assert len(dropped) == 2 and all(d.motif is f and d.stronger is strong for d, f in zip(dropped, fragments))
 
