@@ -17,12 +17,13 @@ first) in three steps:
 1. Split. The aligned windows of every motif are tested for two populations
    of sites (:func:`motif.mixture.two_populations`: a mixture of two PPMs
    against one, by BIC). When two populations fit better and each gives a
-   motif of at least ``min_n_motif`` windows, the motif is split in two,
-   unless TOMTOM finds the two parts similar (p < ``merge_pvalue``) at an
-   alignment other than the windows' own (an offset other than the
-   difference of their trimmed starts, or the other strand): that second
-   population is sites of the same motif aligned at another offset, which
-   step 2 handles. The parts are split again while they split. Parts of one
+   motif of at least ``min_n_motif`` windows, the motif is split in two
+   if TOMTOM's best alignment of the two parts is the windows' own (the
+   same strand, offset = the difference of their trimmed starts): factors
+   lumped by a shared core align on that core. A second population whose
+   best alignment is elsewhere is sites of the same motif aligned at another
+   offset (a repeat within the motif lets a few sites align shifted): the
+   motif stays whole. The parts are split again while they split. Parts of one
    assembled motif never join one cluster in step 2, and two reported
    motifs whose representatives are parts of one assembled motif are not
    tested as each other's fragment in step 3: the windows showed two kinds
@@ -278,9 +279,8 @@ def _split(
         return [motif], []
     p, offset, minus = _similarity([x.ppm for x in parts])
     pair_p = float(max(p[0, 1], p[1, 0]))
-    in_frame = not minus[0, 1] and offset[0, 1] == _frame_start(parts[0]) - _frame_start(parts[1])
-    if pair_p < params.merge_pvalue and not in_frame:  # the same motif's sites aligned at another offset
-        return [motif], []
+    if minus[0, 1] or offset[0, 1] != _frame_start(parts[0]) - _frame_start(parts[1]):
+        return [motif], []  # the parts align best elsewhere: one motif's sites, some aligned at another offset
     out, splits = [], [Split(motif, (parts[0], parts[1]), float(delta_bic), pair_p)]
     for x in parts:
         more, made = _split(x, build, index, background, params)
