@@ -136,7 +136,7 @@ class MotifParams:
     overlap_fraction: float = _param(
         0.5,
         "drop a motif when at least this share of its enrichment comes from sites overlapping a stronger motif's sites "
-        "and the rest is not enriched (on planted data edge fragments 0.6..1.3, distinct factors 0.00..0.03)",
+        "and the rest is not enriched (on planted data edge fragments 0.6..1.3, distinct factors 0.00..0.10)",
         "Fragment overlap share",
         low=0.0, high=1.0, low_open=True,
     )  # fmt: skip
