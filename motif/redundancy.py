@@ -76,10 +76,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dnabert.errors import InputError
-from motif.encoding import Encoded
+from motif.encoding import Encoded, string_codes
 from motif.enrichment import hypergeom_pvalues
 from motif.jaspar import load_jaspar
-from motif.encoding import string_codes
 from motif.merge import Group
 from motif.mixture import two_populations
 from motif.pwm import log_odds, pvalue_threshold, site_positions
