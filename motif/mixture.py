@@ -69,7 +69,7 @@ def two_populations(
     x = one_hot(codes)  # (n, 4W)
     log_l1 = float(x.sum(axis=0) @ _log_ppm(x, np.ones(n), pseudocount, background))
     centred = x - x.mean(axis=0)
-    pc1 = np.linalg.svd(centred, full_matrices=False)[2][0]  # (4W,)
+    pc1 = np.linalg.eigh(centred.T @ centred)[1][:, -1]  # (4W,): the covariance's leading eigenvector
     resp = (centred @ pc1 > 0).astype(np.float64)  # (n,): responsibility of component 2
     log_l2 = -np.inf
     for _ in range(max_iter):
