@@ -115,8 +115,9 @@ class MotifParams:
                        low=0, high=2**32 - 1)  # fmt: skip
     remove_redundant: bool = _param(
         True,
-        "kmers mode: merge motifs that TOMTOM finds similar and drop fragments of stronger motifs (motif.redundancy); "
-        "off (--keep-redundant) reports every assembled motif",
+        "kmers mode: split motifs whose sites are two populations (two factors sharing a core), merge motifs that TOMTOM "
+        "finds similar and drop fragments of stronger motifs (motif.redundancy); off (--keep-redundant) reports every "
+        "assembled motif",
         "One motif per factor",
         choices=(True, False),
         off_flag="--keep-redundant",
@@ -126,14 +127,16 @@ class MotifParams:
         1e-5,
         "merge two motifs when TOMTOM p (both strands, all offsets, both directions) is below this; 1e-5 merges a factor "
         "reported twice (p 1e-6..1e-10 on planted data) and keeps similar factors apart (JASPAR CTCF / CTCFL 1e-3.6, "
-        "YY2 / ZFP42 1e-3.1, GATA1 / GATA2 1e-3.9)",
+        "YY2 / ZFP42 1e-3.2, GATA1 / GATA2 1e-3.9); factors sharing a core are told apart by their sites, not by this "
+        "threshold (YY1 / ZFP42 1e-5.1): a motif whose windows are two populations of sites is split first, and its parts "
+        "are never merged again",
         "Merge below TOMTOM p",
         low=0.0, high=1.0, low_open=True,
     )  # fmt: skip
     overlap_fraction: float = _param(
         0.5,
         "drop a motif when at least this share of its enrichment comes from sites overlapping a stronger motif's sites "
-        "and the rest is not enriched (on planted data edge fragments 0.6..1.3, distinct factors 0.00..0.03)",
+        "and the rest is not enriched (on planted data edge fragments 0.6..1.3, distinct factors 0.00..0.10)",
         "Fragment overlap share",
         low=0.0, high=1.0, low_open=True,
     )  # fmt: skip

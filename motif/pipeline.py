@@ -16,7 +16,8 @@ motifs. A
 motif is kept with at least ``min_n_motif`` windows (instances too close to a
 sequence end are dropped and counted) and, in ``kmers`` mode, when its sites
 are enriched (q < ``q_cutoff``; an assembly of a few random windows is
-not). Then similar motifs are merged and fragments of stronger motifs dropped
+not). Then motifs whose windows are two populations of sites are split,
+similar motifs are merged and fragments of stronger motifs dropped
 (``kmers`` mode, unless ``remove_redundant`` is off), and the survivors'
 enrichment is re-tested (BH over the reported motifs). Stage times are kept in
 ``MotifResult.timings`` (input, regions, enrichment, merge, motifs, redundancy, tomtom).
@@ -52,7 +53,7 @@ from motif.pwm import (
     trim_bounds,
     windows,
 )
-from motif.redundancy import Dropped, Member, remove_redundant
+from motif.redundancy import Dropped, Member, Split, remove_redundant
 from motif.params import MotifParams
 from motif.regions import Regions, find_regions
 from motif.scores import check_scores
@@ -126,6 +127,8 @@ class MotifResult:
         (4, L) matrix of every matched database target, by id.
     dropped : list of Dropped
         Motifs left out as fragments of a reported motif, with the reason.
+    splits : list of Split
+        Assembled motifs split into two motifs (two populations of sites).
     notes : list of str
         What the user must know (shuffled negatives, constant tracks, empty results).
     timings : dict of str to float
@@ -143,6 +146,7 @@ class MotifResult:
     database: str = ""
     target_ppms: dict[str, np.ndarray] = field(default_factory=dict)
     dropped: list[Dropped] = field(default_factory=list)
+    splits: list[Split] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -384,9 +388,11 @@ def find_motifs(
     if params.mode == "kmers" and params.remove_redundant:
         with _timed(timings, "redundancy"):
             build = partial(build_motif, pos=pos, pos_ids=pos_ids, params=params, background=background)
-            motifs, result.dropped = remove_redundant(motifs, pos, neg, background, pos_ids, build, params)
-            merged = [m for m in motifs if m.members]  # new matrices; the others' counts are unchanged
-            score_motifs(motifs, pos, neg, params, background, recount=merged)  # re-test: q over the reported motifs
+            assembled = {id(m) for m in motifs}
+            motifs, result.dropped, result.splits = remove_redundant(motifs, pos, neg, background, pos_ids, build, params)
+            notes.extend(s.note for s in result.splits)
+            new = [m for m in motifs if id(m) not in assembled]  # split or merged: new matrices; the others' are unchanged
+            score_motifs(motifs, pos, neg, params, background, recount=new)  # re-test: q over the reported motifs
             motifs.sort(key=lambda m: (m.log10_p, -len(m.instances)))
     with _timed(timings, "motifs"):
         for i, m in enumerate(motifs, start=1):

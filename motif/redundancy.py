@@ -1,13 +1,40 @@
-"""One motif per factor: merge motifs that are the same motif, drop motifs that are fragments of a stronger one.
+"""One motif per factor: split motifs that are two factors, merge motifs that are the same motif, drop fragments.
 
 Assembly (:mod:`motif.merge`) can report one factor twice (a second seed
 grows from sites the first motif did not claim, at another offset or on the
-other strand) and can report short motifs whose enrichment comes from the
-edges of a stronger motif's sites. :func:`remove_redundant` runs on the
-assembled, enriched motifs (best first) in two steps, as TF-MoDISco and
-STREME do:
+other strand), can report short motifs whose enrichment comes from the
+edges of a stronger motif's sites, and can lump two factors that share a
+core into one motif: the seed collects sites with up to ``max_mismatches``
+mismatches, so YY2's seed ATGGCGGC collects ZFP42's ATGGCTGC; YY1's
+CAAAATGG is ZFP42's first 8 bases, and CTCFL's CAGGGGGC lies in CTCF, so
+the shared k-mer is the most significant seed and k-mers (at most ``k_max``
+= 8 bases) cannot tell the factors apart; the matrix of the mixed windows
+then rescans both factors' sites and claims their regions, so the other
+factor's own k-mers are left with too few unclaimed regions to seed a
+motif. :func:`remove_redundant` runs on the assembled, enriched motifs (best
+first) in three steps:
 
-1. Merge. TOMTOM (memelite, "complete score", both strands, all offsets)
+1. Split. The aligned windows of every motif are tested for two populations
+   of sites (:func:`motif.mixture.two_populations`: a mixture of two PPMs
+   against one, by BIC). When two populations fit better and each gives a
+   motif of at least ``min_n_motif`` windows, the motif is split in two
+   if TOMTOM's best alignment of the two parts is the windows' own (the
+   same strand, offset = the difference of their trimmed starts): factors
+   lumped by a shared core align on that core. A second population whose
+   best alignment is elsewhere is sites of the same motif aligned at another
+   offset (a repeat within the motif lets a few sites align shifted): the
+   motif stays whole. The parts are split again while they split. Parts of one
+   assembled motif never join one cluster in step 2, and two reported
+   motifs whose representatives are parts of one assembled motif are not
+   tested as each other's fragment in step 3: the windows showed two kinds
+   of sites, which decides over matrix similarity and site overlap (YY1 and
+   ZFP42 are similar to TOMTOM, p 1e-5.1 for the JASPAR matrices, and every
+   ZFP42 site holds a YY1 site, yet ZFP42's sites differ from YY1's in 5
+   extra columns). A part that joins another motif's cluster is tested
+   like any motif: an edge fragment whose instances were partly on the
+   sites of a stronger motif splits into those (merged into it) and the
+   rest (dropped as its fragment).
+2. Merge. TOMTOM (memelite, "complete score", both strands, all offsets)
    compares every motif with every other. The null distribution of column
    scores comes from the targets, so the targets are the motifs plus a fixed
    reference set (:data:`REFERENCE`, JASPAR 2024 CORE vertebrates): p-values
@@ -19,7 +46,9 @@ STREME do:
    into the representative's frame with TOMTOM's offset and orientation
    (``_realign``); the merged matrix is rebuilt from the windows around
    the union of the instances (a site found by two members counts once).
-2. Drop fragments. Every motif's sites are its scan hits in the positives
+   With fewer than two motifs there is nothing to compare and TOMTOM is not
+   run.
+3. Drop fragments. Every motif's sites are its scan hits in the positives
    with site p-value <= ``site_pvalue`` (as in its enrichment). Motif B is
    a fragment of a stronger kept motif A when most of B's enrichment comes
    from B sites that overlap A sites and what is left is not enriched. With
@@ -34,8 +63,8 @@ STREME do:
    (CTCF under a motif lumping CTCF and CTCFL sites) stays: its remaining
    sites are still enriched.
 
-The pipeline re-tests the survivors' enrichment afterwards, so reported
-q-values describe the reported motifs.
+The pipeline re-tests the enrichment of the split and merged motifs
+afterwards, so reported q-values describe the reported motifs.
 """
 
 from __future__ import annotations
@@ -47,10 +76,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dnabert.errors import InputError
-from motif.encoding import Encoded
+from motif.encoding import Encoded, string_codes
 from motif.enrichment import hypergeom_pvalues
 from motif.jaspar import load_jaspar
 from motif.merge import Group
+from motif.mixture import two_populations
 from motif.pwm import log_odds, pvalue_threshold, site_positions
 
 if TYPE_CHECKING:
@@ -111,6 +141,39 @@ class Dropped:
         return (
             f"fragment of {self.stronger.id}: masking its sites that overlap sites of {self.stronger.id} "
             f"removes {self.share:.0%} of its excess of positives with a site; the rest is not enriched (p = {self.p_left:.2g})"
+        )
+
+
+@dataclass
+class Split:
+    """An assembled motif whose windows are two populations of sites, reported as two motifs.
+
+    Attributes
+    ----------
+    motif : Motif
+        The motif as assembled (id empty).
+    parts : tuple of Motif
+        The two motifs built from its two populations, the larger first
+        (each may have been split again).
+    delta_bic : float
+        :func:`motif.mixture.two_populations`'s BIC difference (> 0).
+    tomtom_p : float
+        TOMTOM p of the two parts (the larger of both directions).
+    """
+
+    motif: Motif
+    parts: tuple[Motif, Motif]
+    delta_bic: float
+    tomtom_p: float
+
+    @property
+    def note(self) -> str:
+        """One sentence for the run's notes."""
+        a, b = self.parts
+        return (
+            f"the motif assembled from seed {self.motif.key} ({self.motif.consensus}, {len(self.motif.instances)} instances) "
+            f"was split into {a.consensus} ({len(a.instances)}) and {b.consensus} ({len(b.instances)}): its windows are two "
+            f"populations of sites (BIC difference {self.delta_bic:.0f}; TOMTOM p of the parts {self.tomtom_p:.2g})"
         )
 
 
@@ -186,6 +249,45 @@ def _on_sites(sites: np.ndarray, width: int, other: np.ndarray, other_width: int
     return (nxt < len(other)) & (other[np.minimum(nxt, len(other) - 1)] < sites + width)
 
 
+def _instance_sites(motif: Motif, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sequence index, start and strand (+1 / -1) of a motif's instances, shape (m,) each, int64."""
+    inst = motif.instances
+    seq = np.array([index[s] for s in inst["seq_id"]], dtype=np.int64)
+    return seq, inst["start"].to_numpy(), np.where(inst["strand"].to_numpy() == "+", 1, -1)
+
+
+def _frame_start(motif: Motif) -> int:
+    """Column of its window where a built motif's trimmed matrix starts (the same for all its instances)."""
+    first = motif.instances.iloc[0]
+    return int(first["start"] - first["window_start"] if first["strand"] == "+" else first["window_end"] - first["end"])
+
+
+def _split(
+    motif: Motif, build: Callable[[Group], Motif | None], index: dict[str, int], background: np.ndarray, params: MotifParams
+) -> tuple[list[Motif], list[Split]]:
+    """Step 1 of the module docstring: the motif, or its parts (split again while they split), and the splits made."""
+    inst = motif.instances
+    codes = string_codes("".join(inst["window"])).reshape(len(inst), -1)  # (m, window_size), the motif's orientation
+    second, delta_bic = two_populations(codes, params.pseudocount, background)
+    if delta_bic <= 0:
+        return [motif], []
+    seq, start, strand = _instance_sites(motif, index)
+    end = inst["end"].to_numpy()
+    parts = [build(Group(motif.key, seq[m], start[m], end[m], strand[m])) for m in (~second, second)]
+    if parts[0] is None or parts[1] is None:
+        return [motif], []
+    p, offset, minus = _similarity([x.ppm for x in parts])
+    pair_p = float(max(p[0, 1], p[1, 0]))
+    if minus[0, 1] or offset[0, 1] != _frame_start(parts[0]) - _frame_start(parts[1]):
+        return [motif], []  # the parts align best elsewhere: one motif's sites, some aligned at another offset
+    out, splits = [], [Split(motif, (parts[0], parts[1]), float(delta_bic), pair_p)]
+    for x in parts:
+        more, made = _split(x, build, index, background, params)
+        out += more
+        splits += made
+    return out, splits
+
+
 def remove_redundant(
     motifs: list[Motif],
     pos: Encoded,
@@ -194,8 +296,8 @@ def remove_redundant(
     pos_ids: list[str],
     build: Callable[[Group], Motif | None],
     params: MotifParams,
-) -> tuple[list[Motif], list[Dropped]]:
-    """Merge similar motifs and drop fragments (see the module docstring).
+) -> tuple[list[Motif], list[Dropped], list[Split]]:
+    """Split motifs of two factors, merge similar motifs and drop fragments (see the module docstring).
 
     Parameters
     ----------
@@ -212,16 +314,18 @@ def remove_redundant(
         Group -> Motif or None: windows, counts and trimming of a motif
         (``motif.pipeline.build_motif`` with its data bound).
     params : MotifParams
-        ``merge_pvalue``, ``overlap_fraction``, ``q_cutoff``, ``site_pvalue``
-        and the strands are used.
+        ``merge_pvalue``, ``overlap_fraction``, ``q_cutoff``, ``site_pvalue``,
+        ``pseudocount`` and the strands are used.
 
     Returns
     -------
     kept : list of Motif
-        Best first by the input order of their representatives; a merged
-        motif has ``members`` (its representative first). Enrichment is
-        stale: re-test it.
+        Best first by the input order of their representatives (a split
+        motif's parts in its place, the larger first); a merged motif has
+        ``members`` (its representative first). Split parts and merged
+        motifs have new matrices: re-test their enrichment.
     dropped : list of Dropped
+    splits : list of Split
 
     Raises
     ------
@@ -229,51 +333,66 @@ def remove_redundant(
         Duplicate ids among ``pos_ids``.
     """
     if not motifs:
-        return [], []
+        return [], [], []
+    index = {s: i for i, s in enumerate(pos_ids)}
+    if len(index) != len(pos_ids):
+        raise InputError("positive sequence ids must be unique to merge motifs: rename the duplicates")
+    parts, origin, splits = [], [], []  # origin: the assembled motif each part comes from
+    for i, m in enumerate(motifs):
+        more, made = _split(m, build, index, background, params)
+        parts += more
+        origin += [i] * len(more)
+        splits += made
+    motifs = parts
+    if len(motifs) < 2:
+        return motifs, [], splits
     p, offset, minus = _similarity([m.ppm for m in motifs])
     pair_p = np.maximum(p, p.T)
     clusters: dict[int, list[int]] = {}
     for j in range(len(motifs)):
-        similar = [i for i in clusters if pair_p[i, j] < params.merge_pvalue]
+        similar = [
+            i for i in clusters
+            if pair_p[i, j] < params.merge_pvalue and all(origin[k] != origin[j] for k in clusters[i])
+        ]  # fmt: skip
         if similar:
             clusters[min(similar, key=lambda i: pair_p[i, j])].append(j)
         else:
             clusters[j] = [j]
-    index = {s: i for i, s in enumerate(pos_ids)}
-    if len(index) != len(pos_ids):
-        raise InputError("positive sequence ids must be unique to merge motifs: rename the duplicates")
-    merged = []
+    merged, origins = [], []  # origins: the assembled motif each merged motif's representative comes from
     for rep, members in clusters.items():
         a = motifs[rep]
         if len(members) == 1:
             merged.append(a)
+            origins.append(origin[rep])
             continue
         width = a.ppm.shape[1]
         aligned = [(0, False, float("nan"))] + [
             (int(offset[rep, j]), bool(minus[rep, j]), float(pair_p[rep, j])) for j in members[1:]
         ]
-        parts = []
+        sites = []
         for j, (o, mi, _) in zip(members, aligned):
-            inst = motifs[j].instances
-            strand = np.where(inst["strand"].to_numpy() == "+", 1, -1)
-            start, strand = _realign(inst["start"].to_numpy(), strand, motifs[j].ppm.shape[1], o, mi, width)
-            seq = np.array([index[s] for s in inst["seq_id"]], dtype=np.int64)
-            parts.append(np.stack([seq, start, strand]))
-        seq, start, strand = np.unique(np.concatenate(parts, axis=1), axis=1)  # union: a site found twice counts once
+            seq, start, strand = _instance_sites(motifs[j], index)
+            start, strand = _realign(start, strand, motifs[j].ppm.shape[1], o, mi, width)
+            sites.append(np.stack([seq, start, strand]))
+        seq, start, strand = np.unique(np.concatenate(sites, axis=1), axis=1)  # union: a site found twice counts once
         combined = build(Group(a.key, seq, start, start + width, strand))
         if combined is None:  # the union gave no informative column: keep the members apart
             merged.extend(motifs[j] for j in members)
+            origins.extend(origin[j] for j in members)
             continue
         combined.members = [Member(motifs[j], tp, o, "-" if mi else "+") for j, (o, mi, tp) in zip(members, aligned)]
         merged.append(combined)
-    kept, dropped, kept_sites = [], [], []  # kept_sites: (positives, negatives) site starts of each kept motif
+        origins.append(origin[rep])
+    kept, kept_origins, dropped, kept_sites = [], [], [], []  # kept_sites: (positives, negatives) site starts
     sets = (pos, neg)
-    for b in merged:
+    for b, b_origin in zip(merged, origins):
         width = b.ppm.shape[1]
         sites = [_sites(enc, b.ppm, background, params.site_pvalue, params.strands) for enc in sets]
         n_pos, n_neg = (_n_sequences(enc, s) for enc, s in zip(sets, sites))
         excess = max(n_pos - n_neg * len(pos) / len(neg), 1.0)
-        for a, a_sites in zip(kept, kept_sites):
+        for a, a_origin, a_sites in zip(kept, kept_origins, kept_sites):
+            if a_origin == b_origin:  # parts of one split motif: two kinds of sites, not a fragment
+                continue
             a_width = a.ppm.shape[1]
             left_pos, left_neg = (
                 _n_sequences(enc, s[~_on_sites(s, width, t, a_width)]) for enc, s, t in zip(sets, sites, a_sites)
@@ -285,5 +404,6 @@ def remove_redundant(
                 break
         else:
             kept.append(b)
+            kept_origins.append(b_origin)
             kept_sites.append(sites)
-    return kept, dropped
+    return kept, dropped, splits

@@ -118,7 +118,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--jaspar-tax-group", default=JASPAR_DEFAULT[2], help=f"JASPAR taxonomic group, or 'all' (default {JASPAR_DEFAULT[2]})"
     )
     g.add_argument("--motif-db", help="MEME file to match against instead of JASPAR")
-    g.add_argument("--no-match", action="store_true", help="skip TOMTOM matching")
+    g.add_argument(
+        "--no-match", action="store_true",
+        help="skip matching against a motif database (TOMTOM still compares the motifs with each other to merge them, when "
+        "there are two or more)",
+    )  # fmt: skip
     g.add_argument(
         "--format", nargs="+", choices=("meme", "jaspar", "transfac"), default=["meme"],
         help="motif files to write besides motifs.meme: jaspar, transfac",

@@ -1,0 +1,173 @@
+"""Two factors sharing a core are reported apart (issue 19): the two-PPM mixture, the split, TOMTOM only when needed."""
+
+import memelite
+import numpy as np
+import pytest
+from motif_fixtures import PLANTED, make_planted, tomtom_warm  # noqa: F401 (tomtom_warm: session fixture)
+from scipy.special import logsumexp
+
+import explorer.cli
+from demo.synthetic import write_fasta
+from dnabert.sequences import reverse_complement
+from motif.jaspar import load_jaspar
+from motif.mixture import two_populations
+from motif.pipeline import MotifParams, find_motifs
+
+pytestmark = pytest.mark.usefixtures("tomtom_warm")
+
+FACTORS = {"YY1": "MA0095.4", "ZFP42": "MA1651.2", "YY2": "MA0748.3", "CTCFL": "MA1102.3"}  # besides PLANTED's
+
+
+@pytest.fixture(autouse=True)
+def _planted_names(monkeypatch):
+    for name, matrix in FACTORS.items():
+        monkeypatch.setitem(PLANTED, name, matrix)
+
+
+def sample(ppm, n, rng):
+    """n windows (n, W) of codes drawn column by column from ``ppm`` (4, W)."""
+    return np.stack([rng.choice(4, size=n, p=col / col.sum()) for col in ppm.T], axis=1).astype(np.uint8)
+
+
+def direct_delta_bic(codes, second, pseudocount=1.0):
+    """BIC difference of the split ``second`` computed directly: PPMs of each side (uniform background), mixing weight."""
+    x = (codes[:, :, None] == np.arange(4)).astype(float)  # (n, W, 4)
+
+    def log_ppm(rows):
+        counts = x[rows].sum(axis=0)  # (W, 4)
+        return np.log((counts + pseudocount / 4) / (counts.sum(axis=1, keepdims=True) + pseudocount))
+
+    n, w = codes.shape
+    log_l1 = (x * log_ppm(np.ones(n, bool))).sum()
+    per_window = np.stack([(x * log_ppm(~second)).sum(axis=(1, 2)), (x * log_ppm(second)).sum(axis=(1, 2))], axis=1)
+    log_l2 = logsumexp(per_window + np.log([1 - second.mean(), second.mean()]), axis=1).sum()
+    return 2 * (log_l2 - log_l1) - (3 * w + 1) * np.log(n)
+
+
+def test_mixture_bic_is_the_direct_formula_when_the_populations_separate():
+    """Two kinds of sites sharing 8 columns, 4 fixed columns apart: EM's optimum is the true split, so the BIC is direct."""
+    rng = np.random.default_rng(0)
+    core = load_jaspar().ppm("MA0095.4")  # YY1, CAAAATGG
+    ends = [np.eye(4)[:, [1, 3, 2, 1]], np.eye(4)[:, [2, 0, 0, 2]]]  # CTGC / GAAG after the core
+    codes = np.concatenate([sample(np.concatenate([core, end], axis=1), n, rng) for end, n in zip(ends, (600, 400))])
+    truth = np.arange(1000) >= 600
+    second, delta_bic = two_populations(codes, 1.0, np.full(4, 0.25))
+    assert (second == truth).all()
+    assert delta_bic == pytest.approx(direct_delta_bic(codes, truth), rel=1e-6)
+
+
+def test_mixture_separates_yy1_from_zfp42_sites():
+    rng = np.random.default_rng(0)
+    db = load_jaspar()
+    yy1, zfp42 = db.ppm("MA0095.4"), db.ppm("MA1651.2")  # ZFP42 = YY1's CAAAATGG + CTGCC
+    pad = np.full((4, 5), 0.25)
+    a = np.concatenate([pad, zfp42, pad], axis=1)  # (4, 23): ZFP42 in a window
+    b = np.concatenate([pad, yy1, np.full((4, 10), 0.25)], axis=1)  # YY1 at the same place, random after
+    codes = np.concatenate([sample(a, 700, rng), sample(b, 300, rng)])
+    truth = np.arange(1000) >= 700
+    second, delta_bic = two_populations(codes, 1.0, np.full(4, 0.25))
+    assert (second == truth).mean() > 0.9  # YY1 windows whose random bases read like CTGCC go with ZFP42
+    assert delta_bic > 100
+    assert delta_bic >= direct_delta_bic(codes, truth) - 1e-6  # EM's mixture fits at least as well as the true split's PPMs
+
+
+def test_mixture_keeps_one_population_together():
+    rng = np.random.default_rng(1)
+    ppm = np.concatenate([np.full((4, 8), 0.25), load_jaspar().ppm("MA0139.2"), np.full((4, 1), 0.25)], axis=1)
+    _, delta_bic = two_populations(sample(ppm, 2000, rng), 1.0, np.full(4, 0.25))
+    assert delta_bic < 0
+
+
+def factor_of(data, motif, min_overlap=5):
+    """The planted factor under each instance (overlap >= ``min_overlap`` bp with its sequence's site), "" if none."""
+    seq = np.array([int(s[1:]) for s in motif.instances["seq_id"]])
+    site = data.sites.iloc[seq]
+    overlap = np.minimum(motif.instances["end"].to_numpy(), site["end"].to_numpy()) - np.maximum(
+        motif.instances["start"].to_numpy(), site["start"].to_numpy()
+    )
+    return np.where(overlap >= min_overlap, site["motif"].to_numpy(), "")
+
+
+def run(pair, remove_redundant=True):
+    data = make_planted(3000, 3000, motifs=pair, hit_rate=0.9, seed=5)
+    ids = [f"p{i}" for i in range(len(data.pos))]
+    params = MotifParams(remove_redundant=remove_redundant)
+    return data, find_motifs(data.pos, data.scores, data.neg, params, load_jaspar(), pos_ids=ids)
+
+
+@pytest.mark.parametrize("pair", [("YY1", "ZFP42"), ("CTCF", "CTCFL")])
+def test_two_factors_sharing_a_core_are_one_motif_each(pair):
+    """YY1's CAAAATGG is ZFP42's first 8 bp; CTCFL's CAGGGGGC lies in CTCF. Before: one motif lumped both."""
+    data, result = run(pair)
+    owners = []
+    for m in result.motifs:
+        factor = factor_of(data, m)
+        names, counts = np.unique(factor, return_counts=True)
+        owners.append(names[np.argmax(counts)])
+        assert counts.max() / len(factor) > 0.85, (m.consensus, dict(zip(names, counts)))  # each motif is one factor's sites
+        for name in pair:  # and holds most of that factor's sites or few of them (below: what cannot be told apart)
+            share = (factor == name).sum() / (data.sites["motif"] == name).sum()
+            assert share > 0.75 if name == owners[-1] else share < 0.1
+    # Bayes error, not a defect: a YY1 site whose next, random bases happen to read like ZFP42's CTGCC is a ZFP42
+    # site by its sequence (8% of the YY1 sites fall in the ZFP42 motif); the mixture puts such windows with ZFP42
+    assert sorted(owners) == sorted(pair)  # one motif per factor, nothing else
+    top = result.matches[result.matches["rank"] == 1].set_index("motif")["target_name"].str.upper()
+    assert {top[m.id]: owner for m, owner in zip(result.motifs, owners)} == {name: name for name in pair}
+    assert len(result.splits) == 1 and sum(n.startswith("the motif assembled from seed") for n in result.notes) == 1
+
+
+def test_split_motifs_are_recounts_of_their_sites():
+    """YY1 and ZFP42 differ only after the shared core: the reported matrices are the counts of the sites' own bases."""
+    data, result = run(("YY1", "ZFP42"))
+    for m in result.motifs:
+        counts = np.zeros_like(m.counts)
+        for r in m.instances.itertuples():
+            site = data.pos[int(r.seq_id[1:])][r.start : r.end]
+            for j, base in enumerate(site if r.strand == "+" else reverse_complement(site)):
+                counts["ACGT".index(base), j] += 1
+        assert m.counts == pytest.approx(counts)
+    yy1, zfp42 = sorted(result.motifs, key=lambda m: m.ppm.shape[1])
+    assert zfp42.consensus == "CAAAATGGCTGCC" and yy1.consensus == "CAAAATGG"
+    # the extra columns: ZFP42's sites carry CTGCC after the core, YY1's random bases (no window column over 0.6)
+    width = yy1.ppm.shape[1]
+    at = [r.start - r.window_start if r.strand == "+" else r.window_end - r.end for r in yy1.instances.itertuples()]
+    after = [r.window[a + width : a + width + 5] for r, a in zip(yy1.instances.itertuples(), at)]  # oriented windows
+    freq = np.array([[sum(w[j] == b for w in after) / len(after) for b in "ACGT"] for j in range(5)])
+    assert freq.max() < 0.6
+
+
+def test_before_the_split_the_assembly_lumps_the_factors():
+    data, keep = run(("YY1", "ZFP42"), remove_redundant=False)
+    assert len(keep.motifs) == 1 and keep.splits == []  # what the split repairs: both factors in one assembled motif
+    factor = factor_of(data, keep.motifs[0])
+    assert min((factor == "YY1").mean(), (factor == "ZFP42").mean()) > 0.3
+
+
+def test_one_factor_per_motif_is_not_split():
+    data = make_planted(3000, 3000, hit_rate=0.9, seed=5)  # NRF1, CTCF, REST
+    result = find_motifs(data.pos, data.scores, data.neg, MotifParams())
+    assert result.splits == [] and len(result.motifs) == 3
+
+
+def test_no_tomtom_without_matching_and_a_single_motif(tmp_path, monkeypatch):
+    """--no-match with one assembled motif: nothing to compare, so TOMTOM is not run (it ran against JASPAR before)."""
+    calls = []
+    real = memelite.tomtom
+
+    def counted(queries, targets, *args, **kwargs):
+        calls.append((len(queries), len(targets)))
+        return real(queries, targets, *args, **kwargs)
+
+    monkeypatch.setattr(memelite, "tomtom", counted)
+    data = make_planted(1000, 1000, motifs=("REST",), hit_rate=0.9, seed=5)
+    ids = [f"p{i}" for i in range(len(data.pos))]
+    write_fasta(tmp_path / "pos.fa", ids, data.pos)
+    write_fasta(tmp_path / "neg.fa", [f"n{i}" for i in range(len(data.neg))], data.neg)
+    np.savez(tmp_path / "s.npz", ids=np.array(ids), lengths=np.full(len(ids), 100), scores=np.concatenate(data.scores))
+    args = ["motifs", "--positives", str(tmp_path / "pos.fa"), "--negatives", str(tmp_path / "neg.fa")]
+    args += ["--scores", str(tmp_path / "s.npz"), "--logos", "none"]
+    assert explorer.cli.main([*args, "--out", str(tmp_path / "a"), "--no-match"]) == 0
+    assert calls == []
+    assert (tmp_path / "a" / "motifs.tsv").read_text().count("\n") == 2  # header + the one motif
+    assert explorer.cli.main([*args, "--out", str(tmp_path / "b")]) == 0
+    assert len(calls) == 1 and calls[0][0] == 1  # with matching: one TOMTOM call, the motif against JASPAR
