@@ -51,6 +51,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dnabert.checkpoint import LoadedModel
+from dnabert.cls_attention import register_cls_row_hooks, supports_cls_rows
 from dnabert.families.loading import self_attention_modules
 from dnabert.options import ATTENTION_MODES
 from dnabert.token_tracks import kmer_spans, tokens_to_nucleotide
@@ -183,8 +184,14 @@ def token_batches(lengths: list[int], batch_size: int, max_tokens: int | None) -
 def _forward(
     lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, modes: tuple[str, ...]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """One batch: logits (B, C) and, per mode in ``modes``, [CLS]->token scores (B, T); no modes: no attention."""
-    modules = self_attention_modules(lm.model)
+    """One batch: logits (B, C) and, per mode in ``modes``, [CLS]->token scores (B, T); no modes: no attention.
+
+    Without rollout, BERT models run fused (SDPA) and the [CLS] rows come from
+    :mod:`dnabert.cls_attention`; otherwise eager attention and its matrices.
+    """
+    fused = "rollout" not in modes and supports_cls_rows(self_attention_modules(lm.model))
+    model = sdpa_twin(lm.model) if fused or not modes else lm.model
+    modules = self_attention_modules(model)
     captured: list[torch.Tensor] = []
     rollout: list[torch.Tensor] = []
     caller = threading.get_ident()  # the model may be shared (app sessions): record only this call's forward pass
@@ -207,11 +214,13 @@ def _forward(
         hooks += [(modules[-1], keep_cls_row)]
     if "rollout" in modes:
         hooks += [(m, accumulate_rollout) for m in modules]
-    handles = [m.register_forward_hook(hook) for m, hook in hooks]
+    t_ids = torch.as_tensor(ids, device=lm.device)
+    t_mask = torch.as_tensor(mask, device=lm.device)
+    if fused:
+        handles = [h for m, _ in hooks for h in register_cls_row_hooks(m, t_mask, lambda a: captured.append(a.sum(dim=1)))]
+    else:
+        handles = [m.register_forward_hook(hook) for m, hook in hooks]
     try:
-        t_ids = torch.as_tensor(ids, device=lm.device)
-        t_mask = torch.as_tensor(mask, device=lm.device)
-        model = lm.model if modes else sdpa_twin(lm.model)
         logits = model(input_ids=t_ids, attention_mask=t_mask).logits
     finally:
         for h in handles:
