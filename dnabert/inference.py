@@ -240,6 +240,7 @@ def predict(
     attention: str | None = "last",
     progress: bool | Callable[[int, int], None] = False,
     max_tokens: int | None = None,
+    normalize: bool = True,
 ) -> Prediction:
     """Class probabilities and per-nucleotide attention for sequences of any length.
 
@@ -260,6 +261,9 @@ def predict(
         ``progress(done_windows, total_windows)`` after each batch.
     max_tokens : int or None
         Also cap each batch at this many padded tokens (see :func:`token_batches`).
+    normalize : bool
+        L2-normalise each track (False: the mean over windows of the raw
+        per-window tracks, for callers that combine windows themselves).
 
     Returns
     -------
@@ -268,7 +272,7 @@ def predict(
     if attention not in (None, *ATTENTION_MODES):
         raise ValueError(f"attention must be one of {ATTENTION_MODES} or None, got {attention!r}")
     modes = () if attention is None else (attention,)
-    return predict_modes(lm, seqs, modes, batch_size, progress, max_tokens)[attention]
+    return predict_modes(lm, seqs, modes, batch_size, progress, max_tokens, normalize)[attention]
 
 
 def predict_modes(
@@ -278,6 +282,7 @@ def predict_modes(
     batch_size: int = 32,
     progress: bool | Callable[[int, int], None] = False,
     max_tokens: int | None = None,
+    normalize: bool = True,
 ) -> dict[str | None, Prediction]:
     """:func:`predict` for several attention modes from one forward pass per batch.
 
@@ -328,10 +333,10 @@ def predict_modes(
     bar.close()
     if not modes:
         return {None: _combine(seqs, segments, bounds, seg_logits, None)}
-    return {mode: _combine(seqs, segments, bounds, seg_logits, seg_scores[mode]) for mode in modes}
+    return {mode: _combine(seqs, segments, bounds, seg_logits, seg_scores[mode], normalize) for mode in modes}
 
 
-def _combine(seqs, segments, bounds, seg_logits, seg_scores) -> Prediction:
+def _combine(seqs, segments, bounds, seg_logits, seg_scores, normalize: bool = True) -> Prediction:
     """Merge per-window outputs into per-sequence outputs (mean logits, averaged tracks)."""
     n = len(seqs)
     logits = np.zeros((n, seg_logits.shape[1]), dtype=np.float64)
@@ -350,7 +355,7 @@ def _combine(seqs, segments, bounds, seg_logits, seg_scores) -> Prediction:
     probs = softmax(logits)
     scores = None
     if seg_scores is not None:
-        scores = [l2_normalize(s / c).astype(np.float32) for s, c in zip(sums, cover)]
+        scores = [(l2_normalize(s / c) if normalize else s / c).astype(np.float32) for s, c in zip(sums, cover)]
     return Prediction(
         logits=logits.astype(np.float32),
         probs=probs.astype(np.float32),

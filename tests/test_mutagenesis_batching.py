@@ -9,7 +9,7 @@ from dnabert.checkpoint import load_model
 from dnabert.inference import predict, sdpa_twin, token_batches, window_starts
 from dnabert.kmer import encode_batch
 from dnabert.sequences import reverse_complement
-from dnabert.variants import Edit, _window_probs, apply_edit, mutation_map, saturation_edits, score_edits
+from dnabert.variants import Edit, _window_outputs, apply_edit, mutation_map, saturation_edits, score_edits
 
 
 @pytest.fixture(scope="module")
@@ -94,17 +94,31 @@ def test_indels_and_attention_in_batches_equal_one_at_a_time(lm_short_window):
         np.testing.assert_allclose(scores.attention_wt[i], predict(lm, [seq], batch_size=1).scores[0], atol=1e-6)
 
 
-def test_a_substitution_rescores_only_the_windows_it_changes(lm_short_window):
+@pytest.mark.parametrize("mode", ["last", "rollout"])
+def test_attention_with_reused_windows_equals_one_at_a_time(lm_short_window, mode):
+    lm, seq = lm_short_window, random_seqs(1, 150, 150, seed=13)[0]  # 4 windows
+    edits = saturation_edits(seq)[::7]
+    scores = score_edits(lm, [seq], edits, attention=mode, batch_size=64)
+    wt = predict(lm, [seq], batch_size=1, attention=mode)
+    np.testing.assert_allclose(scores.attention_wt[0], wt.scores[0], atol=1e-6)
+    for e, change, p in zip(edits, scores.attention_change, scores.p_mut):
+        mut = predict(lm, [apply_edit(seq, e)], batch_size=1, attention=mode)
+        assert change == pytest.approx(np.linalg.norm(wt.scores[0] - mut.scores[0]), abs=1e-5)
+        assert p == pytest.approx(mut.probs[0, -1], abs=1e-6)
+
+
+@pytest.mark.parametrize("mode", [None, "last"])
+def test_a_substitution_rescores_only_the_windows_it_changes(lm_short_window, mode):
     lm, seq = lm_short_window, random_seqs(1, 150, 150, seed=10)[0]
     k, w = lm.k, lm.window
     starts = window_starts(len(seq) - k + 1, w)
     known: dict = {}
-    _window_probs(lm, [seq], known, 32)
+    _window_outputs(lm, [seq], mode, known, 32)
     assert len(known) == len(starts)
     for pos in (0, 40, 75, 149):
         mutant = apply_edit(seq, Edit(0, pos, pos + 1, "A" if seq[pos] != "A" else "C"))
         seen = dict(known)
-        _window_probs(lm, [mutant], seen, 32)
+        _window_outputs(lm, [mutant], mode, seen, 32)
         # windows covering k-mers pos-k+1 .. pos, counted directly
         changed = sum(1 for st in starts if st <= pos and pos - k + 1 < st + w)
         assert len(seen) - len(known) == changed >= 1
