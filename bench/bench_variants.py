@@ -89,7 +89,7 @@ def main() -> None:
             ratios = b[:, 0] / s[:, 0]
             wall = np.median(b[:, 1]) / np.median(s[:, 1])
             print(
-                f"{length:>6} {'yes' if attention else 'no':>9} {np.median(b[:, 0]):>10.0f} {np.median(s[:, 0]):>13.0f}"
+                f"{length:>6} {'yes' if attention else 'no':>9} {np.median(b[:, 0]):>10.3g} {np.median(s[:, 0]):>13.3g}"
                 f" {np.median(b[:, 0]) / np.median(s[:, 0]):>8.1f}x {ratios.min():>6.1f}..{ratios.max():.1f}x {wall:>5.1f}x",
                 flush=True,
             )
