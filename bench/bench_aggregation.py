@@ -19,6 +19,7 @@ Prints wall-clock and CPU seconds (medians over rounds) and the ratios.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -28,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 import streamlit as st
-import streamlit.logger
 import torch
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    streamlit.logger.set_log_level("error")  # bare mode warns about the missing script context at every call
+    logging.disable(logging.WARNING)  # without a server, Streamlit warns at every call that there is no script context
     seqs = read_sequences(DEMO_MODEL_DIR / "example_positives.fa")
     lm = state.current_model()  # the app's default model: the demo (a teaching model)
     lengths = [len(s) for s in seqs.seqs]

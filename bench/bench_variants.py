@@ -2,16 +2,17 @@
 
     OMP_WAIT_POLICY=PASSIVE python -m bench.bench_variants [--model demo|bert-base|PATH] [--threads 2] [--rounds 5]
 
-For random 100-, 500- and 1000-bp sequences (a 1000-bp sequence is two model windows), single-base mutants spread along the
-sequence are scored by :func:`dnabert.variants.score_edits` (batched: token-budget
-batches, SDPA without attention, unchanged windows of long sequences reused), and
-by the baseline of one :func:`dnabert.inference.predict` call per mutant; both
-without and with the attention change (``last`` aggregation). ``--model bert-base``
-is a random BERT-base-sized DNABERT-6 (12 layers, 768 hidden; use fewer mutants). The four runs are interleaved over
-``--rounds`` rounds in this process; the table shows the median rate of each
-(per CPU second of this process, so that other load on a shared machine counts
-less) and the ratio of the medians, with the lowest and highest per-round ratio
-and the ratio of the wall-clock medians.
+For random 100-, 500- and 1000-bp sequences (1000 bp is two model windows), single-base
+mutants spread along the sequence are scored by :func:`dnabert.variants.score_edits`
+(batched: token-budget batches, fused attention, unchanged windows of long sequences
+reused), and by the baseline of one :func:`dnabert.inference.predict` call for the wild
+type and one per mutant; both without and with the attention change (``last``
+aggregation). ``--model bert-base`` is a random BERT-base-sized DNABERT-6 (12 layers,
+768 hidden; give it fewer mutants). The four runs are interleaved over ``--rounds``
+rounds in this process; the table shows the median rate of each (per CPU second of this
+process, so that other load on a shared machine counts less) and the ratio of the
+medians, with the lowest and highest per-round ratio and the ratio of the wall-clock
+medians.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ def rate(n: int, fn) -> tuple[float, float]:
 
 
 def one_at_a_time(lm, seq: str, edits: list, attention: str | None) -> None:
-    """The baseline: one predict call per mutant."""
-    for e in edits:
-        predict(lm, [apply_edit(seq, e)], attention=attention)
+    """The baseline: one predict call for the wild type (its p and track, which the scores need), then one per mutant."""
+    for s in [seq] + [apply_edit(seq, e) for e in edits]:
+        predict(lm, [s], attention=attention)
 
 
 def spread(edits: list, n: int) -> list:

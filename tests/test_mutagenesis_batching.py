@@ -122,3 +122,20 @@ def test_a_substitution_rescores_only_the_windows_it_changes(lm_short_window, mo
         # windows covering k-mers pos-k+1 .. pos, counted directly
         changed = sum(1 for st in starts if st <= pos and pos - k + 1 < st + w)
         assert len(seen) - len(known) == changed >= 1
+
+
+def test_raw_tracks_are_the_direct_unnormalised_tracks(lm):
+    """predict(normalize=False), which window reuse combines, against the eager [CLS] row by explicit loops."""
+    seqs = random_seqs(4, 20, 90, seed=14)
+    raw = predict(lm, seqs, batch_size=4, attention="last", normalize=False)
+    for seq, track in zip(seqs, raw.scores):
+        ids, mask = encode_batch([seq], lm.k)
+        with torch.inference_mode():
+            out = lm.model(input_ids=torch.as_tensor(ids), attention_mask=torch.as_tensor(mask), output_attentions=True)
+        kmer = out.attentions[-1][0, :, 0, 1:-1].sum(dim=0).double().numpy()  # [CLS] -> each k-mer, heads summed
+        n, k = len(kmer), lm.k
+        expected = [kmer[max(0, j - k + 1) : min(j, n - 1) + 1].mean() for j in range(len(seq))]
+        np.testing.assert_allclose(track, expected, rtol=1e-5)
+    normalized = predict(lm, seqs, batch_size=4, attention="last")
+    for r, t in zip(raw.scores, normalized.scores):
+        np.testing.assert_allclose(r / np.linalg.norm(r), t, atol=1e-6)
