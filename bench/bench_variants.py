@@ -91,7 +91,7 @@ def main() -> None:
             wall = np.median(b[:, 1]) / np.median(s[:, 1])
             print(
                 f"{length:>6} {'yes' if attention else 'no':>9} {np.median(b[:, 0]):>10.3g} {np.median(s[:, 0]):>13.3g}"
-                f" {np.median(b[:, 0]) / np.median(s[:, 0]):>8.1f}x {ratios.min():>6.1f}..{ratios.max():.1f}x {wall:>5.1f}x",
+                f" {np.median(b[:, 0]) / np.median(s[:, 0]):>8.2f}x {ratios.min():>6.2f}..{ratios.max():.2f}x {wall:>5.2f}x",
                 flush=True,
             )
 
