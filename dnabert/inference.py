@@ -51,6 +51,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dnabert.checkpoint import LoadedModel
+from dnabert.cls_attention import register_cls_row_hooks, supports_cls_rows
 from dnabert.families.loading import self_attention_modules
 from dnabert.options import ATTENTION_MODES, POOLINGS
 from dnabert.token_tracks import kmer_spans, tokens_to_nucleotide
@@ -199,8 +200,14 @@ def _forward(
     lm: LoadedModel, ids: np.ndarray, mask: np.ndarray, modes: tuple[str, ...], content: np.ndarray | None = None
 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray] | None]:
     """One batch: logits (B, C); per mode in ``modes``, [CLS]->token scores (B, T) (no modes: no attention);
-    given the content-token mask (B, T), the pooled last hidden states (:func:`pool_hidden`), else None."""
-    modules = self_attention_modules(lm.model)
+    given the content-token mask (B, T), the pooled last hidden states (:func:`pool_hidden`), else None.
+
+    Without rollout, BERT models run fused (SDPA) and the [CLS] rows come from
+    :mod:`dnabert.cls_attention`; otherwise eager attention and its matrices.
+    """
+    fused = "rollout" not in modes and supports_cls_rows(self_attention_modules(lm.model))
+    model = sdpa_twin(lm.model) if fused or not modes else lm.model
+    modules = self_attention_modules(model)
     captured: list[torch.Tensor] = []
     last_hidden: list[torch.Tensor] = []
     rollout: list[torch.Tensor] = []
@@ -217,11 +224,13 @@ def _forward(
         a = a / a.sum(dim=-1, keepdim=True)
         rollout[:] = [a if not rollout else a @ rollout[0]]
 
+    def keep_fused_row(rows):  # (B, H, T) from dnabert.cls_attention, which records only this thread's pass
+        captured.append(rows.sum(dim=1))  # (B, T)
+
     def keep_hidden(_module, _inputs, output):
         if threading.get_ident() == caller:
             last_hidden.append(output if isinstance(output, torch.Tensor) else output[0])  # (B, T, H)
 
-    model = lm.model if modes else sdpa_twin(lm.model)
     hooks = []
     if "mean" in modes:
         hooks += [(m, keep_cls_row) for m in modules]
@@ -229,12 +238,15 @@ def _forward(
         hooks += [(modules[-1], keep_cls_row)]
     if "rollout" in modes:
         hooks += [(m, accumulate_rollout) for m in modules]
-    if content is not None:
-        hooks += [(model.bert if hasattr(model, "bert") else model.esm, keep_hidden)]  # the encoder body's output
-    handles = [m.register_forward_hook(hook) for m, hook in hooks]
+    t_ids = torch.as_tensor(ids, device=lm.device)
+    t_mask = torch.as_tensor(mask, device=lm.device)
+    if fused:
+        handles = [h for m, _ in hooks for h in register_cls_row_hooks(m, t_mask, keep_fused_row)]
+    else:
+        handles = [m.register_forward_hook(hook) for m, hook in hooks]
+    if content is not None:  # the encoder body's output
+        handles.append((model.bert if hasattr(model, "bert") else model.esm).register_forward_hook(keep_hidden))
     try:
-        t_ids = torch.as_tensor(ids, device=lm.device)
-        t_mask = torch.as_tensor(mask, device=lm.device)
         logits = model(input_ids=t_ids, attention_mask=t_mask).logits
     finally:
         for h in handles:
@@ -255,6 +267,7 @@ def predict(
     attention: str | None = "last",
     progress: bool | Callable[[int, int], None] = False,
     max_tokens: int | None = None,
+    normalize: bool = True,
 ) -> Prediction:
     """Class probabilities and per-nucleotide attention for sequences of any length.
 
@@ -275,6 +288,9 @@ def predict(
         ``progress(done_windows, total_windows)`` after each batch.
     max_tokens : int or None
         Also cap each batch at this many padded tokens (see :func:`token_batches`).
+    normalize : bool
+        L2-normalise each track (False: the mean over windows of the raw
+        per-window tracks, for callers that combine windows themselves).
 
     Returns
     -------
@@ -283,7 +299,7 @@ def predict(
     if attention not in (None, *ATTENTION_MODES):
         raise ValueError(f"attention must be one of {ATTENTION_MODES} or None, got {attention!r}")
     modes = () if attention is None else (attention,)
-    return predict_modes(lm, seqs, modes, batch_size, progress, max_tokens)[attention]
+    return predict_modes(lm, seqs, modes, batch_size, progress, max_tokens, normalize=normalize)[attention]
 
 
 def predict_modes(
@@ -294,6 +310,7 @@ def predict_modes(
     progress: bool | Callable[[int, int], None] = False,
     max_tokens: int | None = None,
     embeddings: bool = False,
+    normalize: bool = True,
 ) -> dict[str | None, Prediction]:
     """:func:`predict` for several attention modes from one forward pass per batch.
 
@@ -363,10 +380,10 @@ def predict_modes(
             pooled[pooling] = (sums / np.maximum(counts, 1)).astype(np.float32)
     if not modes:
         return {None: _combine(seqs, segments, bounds, seg_logits, None, pooled)}
-    return {mode: _combine(seqs, segments, bounds, seg_logits, seg_scores[mode], pooled) for mode in modes}
+    return {mode: _combine(seqs, segments, bounds, seg_logits, seg_scores[mode], pooled, normalize) for mode in modes}
 
 
-def _combine(seqs, segments, bounds, seg_logits, seg_scores, embeddings=None) -> Prediction:
+def _combine(seqs, segments, bounds, seg_logits, seg_scores, embeddings=None, normalize: bool = True) -> Prediction:
     """Merge per-window outputs into per-sequence outputs (mean logits, averaged tracks); ``embeddings`` are already merged."""
     n = len(seqs)
     logits = np.zeros((n, seg_logits.shape[1]), dtype=np.float64)
@@ -385,7 +402,7 @@ def _combine(seqs, segments, bounds, seg_logits, seg_scores, embeddings=None) ->
     probs = softmax(logits)
     scores = None
     if seg_scores is not None:
-        scores = [l2_normalize(s / c).astype(np.float32) for s, c in zip(sums, cover)]
+        scores = [(l2_normalize(s / c) if normalize else s / c).astype(np.float32) for s, c in zip(sums, cover)]
     return Prediction(
         logits=logits.astype(np.float32),
         probs=probs.astype(np.float32),

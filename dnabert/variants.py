@@ -30,9 +30,10 @@ Scoring is batched: the edits are cut into chunks, and each chunk is scored by
 :func:`dnabert.inference.predict` together with the wild types not scored yet,
 in batches capped at ``TOKENS_PER_BATCH`` padded tokens (long batches are
 slower per token on a CPU than short ones). Attention is computed only when asked
-for. Without it, each distinct model window is scored once: a long sequence
-(several windows, see :mod:`dnabert.inference`) keeps the logits of its
-wild-type windows, and a mutant only scores the windows its edit changed.
+for. Each distinct model window is scored once (k-mer models): a long sequence
+(several windows, see :mod:`dnabert.inference`) keeps the logits and raw
+attention tracks of its wild-type windows, and a mutant only scores the windows
+its edit changed.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ import pandas as pd
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
-from dnabert.inference import l2_normalize, predict, softmax, window_starts
+from dnabert.inference import _combine, l2_normalize, predict, softmax, window_starts
 from dnabert.limits import check_saturation_length
 from dnabert.outputs import atomic_path
 from dnabert.sequences import BASES, reverse_complement
@@ -166,20 +167,38 @@ class EditScores:
         return log_odds_ratio(self.p_wt, self.p_mut)
 
 
-def _window_probs(lm: LoadedModel, seqs: list[str], known: dict[str, np.ndarray], batch_size: int) -> np.ndarray:
-    """Class probabilities (n, C) without attention, as :func:`~dnabert.inference.predict` computes them
-    (softmax of the mean window logits), scoring only the model windows not in ``known``.
+def _window_outputs(
+    lm: LoadedModel, seqs: list[str], attention: str | None, known: dict[str, tuple], batch_size: int
+) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """Class probabilities (n, C) and attention tracks (or None) as :func:`~dnabert.inference.predict`
+    computes them (mean window logits, windows' raw tracks averaged where they overlap, then
+    L2-normalised), scoring only the model windows not in ``known``.
 
-    ``known`` maps a window's text to its logits (C,) and is extended with the windows scored here.
+    ``known`` maps a window's text to its logits (C,) and raw track (or None), for one ``attention``
+    mode, and is extended with the windows scored here.
     """
     if lm.k is None:  # token windows of BPE / 6-mer families depend on the whole sequence: score it whole
-        return predict(lm, seqs, batch_size, attention=None, max_tokens=TOKENS_PER_BATCH).probs.astype(np.float64)
+        pred = predict(lm, seqs, batch_size, attention=attention, max_tokens=TOKENS_PER_BATCH)
+        return pred.probs.astype(np.float64), pred.scores
     k, w = lm.k, lm.window
-    texts = [[s[st : st + w + k - 1] for st in window_starts(len(s) - k + 1, w)] for s in seqs]
+    starts = [window_starts(len(s) - k + 1, w) for s in seqs]  # first base of each window (k-mer i starts at base i)
+    texts = [[s[st : st + w + k - 1] for st in row] for s, row in zip(seqs, starts)]
     new = list(dict.fromkeys(t for row in texts for t in row if t not in known))
     if new:
-        known.update(zip(new, predict(lm, new, batch_size, attention=None, max_tokens=TOKENS_PER_BATCH).logits))
-    return softmax(np.array([np.mean([known[t] for t in row], axis=0, dtype=np.float64) for row in texts]))
+        pred = predict(lm, new, batch_size, attention=attention, max_tokens=TOKENS_PER_BATCH, normalize=False)
+        known.update(zip(new, zip(pred.logits, pred.scores or [None] * len(new))))
+    probs = softmax(np.array([np.mean([known[t][0] for t in row], axis=0, dtype=np.float64) for row in texts]))
+    if attention is None:
+        return probs, None
+    windows = [(i, int(st), t) for i, row in enumerate(texts) for st, t in zip(starts[i], row)]
+    tracks = _combine(
+        seqs,
+        segments=[(i, st, len(t)) for i, st, t in windows],
+        bounds=[(st, st + len(t)) for _, st, t in windows],  # bases [start, end) of each window
+        seg_logits=np.array([known[t][0] for _, _, t in windows]),
+        seg_scores=[known[t][1] for _, _, t in windows],
+    ).scores
+    return probs, tracks
 
 
 def _class_probs(
@@ -189,20 +208,17 @@ def _class_probs(
     attention: str | None,
     both_strands: bool,
     batch_size: int,
-    known: dict[str, np.ndarray],
+    known: dict[str, tuple],
 ) -> tuple[np.ndarray, list[np.ndarray] | None]:
     """p (n,) of one class and the attention tracks (or None), strands averaged if asked.
 
-    Without attention the windows in ``known`` are reused (see :func:`_window_probs`).
+    The windows in ``known`` are reused (see :func:`_window_outputs`).
     """
     if not seqs:
         return np.zeros(0), []
     batch = seqs + [reverse_complement(s) for s in seqs] if both_strands else seqs
-    if attention:
-        pred = predict(lm, batch, batch_size, attention=attention, max_tokens=TOKENS_PER_BATCH)
-        p, tracks = pred.probs[:, class_index].astype(np.float64), pred.scores
-    else:
-        p, tracks = _window_probs(lm, batch, known, batch_size)[:, class_index], None
+    probs, tracks = _window_outputs(lm, batch, attention, known, batch_size)
+    p = probs[:, class_index]
     if both_strands:
         n = len(seqs)
         p = (p[:n] + p[n:]) / 2
@@ -260,7 +276,7 @@ def score_edits(
     tracks_wt: dict[int, np.ndarray] = {}
     p_mut = np.zeros(n)
     change = np.zeros(n) if attention else None
-    windows_wt: dict[str, np.ndarray] = {}  # window text -> logits, of the wild types scored so far
+    windows_wt: dict[str, tuple] = {}  # window text -> (logits, raw track), of the wild types scored so far
     for lo in range(0, n, chunk):
         part = edits[lo : lo + chunk]
         new = sorted({e.seq for e in part} - p_seq.keys())

@@ -79,7 +79,7 @@ def test_known_motifs_view(page):
     page.get_by_role("button", name="Scan known motifs").click()
     idle(page)
     page.get_by_role("button", name="Motifs (TSV)").wait_for(timeout=TIMEOUT)
-    assert page.locator(".js-plotly-plot").count() >= 1
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)
     shot(page, "8_known_motifs")
     table = pd.read_csv(download(page, "Motifs (TSV)"), sep="\t")
     assert {"CTCF", "YY1"} <= set(table.head(3)["name"].str.upper())
@@ -156,6 +156,7 @@ def test_scan_view(page):
     page.get_by_role("button", name="Scan", exact=True).click()
     idle(page)
     page.get_by_role("button", name="scan_positive.bw").wait_for(timeout=TIMEOUT)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)  # plotly draws after the rest of the page
     assert page.locator(".js-plotly-plot").count() == 1
     shot(page, "12_scan")
     windows = pd.read_csv(download(page, "scan.tsv"), sep="\t")

@@ -9,7 +9,7 @@ from dnabert.checkpoint import load_model
 from dnabert.inference import predict, sdpa_twin, token_batches, window_starts
 from dnabert.kmer import encode_batch
 from dnabert.sequences import reverse_complement
-from dnabert.variants import Edit, _window_probs, apply_edit, mutation_map, saturation_edits, score_edits
+from dnabert.variants import Edit, _window_outputs, apply_edit, mutation_map, saturation_edits, score_edits
 
 
 @pytest.fixture(scope="module")
@@ -94,17 +94,48 @@ def test_indels_and_attention_in_batches_equal_one_at_a_time(lm_short_window):
         np.testing.assert_allclose(scores.attention_wt[i], predict(lm, [seq], batch_size=1).scores[0], atol=1e-6)
 
 
-def test_a_substitution_rescores_only_the_windows_it_changes(lm_short_window):
+@pytest.mark.parametrize("mode", ["last", "rollout"])
+def test_attention_with_reused_windows_equals_one_at_a_time(lm_short_window, mode):
+    lm, seq = lm_short_window, random_seqs(1, 150, 150, seed=13)[0]  # 4 windows
+    edits = saturation_edits(seq)[::7]
+    scores = score_edits(lm, [seq], edits, attention=mode, batch_size=64)
+    wt = predict(lm, [seq], batch_size=1, attention=mode)
+    np.testing.assert_allclose(scores.attention_wt[0], wt.scores[0], atol=1e-6)
+    for e, change, p in zip(edits, scores.attention_change, scores.p_mut):
+        mut = predict(lm, [apply_edit(seq, e)], batch_size=1, attention=mode)
+        assert change == pytest.approx(np.linalg.norm(wt.scores[0] - mut.scores[0]), abs=1e-5)
+        assert p == pytest.approx(mut.probs[0, -1], abs=1e-6)
+
+
+@pytest.mark.parametrize("mode", [None, "last"])
+def test_a_substitution_rescores_only_the_windows_it_changes(lm_short_window, mode):
     lm, seq = lm_short_window, random_seqs(1, 150, 150, seed=10)[0]
     k, w = lm.k, lm.window
     starts = window_starts(len(seq) - k + 1, w)
     known: dict = {}
-    _window_probs(lm, [seq], known, 32)
+    _window_outputs(lm, [seq], mode, known, 32)
     assert len(known) == len(starts)
     for pos in (0, 40, 75, 149):
         mutant = apply_edit(seq, Edit(0, pos, pos + 1, "A" if seq[pos] != "A" else "C"))
         seen = dict(known)
-        _window_probs(lm, [mutant], seen, 32)
+        _window_outputs(lm, [mutant], mode, seen, 32)
         # windows covering k-mers pos-k+1 .. pos, counted directly
         changed = sum(1 for st in starts if st <= pos and pos - k + 1 < st + w)
         assert len(seen) - len(known) == changed >= 1
+
+
+def test_raw_tracks_are_the_direct_unnormalised_tracks(lm):
+    """predict(normalize=False), which window reuse combines, against the eager [CLS] row by explicit loops."""
+    seqs = random_seqs(4, 20, 90, seed=14)
+    raw = predict(lm, seqs, batch_size=4, attention="last", normalize=False)
+    for seq, track in zip(seqs, raw.scores):
+        ids, mask = encode_batch([seq], lm.k)
+        with torch.inference_mode():
+            out = lm.model(input_ids=torch.as_tensor(ids), attention_mask=torch.as_tensor(mask), output_attentions=True)
+        kmer = out.attentions[-1][0, :, 0, 1:-1].sum(dim=0).double().numpy()  # [CLS] -> each k-mer, heads summed
+        n, k = len(kmer), lm.k
+        expected = [kmer[max(0, j - k + 1) : min(j, n - 1) + 1].mean() for j in range(len(seq))]
+        np.testing.assert_allclose(track, expected, rtol=1e-5)
+    normalized = predict(lm, seqs, batch_size=4, attention="last")
+    for r, t in zip(raw.scores, normalized.scores):
+        np.testing.assert_allclose(r / np.linalg.norm(r), t, atol=1e-6)
