@@ -133,6 +133,15 @@ class MotifParams:
         "Merge below TOMTOM p",
         low=0.0, high=1.0, low_open=True,
     )  # fmt: skip
+    variant_pvalue: float = _param(
+        1e-2,
+        "after dropping fragments, a weaker motif joins a stronger one when TOMTOM p is below this and one PPM explains "
+        "the windows of both (two-PPM mixture, BIC <= 0: the test that splits motifs); on planted YY2 + ZFP42 data this "
+        "folds 7-bp YY2 variants (YY2 sites with a mismatch the YY2 matrix misses, p 1e-3.4 and 1e-2.9, BIC -388 and "
+        "-247) into YY2, while two factors give BIC +1481..+3508",
+        "Join variants below TOMTOM p",
+        low=0.0, high=1.0, low_open=True,
+    )  # fmt: skip
     overlap_fraction: float = _param(
         0.5,
         "drop a motif when at least this share of its enrichment comes from sites overlapping a stronger motif's sites "

@@ -262,17 +262,21 @@ def _frame_start(motif: Motif) -> int:
     return int(first["start"] - first["window_start"] if first["strand"] == "+" else first["window_end"] - first["end"])
 
 
+def _windows(motif: Motif) -> np.ndarray:
+    """A built motif's aligned windows as codes, shape (m, window_size), uint8, in the motif's orientation."""
+    inst = motif.instances
+    return string_codes("".join(inst["window"])).reshape(len(inst), -1)
+
+
 def _split(
     motif: Motif, build: Callable[[Group], Motif | None], index: dict[str, int], background: np.ndarray, params: MotifParams
 ) -> tuple[list[Motif], list[Split]]:
     """Step 1 of the module docstring: the motif, or its parts (split again while they split), and the splits made."""
-    inst = motif.instances
-    codes = string_codes("".join(inst["window"])).reshape(len(inst), -1)  # (m, window_size), the motif's orientation
-    second, delta_bic = two_populations(codes, params.pseudocount, background)
+    second, delta_bic = two_populations(_windows(motif), params.pseudocount, background)
     if delta_bic <= 0:
         return [motif], []
     seq, start, strand = _instance_sites(motif, index)
-    end = inst["end"].to_numpy()
+    end = motif.instances["end"].to_numpy()
     parts = [build(Group(motif.key, seq[m], start[m], end[m], strand[m])) for m in (~second, second)]
     if parts[0] is None or parts[1] is None:
         return [motif], []
@@ -286,6 +290,76 @@ def _split(
         out += more
         splits += made
     return out, splits
+
+
+def _union(
+    rep: Motif, others: list[tuple[Motif, int, bool, float]], index: dict[str, int], build: Callable[[Group], Motif | None]
+) -> Motif | None:
+    """A motif rebuilt from the windows around ``rep``'s instances and ``others``' instances moved into its frame.
+
+    Parameters
+    ----------
+    rep : Motif
+        The representative (its frame is kept).
+    others : list of (Motif, offset, minus, tomtom_p)
+        Motifs joining it with TOMTOM's alignment (``rep`` the query, each
+        one the target; :func:`_realign`) and the pair's p.
+    index : dict of str to int
+        Position of each positive sequence id.
+    build : callable
+        Group -> Motif or None (:func:`remove_redundant`).
+
+    Returns
+    -------
+    Motif or None
+        Built from the union of the sites (a site found twice counts once),
+        with ``members``: ``rep``'s members (or ``rep`` itself) then the
+        others; None when the union gives no informative column.
+    """
+    width = rep.ppm.shape[1]
+    sites = [np.stack(_instance_sites(rep, index))]
+    for m, o, mi, _ in others:
+        seq, start, strand = _instance_sites(m, index)
+        start, strand = _realign(start, strand, m.ppm.shape[1], o, mi, width)
+        sites.append(np.stack([seq, start, strand]))
+    seq, start, strand = np.unique(np.concatenate(sites, axis=1), axis=1)
+    combined = build(Group(rep.key, seq, start, start + width, strand))
+    if combined is not None:
+        first = rep.members or [Member(rep, float("nan"), 0, "+")]
+        combined.members = first + [Member(m, p, o, "-" if mi else "+") for m, o, mi, p in others]
+    return combined
+
+
+def _join_variants(
+    motifs: list[Motif],
+    origins: list[int],
+    index: dict[str, int],
+    background: np.ndarray,
+    build: Callable[[Group], Motif | None],
+    params: MotifParams,
+) -> list[Motif]:
+    """Step 4 of the module docstring: weaker motifs whose windows and a similar stronger motif's are one population join it."""
+    if len(motifs) < 2:
+        return motifs
+    p, offset, minus = _similarity([m.ppm for m in motifs])
+    pair_p = np.maximum(p, p.T)
+    joined: dict[int, list[int]] = {}  # representative -> the motifs joining it
+    for j in range(len(motifs)):
+        for i in sorted(joined, key=lambda i: pair_p[i, j]):
+            if pair_p[i, j] >= params.variant_pvalue or origins[i] == origins[j]:
+                continue
+            union = _union(motifs[i], [(motifs[j], int(offset[i, j]), bool(minus[i, j]), float(pair_p[i, j]))], index, build)
+            if union is not None and two_populations(_windows(union), params.pseudocount, background)[1] <= 0:
+                joined[i].append(j)
+                break
+        else:
+            joined[j] = []
+    out = []
+    for i, js in joined.items():
+        others = [(motifs[j], int(offset[i, j]), bool(minus[i, j]), float(pair_p[i, j])) for j in js]
+        union = _union(motifs[i], others, index, build) if js else None
+        out.extend([union] if union is not None else [motifs[i]] + [motifs[j] for j in js])
+    return out
 
 
 def remove_redundant(
@@ -365,22 +439,12 @@ def remove_redundant(
             merged.append(a)
             origins.append(origin[rep])
             continue
-        width = a.ppm.shape[1]
-        aligned = [(0, False, float("nan"))] + [
-            (int(offset[rep, j]), bool(minus[rep, j]), float(pair_p[rep, j])) for j in members[1:]
-        ]
-        sites = []
-        for j, (o, mi, _) in zip(members, aligned):
-            seq, start, strand = _instance_sites(motifs[j], index)
-            start, strand = _realign(start, strand, motifs[j].ppm.shape[1], o, mi, width)
-            sites.append(np.stack([seq, start, strand]))
-        seq, start, strand = np.unique(np.concatenate(sites, axis=1), axis=1)  # union: a site found twice counts once
-        combined = build(Group(a.key, seq, start, start + width, strand))
+        others = [(motifs[j], int(offset[rep, j]), bool(minus[rep, j]), float(pair_p[rep, j])) for j in members[1:]]
+        combined = _union(a, others, index, build)
         if combined is None:  # the union gave no informative column: keep the members apart
             merged.extend(motifs[j] for j in members)
             origins.extend(origin[j] for j in members)
             continue
-        combined.members = [Member(motifs[j], tp, o, "-" if mi else "+") for j, (o, mi, tp) in zip(members, aligned)]
         merged.append(combined)
         origins.append(origin[rep])
     kept, kept_origins, dropped, kept_sites = [], [], [], []  # kept_sites: (positives, negatives) site starts
@@ -406,4 +470,4 @@ def remove_redundant(
             kept.append(b)
             kept_origins.append(b_origin)
             kept_sites.append(sites)
-    return kept, dropped, splits
+    return _join_variants(kept, kept_origins, index, background, build, params), dropped, splits

@@ -16,6 +16,10 @@ from motif.pipeline import MotifParams, find_motifs
 pytestmark = pytest.mark.usefixtures("tomtom_warm")
 
 FACTORS = {"YY1": "MA0095.4", "ZFP42": "MA1651.2", "YY2": "MA0748.3", "CTCFL": "MA1102.3"}  # besides PLANTED's
+# Share of a factor's planted sites its motif holds, where below 0.75: 44% of the sites sampled from YY2's 7-bp
+# matrix carry a mismatch, and the mismatch often falls in the seed's 5 bp, where a seed tolerates one (YY2's motif
+# holds 73%)
+RECALL = {"YY2": 0.7}
 
 
 @pytest.fixture(autouse=True)
@@ -95,9 +99,10 @@ def run(pair, remove_redundant=True):
     return data, find_motifs(data.pos, data.scores, data.neg, params, load_jaspar(), pos_ids=ids)
 
 
-@pytest.mark.parametrize("pair", [("YY1", "ZFP42"), ("CTCF", "CTCFL")])
+@pytest.mark.parametrize("pair", [("YY1", "ZFP42"), ("CTCF", "CTCFL"), ("YY2", "ZFP42")])
 def test_two_factors_sharing_a_core_are_one_motif_each(pair):
-    """YY1's CAAAATGG is ZFP42's first 8 bp; CTCFL's CAGGGGGC lies in CTCF. Before: one motif lumped both."""
+    """YY1's CAAAATGG is ZFP42's first 8 bp; CTCFL's CAGGGGGC lies in CTCF; YY2 and ZFP42 share ATGGC. Before: one
+    motif lumped both; for YY2 + ZFP42 two weak 7-bp YY2 variants were reported besides (test_yy2_variants_join_yy2)."""
     data, result = run(pair)
     owners = []
     for m in result.motifs:
@@ -107,13 +112,37 @@ def test_two_factors_sharing_a_core_are_one_motif_each(pair):
         assert counts.max() / len(factor) > 0.85, (m.consensus, dict(zip(names, counts)))  # each motif is one factor's sites
         for name in pair:  # and holds most of that factor's sites or few of them (below: what cannot be told apart)
             share = (factor == name).sum() / (data.sites["motif"] == name).sum()
-            assert share > 0.75 if name == owners[-1] else share < 0.1
+            assert share > RECALL.get(name, 0.75) if name == owners[-1] else share < 0.1
     # Bayes error, not a defect: a YY1 site whose next, random bases happen to read like ZFP42's CTGCC is a ZFP42
     # site by its sequence (8% of the YY1 sites fall in the ZFP42 motif); the mixture puts such windows with ZFP42
     assert sorted(owners) == sorted(pair)  # one motif per factor, nothing else
     top = result.matches[result.matches["rank"] == 1].set_index("motif")["target_name"].str.upper()
     assert {top[m.id]: owner for m, owner in zip(result.motifs, owners)} == {name: name for name in pair}
     assert len(result.splits) == 1 and sum(n.startswith("the motif assembled from seed") for n in result.notes) == 1
+
+
+def test_yy2_variants_join_yy2():
+    """YY2 sites with a mismatch the YY2 matrix misses seed weak 7-bp motifs (ACGGCGG, ATGGTGG) that TOMTOM finds only
+    loosely similar to YY2 (p 1e-3.4, 1e-2.9) and that are no fragments (their instances lie apart from the YY2
+    motif's): after the fragment step they join YY2, as one PPM explains their windows and YY2's."""
+    data, keep = run(("YY2", "ZFP42"), remove_redundant=False)
+    _, result = run(("YY2", "ZFP42"))
+    yy2 = [m for m in result.motifs if m.members]
+    assert len(yy2) == 1 and len(yy2[0].members) == 3
+    first, *variants = yy2[0].members
+    assert first.motif.consensus == "ATGGCGG" and sorted(x.motif.consensus for x in variants) == ["ACGGCGG", "ATGGTGG"]
+    assert all(MotifParams().merge_pvalue <= x.tomtom_p < MotifParams().variant_pvalue for x in variants)
+    assert {x.motif.key for x in variants} <= {m.key for m in keep.motifs}  # assembled as motifs of their own
+    rep = first.motif.instances
+    claimed = {(r.seq_id, s) for r in rep.itertuples() for s in range(r.start, r.end)}
+    for x in variants:
+        inst = x.motif.instances
+        assert not any((r.seq_id, s) in claimed for r in inst.itertuples() for s in range(r.start, r.end))  # not YY2's sites
+        factor = factor_of(data, x.motif)
+        assert (factor == "YY2").mean() > 0.3 and (factor == "ZFP42").mean() < 0.05  # planted YY2 sites YY2's motif missed
+    # the joined motif is rebuilt from the union of the sites (a few windows reach past a sequence's end)
+    total = sum(len(x.motif.instances) for x in yy2[0].members)
+    assert 0.95 * total < len(yy2[0].instances) <= total
 
 
 def test_split_motifs_are_recounts_of_their_sites():
