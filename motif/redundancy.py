@@ -12,7 +12,7 @@ the shared k-mer is the most significant seed and k-mers (at most ``k_max``
 then rescans both factors' sites and claims their regions, so the other
 factor's own k-mers are left with too few unclaimed regions to seed a
 motif. :func:`remove_redundant` runs on the assembled, enriched motifs (best
-first) in three steps:
+first) in four steps:
 
 1. Split. The aligned windows of every motif are tested for two populations
    of sites (:func:`motif.mixture.two_populations`: a mixture of two PPMs
@@ -62,6 +62,20 @@ first) in three steps:
    distinct factor whose sites a stronger, more generic motif also hits
    (CTCF under a motif lumping CTCF and CTCFL sites) stays: its remaining
    sites are still enriched.
+4. Join variants. A factor's sites with a mismatch its motif's matrix
+   misses can seed a weak motif of their own: with YY2 and ZFP42 planted,
+   ACGGCGG (65 instances) and ATGGTGG (96) beside YY2's ATGGCGG. TOMTOM
+   finds them only loosely similar to YY2 (p 1e-3.4, 1e-2.9: above
+   ``merge_pvalue``, where distinct factors lie too) and they are no
+   fragments (their instances lie apart from YY2's). The sites decide, with
+   the test that splits motifs: a reported motif (best first) joins the
+   strongest earlier one with TOMTOM p < ``variant_pvalue`` for which one
+   PPM explains the windows of the union of both motifs' sites (aligned as
+   in step 2): :func:`motif.mixture.two_populations` gives delta_bic <= 0
+   (-388 and -247 for the YY2 variants; two factors give +1481 to +3508).
+   The joined motif is rebuilt from that union, as in step 2. Parts of one
+   split motif never join. It runs after step 3 so that edge fragments,
+   whose few windows one PPM also explains, are dropped rather than joined.
 
 The pipeline re-tests the enrichment of the split and merged motifs
 afterwards, so reported q-values describe the reported motifs.
@@ -103,7 +117,9 @@ class Member:
         the representative.
     offset : int
         Representative column facing the member's column 0 is ``-offset``
-        (memelite's offset, the member being the target).
+        (memelite's offset, the member being the target). A member joined
+        in step 4 (a variant) is aligned to the reported motif it joined,
+        which for a motif merged in step 2 is the merged matrix.
     orientation : str
         ``+``, or ``-`` when the member aligns as its reverse complement.
     """
@@ -388,8 +404,8 @@ def remove_redundant(
         Group -> Motif or None: windows, counts and trimming of a motif
         (``motif.pipeline.build_motif`` with its data bound).
     params : MotifParams
-        ``merge_pvalue``, ``overlap_fraction``, ``q_cutoff``, ``site_pvalue``,
-        ``pseudocount`` and the strands are used.
+        ``merge_pvalue``, ``overlap_fraction``, ``variant_pvalue``, ``q_cutoff``,
+        ``site_pvalue``, ``pseudocount`` and the strands are used.
 
     Returns
     -------

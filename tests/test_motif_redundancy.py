@@ -255,7 +255,11 @@ def test_regions_mode_is_untouched(issue):
 
 @pytest.mark.parametrize(
     "field, value, message",
-    [("merge_pvalue", 0.0, "merge_pvalue must be in (0.0, 1.0]"), ("overlap_fraction", 1.5, "overlap_fraction must be in (0.0, 1.0]")],
+    [
+        ("merge_pvalue", 0.0, "merge_pvalue must be in (0.0, 1.0]"),
+        ("overlap_fraction", 1.5, "overlap_fraction must be in (0.0, 1.0]"),
+        ("variant_pvalue", 0.0, "variant_pvalue must be in (0.0, 1.0]"),
+    ],
 )
 def test_invalid_parameters_are_named(field, value, message):
     with pytest.raises(InputError, match=re.escape(message)):

@@ -92,10 +92,10 @@ def factor_of(data, motif, min_overlap=5):
     return np.where(overlap >= min_overlap, site["motif"].to_numpy(), "")
 
 
-def run(pair, remove_redundant=True):
+def run(pair, **params):
     data = make_planted(3000, 3000, motifs=pair, hit_rate=0.9, seed=5)
     ids = [f"p{i}" for i in range(len(data.pos))]
-    params = MotifParams(remove_redundant=remove_redundant)
+    params = MotifParams(**params)
     return data, find_motifs(data.pos, data.scores, data.neg, params, load_jaspar(), pos_ids=ids)
 
 
@@ -143,6 +143,8 @@ def test_yy2_variants_join_yy2():
     # the joined motif is rebuilt from the union of the sites (a few windows reach past a sequence's end)
     total = sum(len(x.motif.instances) for x in yy2[0].members)
     assert 0.95 * total < len(yy2[0].instances) <= total
+    _, strict = run(("YY2", "ZFP42"), variant_pvalue=1e-4)  # the variants' TOMTOM p are above it: reported apart
+    assert sorted(m.consensus for m in strict.motifs) == ["ACGGCGG", "ATGGCGG", "ATGGTGG", "CAAAATGGCTGCC"]
 
 
 def test_split_motifs_are_recounts_of_their_sites():
