@@ -1,5 +1,7 @@
 """Two factors sharing a core are reported apart (issue 19): the two-PPM mixture, the split, TOMTOM only when needed."""
 
+from functools import partial
+
 import memelite
 import numpy as np
 import pytest
@@ -9,9 +11,11 @@ from scipy.special import logsumexp
 import explorer.cli
 from demo.synthetic import write_fasta
 from dnabert.sequences import reverse_complement
+from motif.encoding import encode
 from motif.jaspar import load_jaspar
 from motif.mixture import two_populations
-from motif.pipeline import MotifParams, find_motifs
+from motif.pipeline import MotifParams, base_frequencies, build_motif, find_motifs
+from motif.redundancy import _similarity, remove_redundant
 
 pytestmark = pytest.mark.usefixtures("tomtom_warm")
 
@@ -145,6 +149,23 @@ def test_yy2_variants_join_yy2():
     assert 0.95 * total < len(yy2[0].instances) <= total
     _, strict = run(("YY2", "ZFP42"), variant_pvalue=1e-4)  # the variants' TOMTOM p are above it: reported apart
     assert sorted(m.consensus for m in strict.motifs) == ["ACGGCGG", "ATGGCGG", "ATGGTGG", "CAAAATGGCTGCC"]
+
+
+@pytest.mark.parametrize("pair", [("YY2", "ZFP42"), ("CTCF", "CTCFL")])
+def test_distinct_factors_do_not_join_as_variants(pair):
+    """The two factors' motifs given as motifs of their own (not parts of one): TOMTOM p between merge_pvalue and
+    variant_pvalue, so the sites decide; the union of their windows is two populations, and both stay."""
+    data, result = run(pair)
+    params = MotifParams()
+    pos, neg = encode(data.pos), encode(data.neg)
+    background = base_frequencies(pos, neg)
+    ids = [f"p{i}" for i in range(len(data.pos))]
+    a, b = result.motifs
+    p, _, _ = _similarity([a.ppm, b.ppm])
+    assert params.merge_pvalue <= max(p[0, 1], p[1, 0]) < params.variant_pvalue
+    build = partial(build_motif, pos=pos, pos_ids=ids, params=params, background=background)
+    kept, dropped, splits = remove_redundant([a, b], pos, neg, background, ids, build, params)
+    assert kept == [a, b] and dropped == [] and splits == []
 
 
 def test_split_motifs_are_recounts_of_their_sites():
