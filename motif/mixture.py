@@ -20,7 +20,10 @@ of which a few are aligned at another offset (+2395 for 108 shifted windows
 among 7680 of CCGCGNGGNGGCAG, whose GGNGG repeat lets a site align shifted),
 which :mod:`motif.redundancy` recognises by aligning the two parts, and an
 edge-fragment motif whose windows are partly on a stronger motif's sites
-(+42, +51), whose parts that stage merges or drops.
+(+42, +51), whose parts that stage merges or drops. The same test decides
+whether a weak motif loosely similar to a stronger one joins it (one
+population in the union of their windows: -388 and -247 for two 7-bp YY2
+variants against YY2).
 
 The EM starts from the sign of each window's score on the first principal
 component of the one-hot windows (the direction separating two populations

@@ -17,8 +17,9 @@ motif is kept with at least ``min_n_motif`` windows (instances too close to a
 sequence end are dropped and counted) and, in ``kmers`` mode, when its sites
 are enriched (q < ``q_cutoff``; an assembly of a few random windows is
 not). Then motifs whose windows are two populations of sites are split,
-similar motifs are merged and fragments of stronger motifs dropped
-(``kmers`` mode, unless ``remove_redundant`` is off), and the survivors'
+similar motifs are merged, fragments of stronger motifs dropped and weak
+variants of a stronger motif joined to it (``kmers`` mode, unless
+``remove_redundant`` is off), and the survivors'
 enrichment is re-tested (BH over the reported motifs). Stage times are kept in
 ``MotifResult.timings`` (input, regions, enrichment, merge, motifs, redundancy, tomtom).
 """

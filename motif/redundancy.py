@@ -1,4 +1,4 @@
-"""One motif per factor: split motifs that are two factors, merge motifs that are the same motif, drop fragments.
+"""One motif per factor: split motifs that are two factors, merge motifs that are the same motif, drop fragments, join variants.
 
 Assembly (:mod:`motif.merge`) can report one factor twice (a second seed
 grows from sites the first motif did not claim, at another offset or on the
