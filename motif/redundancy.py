@@ -68,10 +68,10 @@ first) in four steps:
    finds them only loosely similar to YY2 (p 1e-3.4, 1e-2.9: above
    ``merge_pvalue``, where distinct factors lie too) and they are no
    fragments (their instances lie apart from YY2's). The sites decide, with
-   the test that splits motifs: a reported motif (best first) joins the
-   strongest earlier one with TOMTOM p < ``variant_pvalue`` for which one
-   PPM explains the windows of the union of both motifs' sites (aligned as
-   in step 2): :func:`motif.mixture.two_populations` gives delta_bic <= 0
+   the test that splits motifs: each kept motif (best first) joins the
+   earlier one most similar to it (lowest TOMTOM p, below ``variant_pvalue``)
+   for which one PPM explains the windows of the union of both motifs' sites
+   (aligned as in step 2): :func:`motif.mixture.two_populations` gives delta_bic <= 0
    (-388 and -247 for the YY2 variants; two factors give +1481 to +3508).
    The joined motif is rebuilt from that union, as in step 2. Parts of one
    split motif never join. It runs after step 3 so that edge fragments,
