@@ -23,6 +23,8 @@ from dnabert.coordinates import GENOME_COLUMNS
 from dnabert.genome_tracks import BED6_COLUMNS
 from dnabert.sequences import read_sequences, reverse_complement
 from explorer.cli import main
+from motif.jaspar import jaspar_matrix
+from motif.meme import format_meme
 
 pytestmark = pytest.mark.skipif(not (DEMO_MODEL_DIR / "config.json").is_file(), reason="demo model not built")
 
@@ -121,8 +123,11 @@ def test_data_page_refuses_a_header_region_of_the_wrong_length():
     assert "positives" not in at.session_state
 
 
-def test_motifs_page_places_instances_on_the_genome():
-    """The example positives laid into a genome, every other one on the minus strand, pasted with region headers."""
+def example_on_genome() -> tuple[AppTest, str, list[str]]:
+    """The example positives laid into a genome chrG, every other one on the minus strand, pasted with region headers.
+
+    Returns the app (data loaded), chrG and the headers.
+    """
     data = read_sequences(DEMO_MODEL_DIR / "example_positives.fa")
     chrom, headers = "", []
     for i, seq in enumerate(data.seqs):
@@ -132,6 +137,11 @@ def test_motifs_page_places_instances_on_the_genome():
         headers.append(f"chrG:{start}-{start + len(seq)}({strand})")
     at = paste(app().run(), "".join(f">{h}\n{s}\n" for h, s in zip(headers, data.seqs)))
     assert not at.exception and not at.error
+    return at, chrom, headers
+
+
+def test_motifs_page_places_instances_on_the_genome():
+    at, chrom, headers = example_on_genome()
     at.switch_page("explorer/pages/motifs.py").run()
     at.selectbox(key="motif_database").set_value("none")
     at.button[0].click().run()
@@ -153,6 +163,26 @@ def test_motifs_page_places_instances_on_the_genome():
         site = reverse_complement(piece) if row.strand == "-" else piece
         assert site in set(tsv.loc[tsv["motif"] == row.name, "site"])
     check_instance_bed(bed, result, {h: lambda s, e, st, h=h: ("chrG", *on_genome(h, s, e, st)) for h in headers})
+
+
+def test_known_motifs_page_lists_sites_on_the_genome():
+    """CTCF and YY1 (planted in the example data) as an uploaded MEME file; the sites of the top motif on chrG."""
+    at, chrom, headers = example_on_genome()
+    ids = ["MA0139.2", "MA0095.2"]
+    meme = format_meme(ids, [jaspar_matrix(i, "JASPAR2024")[1] for i in ids], [20, 20], [1.0, 1.0], np.full(4, 0.25))
+    at.switch_page("explorer/pages/known_motifs.py").run()
+    at.file_uploader(key="known_meme").upload("planted.meme", meme.encode())
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    sites = at.dataframe[-1].value  # the sites of the motif chosen (the top one)
+    assert list(sites.columns[-4:]) == GENOME_COLUMNS and len(sites) > 20
+    seq_of = dict(zip(headers, read_sequences(DEMO_MODEL_DIR / "example_positives.fa").seqs))
+    for row in sites.itertuples():
+        assert row.chrom == "chrG"
+        assert (row.chrom_start, row.chrom_end, row.chrom_strand) == on_genome(row.seq_id, row.start, row.end, row.strand)
+        piece, genome_piece = seq_of[row.seq_id][row.start : row.end], chrom[row.chrom_start : row.chrom_end]
+        on_strand = reverse_complement(piece) if row.strand == "-" else piece
+        assert on_strand == (reverse_complement(genome_piece) if row.chrom_strand == "-" else genome_piece)
 
 
 def test_motif_run_writes_instances_bed_with_and_without_coordinates(tmp_path):
