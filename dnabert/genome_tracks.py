@@ -8,8 +8,9 @@ written as one interval. Sequences without coordinates get their own
 "chromosome" named by the sequence id (0-based positions within it).
 
 BED scores must be integers 0..1000 (UCSC); features are written as BED6
-with ``score = round(1000 x value / max value)`` over the file, and the raw
-value is kept in the caller's tables.
+with ``score = round(1000 x value / top)``, ``top`` the largest value in the
+file unless the caller gives the scale (a relative score in [0, 1]: ``top =
+1``), and the raw value is kept in the caller's tables.
 
 bigWig files are written with pyBigWig; chromosome sizes come from the genome
 index when a genome is given, else the largest end seen per chromosome.
@@ -131,13 +132,16 @@ def write_bigwig(path: str | Path, table: pd.DataFrame, sizes: dict[str, int]) -
         bw.close()
 
 
-def bed6(chrom, start, end, name, value, strand) -> pd.DataFrame:
-    """BED6 table sorted by chrom, start; ``score = round(1000 x value / max(value))`` (0 when all values are 0).
+def bed6(chrom, start, end, name, value, strand, top: float | None = None) -> pd.DataFrame:
+    """BED6 table sorted by chrom, start; ``score = round(1000 x value / top)``, clipped to 0..1000.
 
-    Parameters are arrays of one length m (``value``: float, non-negative).
+    Parameters are arrays of one length m (``value``: float, non-negative);
+    ``top`` is the value scored 1000 (default ``max(value)``; every score is 0
+    when it is 0).
     """
     value = np.asarray(value, dtype=np.float64)
-    top = value.max() if len(value) else 0.0
+    if top is None:
+        top = value.max() if len(value) else 0.0
     score = np.rint(1000 * value / top).astype(np.int64) if top > 0 else np.zeros(len(value), dtype=np.int64)
     table = pd.DataFrame(
         {

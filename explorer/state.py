@@ -30,6 +30,7 @@ import numpy as np
 import streamlit as st
 
 from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
+from dnabert.coordinates import Interval, coordinates_from_ids
 from dnabert.errors import InputError
 from dnabert.hub import hub_cache_dir, is_model_id, resolve_model_id
 from dnabert.inference import Prediction, predict_modes
@@ -142,6 +143,19 @@ def parse_upload(data: bytes, name: str) -> SequenceSet:
 
 def positives() -> SequenceSet | None:
     return st.session_state.get("positives")
+
+
+def coordinates(seqs: SequenceSet) -> list[Interval | None]:
+    """Genome coordinates of each sequence, read from its id (``chrom:start-end[(+|-)]``, None where it is not a region).
+
+    The same reading as the command line (:func:`dnabert.coordinates.coordinates_from_ids`); a header region
+    whose length is not its sequence's stops the page with that error.
+    """
+    try:
+        return coordinates_from_ids(seqs, "sequences")[0]
+    except InputError as e:
+        show_error(e)
+        st.stop()
 
 
 def negatives(pos: SequenceSet | None = None) -> tuple[SequenceSet, bool] | None:

@@ -8,7 +8,15 @@ Files (coordinates 0-based, half-open):
   dropped_at_ends, n_pos, n_neg (sequences with a site), p, q, best database
   match (id, name, q), seed.
 * ``instances.tsv``: motif, seq_id, start, end, strand, site, window_start,
-  window_end, window (site and window read on the motif's strand).
+  window_end, window (site and window read on the motif's strand); then
+  chrom, chrom_start, chrom_end, chrom_strand when the caller placed the
+  instances on the genome (:func:`motif.bed.locate_instances`).
+* ``instances.bed``: the instances as BED6 (chrom, start, end, name = motif
+  id, score, strand) for genome browsers: at their genome positions where
+  their sequence has coordinates, else chrom = sequence id and sequence
+  offsets; score = the site's relative PWM score (``(s - min) / (max - min)``
+  of its motif's log-odds against the background) x 1000, rounded
+  (:func:`motif.bed.instance_bed`).
 * ``candidates.tsv``: every candidate: sequence, n_pos, n_neg, p, log10_p, q, kept.
 * ``jaspar_matches.tsv``: motif, rank, target_id, target_name, p, E, q, offset,
   overlap, orientation.
@@ -35,7 +43,9 @@ from pathlib import Path
 import pandas as pd
 
 from dnabert.errors import InputError
+from dnabert.genome_tracks import write_bed
 from dnabert.outputs import MARKER, atomic_path, check_output_folder
+from motif.bed import instance_bed
 from motif.meme import SUFFIX, format_counts, format_meme
 from motif.pipeline import INSTANCE_COLUMNS, MotifResult
 from motif.report import MotifImages, render_report
@@ -61,7 +71,7 @@ TOP_MATCHES = 3
 MERGED_COLUMNS = ["motif", "member", "seed", "instances", "n_pos", "n_neg", "p", "tomtom_p", "offset", "orientation"]
 DROPPED_COLUMNS = ["consensus", "seed", "instances", "n_pos", "n_neg", "p", "fragment_of", "share", "reason"]
 TABLES = ("motifs.tsv", "instances.tsv", "candidates.tsv", "jaspar_matches.tsv", "merged.tsv", "dropped.tsv")
-OWN_NAMES = {*TABLES, "logos", "report.html", MARKER, *(f"motifs{s}" for s in SUFFIX.values())}
+OWN_NAMES = {*TABLES, "instances.bed", "logos", "report.html", MARKER, *(f"motifs{s}" for s in SUFFIX.values())}
 
 
 def motif_table(result: MotifResult) -> pd.DataFrame:
@@ -169,6 +179,7 @@ def write_results(
         motif_table(result).to_csv(tmp / "motifs.tsv", sep="\t", index=False)
         instances = pd.concat([m.instances for m in motifs]) if motifs else pd.DataFrame(columns=INSTANCE_COLUMNS)
         instances.to_csv(tmp / "instances.tsv", sep="\t", index=False)
+        write_bed(tmp / "instances.bed", instance_bed(motifs, result.background), "motif instances")
         result.candidates.to_csv(tmp / "candidates.tsv", sep="\t", index=False)
         result.matches.to_csv(tmp / "jaspar_matches.tsv", sep="\t", index=False)
         merged_table(result).to_csv(tmp / "merged.tsv", sep="\t", index=False)

@@ -121,6 +121,27 @@ def score_range(pwm: np.ndarray) -> tuple[float, float]:
     return float(pwm.min(axis=0).sum()), float(pwm.max(axis=0).sum())
 
 
+def relative_scores(codes: np.ndarray, pwm: np.ndarray) -> np.ndarray:
+    """Relative score ``(s - min) / (max - min)`` of aligned sites (see the module docstring).
+
+    Parameters
+    ----------
+    codes : np.ndarray, shape (m, W), uint8
+        Sites read on the motif's strand; a non-ACGT base scores its column's lowest.
+    pwm : np.ndarray, shape (4, W)
+        Log-odds matrix.
+
+    Returns
+    -------
+    np.ndarray, shape (m,), float64
+        In [0, 1]; 1 = the best possible site (every site scores 1 when all do equally).
+    """
+    low, high = score_range(pwm)
+    padded = np.vstack([pwm, pwm.min(axis=0)])  # row 4: N and other letters
+    score = padded[codes, np.arange(pwm.shape[1])].sum(axis=1)
+    return (score - low) / (high - low) if high > low else np.ones(len(codes))
+
+
 def pvalue_threshold(pwm: np.ndarray, background: np.ndarray, pvalue: float, resolution: float = 0.01) -> float:
     """Lowest site score whose p-value is at most ``pvalue`` (the best possible score if none is).
 

@@ -25,6 +25,7 @@ from dnabert.errors import InputError
 from explorer.cli.argtypes import integer, number
 from explorer.cli.common import (
     CHUNK,
+    GENOME_HELP,
     add_attention_arg,
     add_located_input,
     add_model_args,
@@ -215,7 +216,7 @@ def run_known(args: argparse.Namespace) -> int:
     from dnabert.genome_tracks import write_bed
     from dnabert.outputs import atomic_path
     from dnabert.sequences import shuffled_negatives
-    from motif.bed import site_bed
+    from motif.bed import locate_sites, site_bed
     from motif.jaspar import load_jaspar, load_meme_database
     from motif.known import known_motif_attention
     from viz.export import write_html
@@ -250,7 +251,8 @@ def run_known(args: argparse.Namespace) -> int:
     with atomic_path(args.out) as tmp:
         tmp.mkdir()
         result.table.to_csv(tmp / "known_motifs.tsv", sep="\t", index=False, float_format="%.6g")
-        result.sites.to_csv(tmp / "known_sites.tsv", sep="\t", index=False, float_format="%.6g")
+        sites = locate_sites(result.sites, pos.ids, coords, result.sites["set"] == "pos")
+        sites.to_csv(tmp / "known_sites.tsv", sep="\t", index=False, float_format="%.6g")
         write_bed(tmp / "known_sites.bed", bed, "known motif sites")
         write_html(
             known_motif_scatter(result.table, title=f"{database.name}: enrichment vs attention"), tmp / "known_motifs.html"
@@ -305,5 +307,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threshold", type=number(0, 1, low_open=True), default=1e-4, help="FIMO site p-value (default 1e-4)")
     p.add_argument("--gap", type=integer(0), default=10, help="bases between a site and its flank windows (default 10)")
     p.add_argument("--min-sites", type=integer(1), default=5, help="fewest sites with flanks for an attention score (default 5)")
-    p.add_argument("--out", required=True, help="output folder: known_motifs.tsv, known_sites.tsv/.bed, known_motifs.html")
+    p.add_argument(
+        "--out",
+        required=True,
+        help=f"output folder: known_motifs.tsv, known_sites.tsv/.bed, known_motifs.html; known_sites.tsv {GENOME_HELP} "
+        "(positives only)",
+    )
     p.set_defaults(func=run_known)

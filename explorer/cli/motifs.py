@@ -108,7 +108,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out",
         required=True,
-        help=f"output folder (created; replaced only if it holds a previous run); instances.tsv {GENOME_HELP}",
+        help=f"output folder (created; replaced only if it holds a previous run); instances.tsv {GENOME_HELP}; "
+        "instances.bed: BED6, score = relative PWM score x 1000",
     )
     add_param_args(p.add_argument_group("analysis (regions, candidates, enrichment, motifs)"))
     g = p.add_argument_group("matching and export")
@@ -134,21 +135,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def locate_instances(motifs, ids: list[str], coords) -> None:
-    """Append the genome coordinates of each motif's instances (:func:`dnabert.coordinates.with_genome_columns`)."""
-    import numpy as np
-
-    from dnabert.coordinates import with_genome_columns
-
-    index = {rid: i for i, rid in enumerate(ids)}
-    for m in motifs:
-        seq = np.array([index[rid] for rid in m.instances["seq_id"]], dtype=np.int64)
-        inst = m.instances
-        m.instances = with_genome_columns(inst, coords, seq, inst["start"], inst["end"], inst["strand"].to_numpy(object))
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the ``motifs`` subcommand; returns the exit status."""
+    from motif.bed import locate_instances
     from motif.jaspar import load_jaspar, load_meme_database
     from motif.output import check_out_dir, write_results
     from motif.pipeline import MotifParams, find_motifs

@@ -6,11 +6,12 @@ import numpy as np
 import streamlit as st
 
 from dnabert.attribution import attribution_track
+from dnabert.coordinates import base_rows, with_genome_columns
 from dnabert.errors import InputError
 from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
 from dnabert.inference import attention_matrices
 from dnabert.outputs import attention_long_table, write_attention_npz
-from explorer.state import cli_command, current_model, require_data, run_prediction, show_error
+from explorer.state import cli_command, coordinates, current_model, require_data, run_prediction, show_error
 from motif.encoding import encode
 from motif.params import PARAM_FIELDS
 from motif.regions import find_regions
@@ -156,8 +157,10 @@ if st.button("Compute attribution", key="attribution_run"):
 
 st.subheader("Downloads")
 npz = io.BytesIO()
-write_attention_npz(npz, pos.ids, pos.seqs, pred.scores, mode, lm.family, lm.tokenizer.name)
+coords = coordinates(pos)  # from the headers, as the command line reads them
+write_attention_npz(npz, pos.ids, pos.seqs, pred.scores, mode, lm.family, lm.tokenizer.name, coords)
 long = attention_long_table(pos.ids, pos.seqs, pred.scores)
+long = with_genome_columns(long, coords, *base_rows([len(s) for s in pos.seqs]))
 c1, c2 = st.columns(2)
 c1.download_button("Download all scores (NPZ)", npz.getvalue(), "attention.npz", "application/octet-stream")
 c2.download_button(

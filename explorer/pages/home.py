@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
+from dnabert.coordinates import coordinates_from_ids
 from dnabert.errors import InputError
 from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB
 from dnabert.sequences import read_sequences
@@ -39,6 +40,8 @@ def load(kind: str, source: str) -> None:
             data = read_sequences(EXAMPLES[kind])
             if kind == "positives" and EXAMPLE_SITES.is_file():
                 st.session_state["sites"] = pd.read_csv(EXAMPLE_SITES, sep="\t")
+        if kind == "positives" and data is not None:
+            coordinates_from_ids(data, kind)  # refuses a header region whose length is not its sequence's, as the CLI does
     except InputError as e:  # what was loaded before stays loaded
         show_error(e)
         if kind in st.session_state:

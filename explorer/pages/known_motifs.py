@@ -5,7 +5,8 @@ import streamlit as st
 
 from motif.jaspar import load_jaspar, load_meme_database
 from motif.known import known_motif_attention
-from explorer.state import button_result, cli_command, negatives, require_data, run_prediction
+from explorer.state import button_result, cli_command, coordinates, negatives, require_data, run_prediction
+from motif.bed import locate_sites
 from viz.known_motifs import known_motif_scatter
 
 TAX_GROUPS = ["vertebrates", "insects", "plants", "fungi", "nematodes", "urochordates", "all"]
@@ -30,7 +31,8 @@ with st.form("known_params"):
     run = st.form_submit_button("Scan known motifs", type="primary")
 
 meme_bytes = upload.getvalue() if upload is not None else None
-key = ("known", st.session_state.get("model_name"), pos.seqs, neg.seqs, attention, tax, meme_bytes, threshold, gap, min_sites)
+model_name = st.session_state.get("model_name")
+key = ("known", model_name, pos.ids, pos.seqs, neg.seqs, attention, tax, meme_bytes, threshold, gap, min_sites)
 
 
 def load_database():
@@ -73,7 +75,9 @@ choice = st.selectbox(
     key="known_choice",
 )
 motif_id = table["motif_id"].iloc[choice]
-sites = result.sites[(result.sites["motif_id"] == motif_id) & (result.sites["set"] == "pos")]
+# genome columns of the positives' sites where headers carry coordinates (as known_sites.tsv of the command line)
+all_sites = locate_sites(result.sites, pos.ids, coordinates(pos), result.sites["set"] == "pos")
+sites = all_sites[(all_sites["motif_id"] == motif_id) & (all_sites["set"] == "pos")]
 st.subheader(f"{table['name'].iloc[choice]} ({motif_id}): {len(sites)} sites in positives")
 st.dataframe(
     sites.drop(columns=["motif_id", "name", "set", "seq"]).sort_values("attention", ascending=False),
@@ -84,7 +88,7 @@ st.dataframe(
 d1, d2 = st.columns(2)
 d1.download_button("Motifs (TSV)", table.to_csv(sep="\t", index=False).encode(), "known_motifs.tsv", "text/tab-separated-values")
 d2.download_button(
-    "Sites (TSV)", result.sites.to_csv(sep="\t", index=False).encode(), "known_sites.tsv", "text/tab-separated-values"
+    "Sites (TSV)", all_sites.to_csv(sep="\t", index=False).encode(), "known_sites.tsv", "text/tab-separated-values"
 )
 st.caption("The sites as BED (with genome coordinates where the headers carry them) are on the **Genome tracks** page.")
 cli_command(

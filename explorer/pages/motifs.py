@@ -12,7 +12,8 @@ import streamlit.components.v1
 
 from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
 from explorer.cli.motifs import param_argv
-from explorer.state import button_result, cli_command, negatives, require_selected_data, run_prediction
+from explorer.state import button_result, cli_command, coordinates, negatives, require_selected_data, run_prediction
+from motif.bed import locate_instances
 from motif.jaspar import load_jaspar
 from motif.output import dropped_table, merged_table, motif_table, write_results
 from motif.pipeline import MotifParams, find_motifs
@@ -66,7 +67,7 @@ with st.form("motif_params"):
     run = st.form_submit_button("Find motifs", type="primary")
 
 params = MotifParams(**values)
-key = ("motifs", st.session_state.get("model_name"), pos.seqs, neg.seqs, params, attention, database)
+key = ("motifs", st.session_state.get("model_name"), pos.ids, pos.seqs, neg.seqs, params, attention, database)
 
 
 def result_files(result) -> tuple[dict[str, bytes], bytes]:
@@ -88,6 +89,7 @@ def discover():
     with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
         db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
         found = find_motifs(pos.seqs, pred.scores, None if shuffled else neg.seqs, params, db, pos.ids)
+        locate_instances(found.motifs, pos.ids, coordinates(pos))  # genome columns where headers carry coordinates
         return found, None, None  # files: drawn below the table, once per run
 
 
@@ -139,13 +141,14 @@ else:
 if result.dropped and st.toggle(f"Show the {len(result.dropped)} motif(s) dropped as fragments"):
     st.dataframe(dropped_table(result), hide_index=True, width="stretch")
 
-d = st.columns(6)
+d = st.columns(7)
 d[0].download_button("MEME", files["motifs.meme"], "motifs.meme", "text/plain")
 d[1].download_button("JASPAR", files["motifs.jaspar"], "motifs.jaspar", "text/plain")
 d[2].download_button("TRANSFAC", files["motifs.transfac"], "motifs.transfac", "text/plain")
 d[3].download_button("Instances (TSV)", files["instances.tsv"], "instances.tsv", "text/tab-separated-values")
-d[4].download_button("Report (HTML)", files["report.html"], "report.html", "text/html")
-d[5].download_button("Everything (zip)", zipped, "motifs.zip", "application/zip")
+d[4].download_button("Instances (BED)", files["instances.bed"], "instances.bed", "text/plain")
+d[5].download_button("Report (HTML)", files["report.html"], "report.html", "text/html")
+d[6].download_button("Everything (zip)", zipped, "motifs.zip", "application/zip")
 with st.expander("Report preview"):
     st.iframe(files["report.html"].decode(), height=600)
 cli_command(

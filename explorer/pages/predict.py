@@ -3,10 +3,11 @@
 import plotly.express as px
 import streamlit as st
 
+from dnabert.coordinates import sequence_rows, with_genome_columns
 from dnabert.errors import InputError
 from dnabert.outputs import prediction_table
 from dnabert.threshold import model_threshold
-from explorer.state import cli_command, current_model, require_selected_data, run_prediction, show_error
+from explorer.state import cli_command, coordinates, current_model, require_selected_data, run_prediction, show_error
 
 st.title("Predictions")
 pos = require_selected_data()
@@ -20,6 +21,7 @@ except InputError as e:
     st.stop()
 
 table = prediction_table(pos.ids, pos.seqs, pred.probs, lm.labels, model_threshold(lm.model.config))
+table = with_genome_columns(table, coordinates(pos), *sequence_rows([len(s) for s in pos.seqs]))  # with header coordinates
 
 counts = table["predicted"].value_counts()
 cols = st.columns(len(lm.labels))
