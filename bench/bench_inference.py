@@ -3,7 +3,8 @@
 Models: a BERT-base-sized random DNABERT-6 (12 layers, 768 hidden, 12 heads,
 vocab 4101) and the demo-sized model (the shipped demo if present, else a
 random one of its size). Inputs: 100-bp and 500-bp random sequences.
-Baseline in the same process: attention taken the plain transformers way,
+Baseline in the same process, interleaved with the runs it is compared with
+(``--rounds``, medians): attention taken the plain transformers way,
 ``output_attentions=True`` (all layers x heads x T x T kept), then the same
 per-nucleotide reduction.
 
@@ -61,6 +62,7 @@ def timed(fn, repeats: int = 3) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer sequences (smoke run)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians are shown)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     rng = np.random.default_rng(0)
@@ -81,9 +83,16 @@ def main() -> None:
             n = n if big else n * 8
             seqs = ["".join(rng.choice(list("ACGT"), length)) for _ in range(n)]
             predict(lm, seqs[:2], batch_size=16, attention="last")  # warm-up
-            t_off = timed(lambda: predict(lm, seqs, batch_size=16, attention=None))
-            t_on = timed(lambda: predict(lm, seqs, batch_size=16, attention="last"))
-            t_base = timed(lambda: baseline_all_attentions(lm, seqs, 16))
+            runs = {
+                "off": lambda: predict(lm, seqs, batch_size=16, attention=None),
+                "on": lambda: predict(lm, seqs, batch_size=16, attention="last"),
+                "base": lambda: baseline_all_attentions(lm, seqs, 16),
+            }
+            times = {key: [] for key in runs}
+            for r in range(args.rounds):  # the order rotates, so machine noise hits every run alike
+                for key in list(runs)[r % 3 :] + list(runs)[: r % 3]:
+                    times[key].append(timed(runs[key]))
+            t_off, t_on, t_base = (float(np.median(times[key])) for key in runs)
             row = dict(model=name, length=length, n=n, off=n / t_off, on=n / t_on, ratio=t_on / t_off, base=n / t_base)
             results.append(row)
             print(
