@@ -68,6 +68,7 @@ def load_example(page) -> None:
 
 
 def download(page, name: str) -> Path:
+    idle(page)  # a download button reruns the page; during a rerun its old and new buttons are both on it
     with page.expect_download() as info:
         page.get_by_role("button", name=name, exact=True).click()
     return Path(info.value.path())
