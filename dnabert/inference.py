@@ -379,12 +379,35 @@ def predict_modes(
             np.add.at(sums, owner, rows.astype(np.float64))
             pooled[pooling] = (sums / np.maximum(counts, 1)).astype(np.float32)
     if not modes:
-        return {None: _combine(seqs, segments, bounds, seg_logits, None, pooled)}
-    return {mode: _combine(seqs, segments, bounds, seg_logits, seg_scores[mode], pooled, normalize) for mode in modes}
+        return {None: combine_windows(seqs, segments, bounds, seg_logits, None, pooled)}
+    return {mode: combine_windows(seqs, segments, bounds, seg_logits, seg_scores[mode], pooled, normalize) for mode in modes}
 
 
-def _combine(seqs, segments, bounds, seg_logits, seg_scores, embeddings=None, normalize: bool = True) -> Prediction:
-    """Merge per-window outputs into per-sequence outputs (mean logits, averaged tracks); ``embeddings`` are already merged."""
+def combine_windows(seqs, segments, bounds, seg_logits, seg_scores, embeddings=None, normalize: bool = True) -> Prediction:
+    """Merge per-window outputs into per-sequence outputs.
+
+    Parameters
+    ----------
+    seqs : list of str
+        The n sequences.
+    segments : list of (int, int, int)
+        Per window j: (sequence index, start, length); only the sequence index is read here.
+    bounds : list of (int, int)
+        Per window j: the bases [start, end) it covers (0-based, half-open).
+    seg_logits : np.ndarray, shape (J, C)
+        Logits per window.
+    seg_scores : list of np.ndarray or None
+        Raw per-nucleotide track per window (length end - start); None: no attention.
+    embeddings : dict of str to np.ndarray, optional
+        Already merged per sequence; stored as given.
+    normalize : bool
+        L2-normalise the merged tracks (False: the raw window averages).
+
+    Returns
+    -------
+    Prediction
+        Mean window logits and their softmax (n, C); tracks averaged where windows overlap (length L each).
+    """
     n = len(seqs)
     logits = np.zeros((n, seg_logits.shape[1]), dtype=np.float64)
     counts = np.zeros(n)

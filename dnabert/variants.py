@@ -48,7 +48,7 @@ import pandas as pd
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
-from dnabert.inference import _combine, l2_normalize, predict, softmax, window_starts
+from dnabert.inference import combine_windows, l2_normalize, predict, softmax, window_starts
 from dnabert.limits import check_saturation_length
 from dnabert.outputs import atomic_path
 from dnabert.sequences import BASES, reverse_complement
@@ -191,7 +191,7 @@ def _window_outputs(
     if attention is None:
         return probs, None
     windows = [(i, int(st), t) for i, row in enumerate(texts) for st, t in zip(starts[i], row)]
-    tracks = _combine(
+    tracks = combine_windows(
         seqs,
         segments=[(i, st, len(t)) for i, st, t in windows],
         bounds=[(st, st + len(t)) for _, st, t in windows],  # bases [start, end) of each window
