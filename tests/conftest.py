@@ -43,3 +43,15 @@ def random_seqs(n: int, lo: int, hi: int, seed: int = 0) -> list[str]:
 def kmer_sentence(seq: str, k: int) -> str:
     """The original DNABERT input text: the overlapping k-mers of ``seq`` separated by spaces."""
     return " ".join(seq[i : i + k] for i in range(len(seq) - k + 1))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright, one per test module (the browser tests)."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from motif_fixtures import make_planted
 from streamlit.testing.v1 import AppTest
+from test_app import paste
 
 from demo.synthetic import write_fasta
 from dnabert.checkpoint import DEMO_MODEL_DIR
@@ -39,13 +40,6 @@ HEADERS = ["chr1:1000-1061(+)", "chr2:5000-5060(-)", "chrX:7-67", "plain"]  # th
 
 def app() -> AppTest:
     return AppTest.from_file("../app.py", default_timeout=300)
-
-
-def paste(at: AppTest, text: str) -> AppTest:
-    at.radio(key="pos_source").set_value("Paste").run()
-    at.text_area(key="positives_text").input(text)
-    at.button[0].click().run()
-    return at
 
 
 def header_interval(header: str):

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 from Bio import motifs as bio_motifs
-from browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE, shot, streamlit_server
+from browser_support import CHROMIUM, IDLE, shot, streamlit_server
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
 
@@ -32,14 +32,6 @@ TIMEOUT = 240_000  # ms; the first TOMTOM run on a fresh machine compiles for ab
 def server():
     with streamlit_server() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def idle(page) -> None:

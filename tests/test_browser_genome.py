@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyBigWig
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, shot, streamlit_server
+from browser_support import CHROMIUM, shot, streamlit_server
 from test_browser import TIMEOUT, assert_local, choose, idle, open_page, track_requests
 
 from dnabert.checkpoint import DEMO_MODEL_DIR
@@ -37,14 +37,6 @@ def server(tmp_path_factory):
     make_tiny_model(models / "tiny4", k=4, seed=1)
     with streamlit_server({"DNABERT_MODEL_DIRS": f"{DEMO_MODEL_DIR.parent}:{models}"}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
