@@ -38,6 +38,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from explorer.cli.app import streamlit_command
+
 ROOT = Path(__file__).resolve().parent.parent
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 TIMEOUT_MS = 1_200_000  # a cold TOMTOM compile on a busy 2-core machine takes minutes
@@ -51,10 +53,10 @@ def free_port() -> int:
 
 @contextmanager
 def app_server(env: dict[str, str], log: Path):
-    """``streamlit run app.py`` on a free port in its own process group (its warm-up child included); yield the URL."""
+    """The app as ``dnabert app`` starts it, on a free port in its own process group (its warm-up child included);
+    yield the URL."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address", "127.0.0.1",
-           "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
+    cmd = streamlit_command(port, ["--server.headless", "true", "--browser.gatherUsageStats", "false"])
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
