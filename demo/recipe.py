@@ -155,6 +155,7 @@ def evaluate_demo(
     from dnabert.checkpoint import load_model
     from dnabert.metrics import classification_metrics
     from dnabert.inference import predict
+    from dnabert.threshold import predicted_labels
 
     lm = load_model(model_dir)
     pred = predict(lm, test.seqs, batch_size=batch_size, attention="last")
@@ -164,7 +165,7 @@ def evaluate_demo(
     pwms = [site_pwm(motif_ppm(m)) for m in motifs]
     ceiling = float(roc_auc_score(test.labels, scan_best(test.seqs, pwms)))
     hits = site_hits(pred.scores, test, tolerance)
-    called = probs[:, 1] >= 0.5
+    called = np.array(predicted_labels(lm, pred.probs)) == lm.labels[pos_class]  # the one class rule (dnabert.threshold)
     correct_pos = {sid for sid, c, y in zip(test.ids, called, test.labels) if c and y == 1}
     hits_ok = hits[hits["id"].isin(correct_pos)]
     per_motif = {
@@ -206,6 +207,7 @@ def motif_check(model_dir: str | Path, test: PlantedData, motifs: tuple[str, ...
         return {"status": "unavailable", "reason": f"motif pipeline not importable ({e})"}
     from dnabert.checkpoint import load_model
     from dnabert.inference import predict
+    from dnabert.threshold import predicted_labels
 
     lm = load_model(model_dir)
     pos = [i for i in range(len(test)) if test.labels[i] == 1]

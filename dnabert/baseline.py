@@ -152,12 +152,27 @@ def fit_baseline(
 
 
 def lost_to_baseline_note(record: dict) -> str | None:
-    """The plain-language warning for a metrics record (``metrics.json``) whose model did not beat its baseline.
+    """The plain-language warning for a metrics record (``metrics.json``) whose model is not better than its baseline.
 
-    Compares test AUROC when both have one, else dev AUROC; a tie counts as
-    not beating it. None when the model won or the record has no baseline.
+    The verdict is the paired bootstrap on the test split (``comparison``,
+    :mod:`dnabert.bootstrap`): a model is better only when the 95% interval
+    of its AUROC minus the baseline's lies above 0. Records from before the
+    bootstrap (no ``comparison``) compare the single AUROC values, test when
+    both have one, else dev; a tie counts as not beating it. None when the
+    model is better or the record has no baseline.
     """
+    from dnabert.bootstrap import verdict_sentence
+
     base = record.get("baseline") or {}
+    advice = (
+        "Its predictions, attention maps and motifs are no better than k-mer composition; treat them with caution "
+        "(try more epochs, another learning rate, more training rows, or `--recipe auto` with a larger `--budget-minutes`)."
+    )
+    comparison = record.get("comparison")
+    if comparison:
+        if comparison["auroc"]["verdict"] == "better":
+            return None
+        return f"This model is {verdict_sentence(comparison, comparison.get('split', 'test'))}. {advice}"
     for split in ("test", "dev"):
         m, b = (record.get(split) or {}).get("auroc"), (base.get(split) or {}).get("auroc")
         if m is not None and b is not None:
@@ -165,22 +180,27 @@ def lost_to_baseline_note(record: dict) -> str | None:
                 return None
             return (
                 f"This model did not beat a k-mer baseline: {split} AUROC {m:.3f} vs {b:.3f} for logistic regression on "
-                f"{base.get('k')}-mer counts. Its predictions, attention maps and motifs are no better than k-mer "
-                "composition; treat them with caution (try more epochs, another learning rate or `--recipe auto` with a larger `--budget-minutes`)."
+                f"{base.get('k')}-mer counts (no interval recorded). {advice}"
             )
     return None
 
 
-def folder_notes(path: str | Path) -> list[str]:
-    """Notes for a model folder from its ``metrics.json`` (empty when there is none or the model won)."""
+def folder_record(path: str | Path) -> dict | None:
+    """A model folder's ``metrics.json`` record (None when there is none or it is unreadable)."""
     f = Path(path) / "metrics.json"
     if not f.is_file():
-        return []
+        return None
     try:
         record = json.loads(f.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return []
-    note = lost_to_baseline_note(record) if isinstance(record, dict) else None
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def folder_notes(path: str | Path) -> list[str]:
+    """Notes for a model folder from its ``metrics.json`` (empty when there is none or the model is better)."""
+    record = folder_record(path)
+    note = lost_to_baseline_note(record) if record else None
     return [note] if note else []
 
 

@@ -37,42 +37,22 @@ import numpy as np
 import torch
 
 from dnabert.baseline import fit_baseline, lost_to_baseline_note
+from dnabert.bootstrap import paired_bootstrap
+from dnabert.checkpoint import resolve_model_path
 from dnabert.curves import training_curves
 from dnabert.datachecks import check_split
 from dnabert.errors import InputError
+from dnabert.finetune_settings import FinetuneSettings
 from dnabert.families.loading import DNABERT1
 from dnabert.metrics import classification_metrics, json_ready, trainer_metrics
 from dnabert.outputs import check_output_folder
 from dnabert.schedules import n_parameters, schedule_for
 from dnabert.strands import predict_probs, rc_augment
-from dnabert.tables import LabeledData, check_lengths, class_names, label_ids, stratified_split
+from dnabert.provenance import trained_on, write_training_hashes
+from dnabert.tables import LabeledData, check_lengths, class_names, hold_out, label_ids, renamed
 from dnabert.threshold import CONFIG_KEY as THRESHOLD_KEY
-from dnabert.threshold import best_threshold
+from dnabert.threshold import decision_threshold, predicted_classes
 from dnabert.training import ModelShape, TokenDataset, pad_collate, training_arguments
-
-
-@dataclass
-class FinetuneSettings:
-    """Optimisation settings (AdamW, linear warm-up then linear decay)."""
-
-    epochs: float | None = None  # None: by model size (dnabert.schedules)
-    batch_size: int = 32
-    learning_rate: float | None = None  # None: by model size
-    warmup: float | None = None  # fraction of the steps; None: by model size
-    weight_decay: float = 0.01
-    head_dropout: float = 0.1
-    max_grad_norm: float = 1.0
-    eval_batch_size: int = 128
-    metric_for_best: str = "auroc"
-    seed: int = 42
-    threads: int | None = None
-    device: str | None = None  # None: Trainer's choice (GPU when present)
-    log_every: int = 50
-    eval_every: int | None = None  # evaluate / keep checkpoints every this many steps (None: every epoch)
-    patience: int | None = None  # early stopping: evaluations without improvement of metric_for_best (None: off; CLI default 3)
-    dev_fraction: float = 0.1  # without a dev set: stratified share of the training set held out as dev (0: none)
-    mixed_precision: bool = True  # bf16 / fp16 on a CUDA GPU; ignored on CPU
-    rc_augment: bool = False  # add the reverse complement of every training sequence (dnabert.strands)
 
 
 @dataclass
@@ -194,9 +174,19 @@ def finetune(
     shape = shape or ModelShape()
     out = Path(out)
     check_output_folder(out, overwrite)
+    settings.check()
     classes = class_names(train.labels)
     if len(classes) < 2:
         raise InputError(f"{train.name}: every row has the label {classes[0]!r}; a classifier needs at least two classes")
+    notes: list[str] = []
+    names = inherited_class_names(model, classes)
+    if names:
+        train, dev, test = (renamed(d, names) for d in (train, dev, test))
+        notes.append(f"table labels {', '.join(names)} read as the start model's classes {', '.join(names.values())}")
+        classes = [names[c] for c in classes]
+    test_given = test is not None
+    train, dev, test, split_notes = hold_out(train, classes, dev, test, settings.dev_fraction, settings.test_fraction, settings.seed)
+    notes += split_notes
     y_train = label_ids(train, classes)
     y_dev = label_ids(dev, classes) if dev is not None else None
     y_test = label_ids(test, classes) if test is not None else None
@@ -219,11 +209,9 @@ def finetune(
             if data is not None:
                 check_token_lengths(data, tokenizer)
     settings = with_size_defaults(settings, n_parameters(clf))
-    notes: list[str] = []
-    if dev is None and settings.dev_fraction > 0:
-        train, dev, y_train, y_dev, note = stratified_split(train, y_train, settings.dev_fraction, settings.seed)
-        notes.append(note)
     notes += check_split(train, dev, test)
+    start = start_model_scores(model, classes, {"dev": (dev, y_dev), "test": (test, y_test)}, settings.eval_batch_size)
+    train_seqs = list(train.seqs)
     if baseline is None:
         baseline = fit_baseline(train.seqs, y_train, dev.seqs if dev is not None else None, y_dev, seed=settings.seed)
     if settings.rc_augment:
@@ -286,7 +274,10 @@ def finetune(
             if d is not None
         }
         truth = {"dev": y_dev, "test": y_test}
-        threshold = best_threshold(y_dev, probs["dev"][:, 1]) if len(classes) == 2 and dev is not None else None
+        threshold, threshold_note = None, None
+        if len(classes) == 2 and dev is not None:
+            threshold, threshold_note = decision_threshold(y_dev, probs["dev"][:, 1])
+            threshold = None if threshold_note else threshold
         dev_metrics = classification_metrics(y_dev, probs["dev"], threshold) if dev is not None else {}
         test_metrics = classification_metrics(y_test, probs["test"], threshold) if test is not None else {}
         at_half = {n: classification_metrics(truth[n], p) for n, p in probs.items()}
@@ -298,8 +289,10 @@ def finetune(
             save_model(trained, k, out, labels=classes, overwrite=overwrite)
         elif main_process:
             save_family_model(trained, source.path, out, classes)
+        if main_process:
+            write_training_hashes(out, train_seqs, resolve_model_path(model) if model is not None else None)
     base_probs = {n: baseline.predict_proba(d.seqs) for n, d in (("dev", dev), ("test", test)) if d is not None}
-    base_threshold = best_threshold(y_dev, base_probs["dev"][:, 1]) if threshold is not None else None
+    base_threshold = decision_threshold(y_dev, base_probs["dev"][:, 1])[0] if threshold is not None else None
     base_record = {
         "k": baseline.k,
         "selected_on": baseline.selected_on,
@@ -326,11 +319,31 @@ def finetune(
         "steps": int(trainer.state.global_step),
         "best_checkpoint_metric": trainer.state.best_metric,
         "notes": notes,
+        "test_split": "given" if test_given else ("held out" if test is not None else None),
+        "start_model": start,
+        "trained_on": training_sentence(len(train_seqs), train.name, model),
     }
+    if threshold_note:
+        notes.append(threshold_note)
+    if threshold is not None and test is not None:
+        at_t, at_argmax = predicted_classes(probs["test"], threshold), probs["test"].argmax(axis=1)
+        record["threshold_effect"] = {
+            "test_rows_changed": int(np.sum(at_t != at_argmax)),
+            "test_mcc": test_metrics["mcc"],
+            "test_mcc_at_0.5": at_half["test"]["mcc"],
+        }
+    if test is not None and len(classes) == 2:
+        record["comparison"] = {"split": "test", **paired_bootstrap(
+            y_test, probs["test"][:, 1], base_probs["test"][:, 1], predicted_classes(probs["test"], threshold),
+            predicted_classes(base_probs["test"], base_threshold), seed=settings.seed,
+        )}  # fmt: skip
+    elif test is None:
+        notes.append("no test split: the model is not compared with the k-mer baseline (no verdict)")
+    record["verdict"] = record.get("comparison", {}).get("auroc", {}).get("verdict")
+    record["beats_baseline"] = None if record["verdict"] is None else record["verdict"] == "better"
     verdict = lost_to_baseline_note(record)
-    record["beats_baseline"] = (verdict is None) if (dev_metrics or test_metrics) else None
     if verdict:
-        record["notes"].append(verdict)
+        notes.append(verdict)
     record = json_ready(record)
     if main_process:
         (out / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -355,3 +368,48 @@ def with_size_defaults(settings: FinetuneSettings, n_params: int) -> FinetuneSet
         epochs=sched.epochs if settings.epochs is None else settings.epochs,
         warmup=sched.warmup if settings.warmup is None else settings.warmup,
     )
+
+
+def inherited_class_names(model: str | Path | None, classes: list[str]) -> dict[str, str] | None:
+    """Table label -> the start model's class name, when the table's labels are the indices ``0 .. C-1`` and the
+    start model has C named classes (e.g. ``0, 1`` -> ``negative, positive``); None otherwise."""
+    if model is None or classes != [str(i) for i in range(len(classes))]:
+        return None
+    config = resolve_model_path(model) / "config.json"
+    try:
+        id2label = json.loads(config.read_text()).get("id2label") or {}
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    names = [str(id2label.get(str(i), id2label.get(i, ""))) for i in range(len(id2label))]
+    if len(names) != len(classes) or len(set(names)) != len(names) or all(n.startswith("LABEL_") or n.isdigit() for n in names):
+        return None
+    return dict(zip(classes, names))
+
+
+def start_model_scores(model: str | Path | None, classes: list[str], splits: dict, batch_size: int) -> dict:
+    """The start model's metrics before fine-tuning, on each split (``{name: (LabeledData or None, y)}``), by its own
+    class rule (:func:`dnabert.threshold.predicted_classes` with its stored threshold); a note when it has no
+    trained head for these classes (a new model, another class list, a pre-trained-only folder)."""
+    if model is None:
+        return {"note": "a new model: nothing to compare before fine-tuning"}
+    from dnabert.checkpoint import load_model
+    from dnabert.threshold import model_threshold
+
+    lm = load_model(model)
+    if lm.pretrained_only or list(lm.labels) != list(classes):
+        return {"note": f"{model} has no trained head for the classes {', '.join(classes)}: no scores before fine-tuning"}
+    threshold = model_threshold(lm.model.config)
+    return {
+        name: classification_metrics(y, predict_probs(lm, data.seqs, batch_size), threshold)
+        for name, (data, y) in splits.items()
+        if data is not None
+    }
+
+
+def training_sentence(n_rows: int, table: str, model: str | Path | None) -> str:
+    """``metrics.json``'s ``trained_on``: the table, and the start model with what it was trained on."""
+    text = f"{n_rows} rows of {table}"
+    if model is None:
+        return text
+    start = trained_on(resolve_model_path(model))
+    return f"{text}; started from {model}" + (f", itself trained on {start}" if start else "")

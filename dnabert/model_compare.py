@@ -16,6 +16,7 @@ from scipy.stats import spearmanr
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.inference import Prediction, predict
+from dnabert.threshold import predicted_labels
 
 
 @dataclass
@@ -60,14 +61,14 @@ def compare_models(
     return Comparison(a, b, pearson, spearman)
 
 
-def comparison_table(
-    ids: list[str], lengths: list[int], comp: Comparison, labels_a: list[str], labels_b: list[str]
-) -> pd.DataFrame:
-    """One row per sequence: id, length, ``A_p_<label>``, ``B_p_<label>`` (each model's classes), pearson, spearman."""
+def comparison_table(ids: list[str], lengths: list[int], comp: Comparison, lm_a: LoadedModel, lm_b: LoadedModel) -> pd.DataFrame:
+    """One row per sequence: id, length, ``A_p_<label>``, ``A_predicted``, ``B_p_<label>``, ``B_predicted`` (each
+    model's classes and its own class rule, :func:`dnabert.threshold.predicted_labels`), pearson, spearman."""
     table = pd.DataFrame({"id": ids, "length": lengths})
-    for tag, labels, pred in (("A", labels_a, comp.a), ("B", labels_b, comp.b)):
-        for c, label in enumerate(labels):
+    for tag, lm, pred in (("A", lm_a, comp.a), ("B", lm_b, comp.b)):
+        for c, label in enumerate(lm.labels):
             table[f"{tag}_p_{label}"] = pred.probs[:, c]
+        table[f"{tag}_predicted"] = predicted_labels(lm, pred.probs)
     table["pearson"] = comp.pearson
     table["spearman"] = comp.spearman
     return table

@@ -30,7 +30,6 @@ import numpy as np
 import pandas as pd
 
 from dnabert.errors import InputError
-from dnabert.threshold import predicted_classes
 
 MARKER = ".dnabert-output"  # written into every output folder; only such folders are ever replaced
 _CLAIMS: dict[Path, tuple[int, int] | None] = {}  # output -> its identity when the run claimed it
@@ -336,17 +335,16 @@ def attention_long_table(ids: list[str], seqs: list[str], scores: list[np.ndarra
 
 
 def prediction_table(
-    ids: list[str], seqs: list[str], probs: np.ndarray, labels: list[str], threshold: float | None = None
+    ids: list[str], seqs: list[str], probs: np.ndarray, labels: list[str], predicted: list[str]
 ) -> pd.DataFrame:
     """One row per sequence: id, length, ``p_<label>`` per class, predicted.
 
     ``probs`` has shape (n, C), rows in the order of ``ids``; ``labels`` has
-    length C. predicted: the second class when its probability is at least
-    ``threshold`` (two classes; the model's stored decision threshold,
-    :mod:`dnabert.threshold`), else the most probable class.
+    length C; ``predicted`` the class names of
+    :func:`dnabert.threshold.predicted_labels` (the one class rule).
     """
     table = pd.DataFrame({"id": ids, "length": [len(s) for s in seqs]})
     for c, label in enumerate(labels):
         table[f"p_{label}"] = probs[:, c]
-    table["predicted"] = [labels[i] for i in predicted_classes(probs, threshold)]
+    table["predicted"] = predicted
     return table

@@ -36,14 +36,10 @@ from dnabert.baseline import fit_baseline
 from dnabert.errors import InputError
 from dnabert.finetune import FinetuneResult, FinetuneSettings, finetune
 from dnabert.schedules import n_parameters, schedule_for
-from dnabert.tables import LabeledData, class_names, label_ids, stratified_split
+from dnabert.tables import LabeledData, class_names, hold_out, label_ids
 from dnabert.training import MODEL_PRESETS, ModelShape
 
-RECIPES = ("default", "auto")
-AUTO_ROWS = (
-    200,
-    20000,
-)  # without --recipe, auto is used on a CPU for training tables of this many rows (a smaller dev split is noise)
+RECIPES = ("default", "auto")  # default (the command line's and the Models page's): one run
 AUTO_KS = (4, 6)  # k of new models the auto recipe tries when none is given
 
 
@@ -56,11 +52,6 @@ class Candidate:
     k: int | None
     shape: ModelShape | None
     learning_rate: float
-
-
-def default_recipe(n_rows: int, on_gpu: bool) -> str:
-    """``auto`` for tables of :data:`AUTO_ROWS` rows on a CPU, else ``default``."""
-    return "auto" if AUTO_ROWS[0] <= n_rows <= AUTO_ROWS[1] and not on_gpu else "default"
 
 
 def _size_lr(model: str | Path | None, k: int | None, shape: ModelShape | None, n_labels: int) -> float:
@@ -159,15 +150,13 @@ def auto_finetune(
     classes = class_names(train.labels)
     if len(classes) < 2:
         raise InputError(f"{train.name}: every row has the label {classes[0]!r}; a classifier needs at least two classes")
-    y_train = label_ids(train, classes)
-    notes = []
+    test_given = test is not None
+    train, dev, test, notes = hold_out(
+        train, classes, dev, test, max(settings.dev_fraction, 0.1), settings.test_fraction, settings.seed
+    )
     if dev is None:
-        train, dev, y_train, y_dev, note = stratified_split(train, y_train, max(settings.dev_fraction, 0.1), settings.seed)
-        if dev is None:
-            raise InputError(f"{train.name}: too small to hold out a dev set, which the auto recipe needs; use --recipe default")
-        notes.append(note)
-    else:
-        y_dev = label_ids(dev, classes)
+        raise InputError(f"{train.name}: too small to hold out a dev set, which the auto recipe needs; use --recipe default")
+    y_train, y_dev = label_ids(train, classes), label_ids(dev, classes)
     baseline = fit_baseline(train.seqs, y_train, dev.seqs, y_dev, seed=settings.seed)
     candidates = candidates or auto_candidates(model, k, len(classes))
     metric = settings.metric_for_best
@@ -203,6 +192,7 @@ def auto_finetune(
         record["recipe"] = {"name": "auto", "budget_minutes": budget_minutes, "seconds": round(time.time() - t_start, 1),
                             "chosen": candidates[best].name, "sweep": json.loads(sweep.to_json(orient="records"))}  # fmt: skip
         record["notes"] = notes + record["notes"]
+        record["test_split"] = "given" if test_given else ("held out" if test is not None else None)
         folder = chosen.path
         (folder / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
         sweep.to_csv(folder / "sweep.tsv", sep="\t", index=False, float_format="%.6g")

@@ -174,33 +174,53 @@ def check_lengths(data: LabeledData, k: int, window: int) -> None:
             )
 
 
-def stratified_split(train: LabeledData, y: np.ndarray, fraction: float, seed: int):
-    """Hold out a stratified, seeded ``fraction`` of ``train`` as the dev set.
+def stratified_split(train: LabeledData, y: np.ndarray, fraction: float, seed: int, role: str = "dev", of: int | None = None):
+    """Hold out a stratified, seeded ``fraction`` of ``train`` as the ``role`` ("dev" or "test") set.
 
-    Returns (train, dev, y_train, y_dev, note); dev is None (and the note says
-    so) when some class has fewer than 2 rows or the dev share would hold
+    ``of`` is the row count the fraction is of (default ``len(train)``; the
+    dev share after a test split is a share of the whole table). Returns
+    (train, held, y_train, y_held, note); held is None (and the note says so)
+    when some class has fewer than 2 rows or the held-out share would hold
     fewer rows than there are classes.
     """
     from sklearn.model_selection import train_test_split
 
     counts = np.bincount(y)
-    n_dev = int(round(fraction * len(y)))
-    if counts[counts > 0].min() < 2 or n_dev < len(counts) or len(y) - n_dev < len(counts):
-        return (
-            train,
-            None,
-            y,
-            None,
-            (
-                f"no dev set given and {train.name} is too small for a stratified {fraction:.0%} split: "
-                "trained without a dev set (last step kept)"
-            ),
-        )
-    idx_train, idx_dev = train_test_split(np.arange(len(y)), test_size=n_dev, stratify=y, random_state=seed)
-    idx_train, idx_dev = np.sort(idx_train), np.sort(idx_dev)
+    n_held = int(round(fraction * (of or len(y))))
+    if counts[counts > 0].min() < 2 or n_held < len(counts) or len(y) - n_held < len(counts):
+        after = "trained without a dev set (last step kept)" if role == "dev" else "no test split: the comparison with the baseline is not made"
+        return train, None, y, None, f"no {role} set given and {train.name} is too small for a stratified {fraction:.0%} {role} split: {after}"
+    idx_train, idx_held = train_test_split(np.arange(len(y)), test_size=n_held, stratify=y, random_state=seed)
+    idx_train, idx_held = np.sort(idx_train), np.sort(idx_held)
 
     def take(idx, name):
         return LabeledData([train.seqs[i] for i in idx], [train.labels[i] for i in idx], [train.ids[i] for i in idx], name)
 
-    note = f"no dev set given: held out a stratified {len(idx_dev)} of {len(y)} training rows (seed {seed}) as dev"
-    return take(idx_train, train.name), take(idx_dev, f"{train.name} (dev split)"), y[idx_train], y[idx_dev], note
+    note = f"no {role} set given: held out a stratified {len(idx_held)} of {len(y)} training rows (seed {seed}) as {role}"
+    return take(idx_train, train.name), take(idx_held, f"{train.name} ({role} split)"), y[idx_train], y[idx_held], note
+
+
+def hold_out(train: LabeledData, classes: list[str], dev: LabeledData | None, test: LabeledData | None,
+             dev_fraction: float, test_fraction: float, seed: int):  # fmt: skip
+    """Dev and test sets: the given ones, else stratified, seeded shares of ``train`` (test first, then dev).
+
+    Returns (train, dev, test, notes); dev / test are None when not given and
+    their fraction is 0 or the table is too small (a note says so). The notes
+    state the sizes held out.
+    """
+    y = label_ids(train, classes)
+    n_all, notes = len(train), []
+    if test is None and test_fraction > 0:
+        train, test, y, _, note = stratified_split(train, y, test_fraction, seed, "test")
+        notes.append(note)
+    if dev is None and dev_fraction > 0:
+        train, dev, y, _, note = stratified_split(train, y, dev_fraction, seed, "dev", of=n_all)
+        notes.append(note)
+    return train, dev, test, notes
+
+
+def renamed(data: LabeledData | None, names: dict[str, str]) -> LabeledData | None:
+    """``data`` with its labels renamed by ``names`` (labels not in it kept)."""
+    if data is None:
+        return None
+    return LabeledData(data.seqs, [names.get(lab, lab) for lab in data.labels], data.ids, data.name)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dnabert.baseline import folder_notes
+from dnabert.baseline import folder_notes, folder_record
+from dnabert.training_summary import verdict_line
 from dnabert.errors import InputError
 from motif.warmup import warm_tomtom_in_background
 from dnabert.model_info import describe
@@ -57,8 +58,12 @@ def main() -> None:
                 f"{describe(lm)} · {cfg.num_hidden_layers} layers · {cfg.hidden_size} hidden · "
                 f"{cfg.num_attention_heads} heads · classes: {', '.join(lm.labels)}"
             )
-            for note in lm.notes + folder_notes(lm.path):  # folder_notes: the model lost to its k-mer baseline
+            warnings = folder_notes(lm.path)  # the model is not better than its k-mer baseline
+            for note in lm.notes + warnings:
                 st.warning(relative_paths(note))
+            record = folder_record(lm.path)
+            if record and not warnings and verdict_line(record):
+                st.caption(verdict_line(record))
             card = model_card(st.session_state["model_name"])
             if card is not None:
                 with st.expander("Model card"):

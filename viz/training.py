@@ -55,6 +55,7 @@ def training_report_html(record: dict, curves: pd.DataFrame) -> str:
     from html import escape
 
     from dnabert.baseline import comparison_table
+    from dnabert.training_summary import summary_lines
 
     table = comparison_table(record)
     base_dev = ((record.get("baseline") or {}).get("dev") or {}).get("auroc")
@@ -66,6 +67,7 @@ def training_report_html(record: dict, curves: pd.DataFrame) -> str:
             f"start: {escape(str(record.get('init')))}; decision threshold: {record.get('decision_threshold')}</p>"
         ),
         "<h2>Model vs k-mer baseline</h2>",
+        "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in summary_lines(record)) + "</ul>",
         table.to_html(float_format=lambda v: f"{v:.4f}"),
         baseline_bars_figure(table).to_html(full_html=False, include_plotlyjs=True) if len(table) else "",
         "<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in record.get("notes", [])) + "</ul>",

@@ -25,7 +25,8 @@ def run_predict(args: argparse.Namespace) -> int:
     from dnabert.coordinates import sequence_rows, with_genome_columns
     from dnabert.outputs import atomic_path, check_output_file, prediction_table
     from dnabert.strands import predict_probs
-    from dnabert.threshold import model_threshold
+    from dnabert.provenance import training_note
+    from dnabert.threshold import predicted_labels
 
     check_output_file(args.out)
     lm = load_for_cli(args)
@@ -40,10 +41,13 @@ def run_predict(args: argparse.Namespace) -> int:
         probs = np.concatenate(
             [predict_probs(lm, data.seqs[s], args.batch_size, rc_average=args.rc_average, progress=True) for s in chunks(len(data))]
         )
-    table = prediction_table(data.ids, data.seqs, probs, lm.labels, model_threshold(lm.model.config))
+    table = prediction_table(data.ids, data.seqs, probs, lm.labels, predicted_labels(lm, probs))
     table = with_genome_columns(table, coords, *sequence_rows([len(s) for s in data.seqs]))
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    note = training_note(lm.path, data.seqs)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     print(f"wrote {len(table)} predictions to {args.out}", file=sys.stderr)
     return 0
 

@@ -26,6 +26,7 @@ def run_embed(args: argparse.Namespace) -> int:
     from dnabert.embeddings import embed, project
     from dnabert.inference import predict
     from dnabert.outputs import atomic_path, check_output_file
+    from dnabert.threshold import predicted_labels
 
     for path in (args.out, args.npz):
         if path:
@@ -38,7 +39,7 @@ def run_embed(args: argparse.Namespace) -> int:
     table = pd.DataFrame({"id": data.ids, "x": xy[:, 0], "y": xy[:, 1]})
     for c, label in enumerate(lm.labels):
         table[f"p_{label}"] = probs[:, c]
-    table["predicted"] = [lm.labels[i] for i in probs.argmax(axis=1)]
+    table["predicted"] = predicted_labels(lm, probs)
     table = with_genome_columns(table, coords, *sequence_rows([len(s) for s in data.seqs]))
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
@@ -76,7 +77,7 @@ def run_comparison(args: argparse.Namespace, table_path: str, npz_stem: str | No
     data, coords = read_located(args, args.input, lm_a, lm_b)
     comp = compare_models(lm_a, lm_b, data.seqs, args.attention, args.batch_size)
     lengths = [len(s) for s in data.seqs]
-    table = comparison_table(data.ids, lengths, comp, lm_a.labels, lm_b.labels)
+    table = comparison_table(data.ids, lengths, comp, lm_a, lm_b)
     table = with_genome_columns(table, coords, *sequence_rows(lengths))
     with atomic_paths(table_path, npz.get("A"), npz.get("B"), long_tsv) as (tmp, tmp_a, tmp_b, tmp_long):
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")

@@ -169,6 +169,11 @@ def run(args: argparse.Namespace) -> int:
         for lo in range(0, len(positives), CHUNK):
             chunk = positives.seqs[lo : lo + CHUNK]
             scores.extend(predict(lm, chunk, args.batch_size, attention=args.attention, progress=True).scores)
+        from dnabert.provenance import training_note
+
+        note = training_note(lm.path, positives.seqs + (negatives or []))
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     result = find_motifs(positives.seqs, scores, negatives, params, database, positives.ids)
     locate_instances(result.motifs, positives.ids, coords)
     for note in result.notes:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from demo import DEFAULT_MOTIFS
 from dnabert.errors import InputError
+from dnabert.finetune_settings import OFFERED
 from explorer.cli.argtypes import FRACTION, POSITIVE, PROBABILITY, SEED, device, integer, max_steps, number
+from explorer.cli.settings_args import add_settings_args, settings_from_args
 
 
 def _log(msg: str) -> None:
@@ -97,7 +99,8 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 def _report(record: dict, folder: Path) -> None:
-    """Print the model-vs-baseline table and the notes (a loss to the baseline as a warning); write report.html.
+    """Print the notes, then the model-vs-baseline table, the threshold and the verdict (with its interval); write
+    report.html.
 
     Under torchrun only rank 0 (which saved the model) reports.
     """
@@ -107,72 +110,53 @@ def _report(record: dict, folder: Path) -> None:
 
     from dnabert.baseline import comparison_table, lost_to_baseline_note
     from dnabert.outputs import atomic_path
+    from dnabert.training_summary import summary_lines
     from viz.training import training_report_html
 
+    warning = lost_to_baseline_note(record)
+    for note in record["notes"]:
+        if note != warning:
+            _log("note: " + note)
+    t = record.get("decision_threshold")
     _log(
-        f"model vs k-mer baseline (accuracy, F1, MCC at the decision threshold {record.get('decision_threshold')}; "
+        f"model vs k-mer baseline (accuracy, F1, MCC at the decision threshold {'0.5 (argmax)' if t is None else f'{t:.3f}'}; "
         "the argmax ones are in metrics.json under at_0.5):"
     )
     _log(comparison_table(record).to_string(float_format=lambda v: f"{v:.4f}"))
-    for note in record["notes"]:
-        _log(("WARNING: " if note == lost_to_baseline_note(record) else "note: ") + note)
+    for line in summary_lines(record, verdict=not warning):
+        _log(line)
+    if warning:
+        _log("WARNING: " + warning)
     with atomic_path(folder / "report.html") as tmp:
         tmp.write_text(training_report_html(record, pd.read_csv(folder / "curves.tsv", sep="\t")))
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    import torch
-
-    from dnabert.finetune import FinetuneSettings, finetune
-    from dnabert.recipes import auto_finetune, default_recipe
+    from dnabert.finetune import FinetuneSettings
+    from dnabert.recipes import auto_finetune
+    from dnabert.seeds import finetune_seeds
     from dnabert.tables import read_labeled
     from dnabert.training import model_shape
 
     _check_out(args.out, args.overwrite)
-    on_gpu = torch.cuda.is_available() and args.device != "cpu"
     _threads(args.threads)
-    train = read_labeled(args.train)
-    explicit = args.lr is not None or any((args.layers, args.hidden, args.heads))  # settings auto would not honour
-    recipe = args.recipe or ("default" if explicit else default_recipe(len(train), on_gpu))
-    if recipe == "default" and args.model is None and args.k is None:
+    settings = settings_from_args(FinetuneSettings, args, OFFERED, threads=args.threads, device=args.device)
+    settings.check()
+    if args.recipe != "auto" and args.model is None and args.k is None:
         raise InputError("give --model (a pre-trained checkpoint folder) or --k to train a new model from scratch")
+    train = read_labeled(args.train)
     dev = read_labeled(args.dev) if args.dev else None
     test = read_labeled(args.test) if args.test else None
-    settings = FinetuneSettings(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        warmup=args.warmup,
-        weight_decay=args.weight_decay,
-        head_dropout=args.dropout,
-        seed=args.seed,
-        threads=args.threads,
-        device=args.device,
-        patience=args.patience or None,
-        dev_fraction=args.dev_fraction,
-        rc_augment=args.rc_augment,
-    )
-    if recipe == "auto":
-        _log(
-            f"recipe auto: trying a few candidates on the dev split within {args.budget_minutes:g} min (--recipe default for one run)"
-        )
+    if args.recipe == "auto":
+        _log(f"recipe auto: trying a few candidates on the dev split within {args.budget_minutes:g} min")
         res, _ = auto_finetune(
             train, args.out, dev=dev, test=test, model=args.model, k=args.k, settings=settings,
             budget_minutes=args.budget_minutes, overwrite=args.overwrite, log=_log,
         )  # fmt: skip
     else:
         shape = model_shape(args.preset, args.layers, args.hidden, args.heads)
-        res = finetune(
-            train,
-            args.out,
-            dev=dev,
-            test=test,
-            model=args.model,
-            k=args.k,
-            shape=shape,
-            settings=settings,
-            overwrite=args.overwrite,
-        )
+        res = finetune_seeds(train, args.out, dev=dev, test=test, model=args.model, k=args.k, shape=shape,
+                             settings=settings, overwrite=args.overwrite, log=_log)  # fmt: skip
     _report(res.record, res.path)
     _log(f"wrote the fine-tuned model to {res.path} (classes: {', '.join(res.labels)})")
     return 0
@@ -228,14 +212,6 @@ def _train_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--layers", type=integer(1, 48), help="new model: layers (overrides the preset)")
     p.add_argument("--hidden", type=integer(1, 8192), help="new model: hidden size (overrides the preset; intermediate = 4x)")
     p.add_argument("--heads", type=integer(1, 256), help="new model: attention heads (overrides the preset)")
-    p.add_argument("--batch-size", type=integer(1, 65536), default=32)
-    p.add_argument(
-        "--warmup",
-        type=FRACTION,
-        default=0.1,
-        help="warm-up as a fraction of the steps (pretrain default 0.1; finetune default by model size)",
-    )
-    p.add_argument("--seed", type=SEED, default=42)
     p.add_argument("--threads", type=integer(1, 1024), default=None, help="torch CPU threads")
     p.add_argument(
         "--device", type=device, default=None, help="cpu, cuda, ... (default: GPU when present); use torchrun for many GPUs"
@@ -246,6 +222,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pretrain", help="masked-language-model pre-training with contiguous k-mer span masking")
     _common(p)
     _train_common(p)
+    p.add_argument("--batch-size", type=integer(1, 65536), default=32)
+    p.add_argument("--warmup", type=FRACTION, default=0.1, help="warm-up as a fraction of the steps (default 0.1)")
+    p.add_argument("--seed", type=SEED, default=42)
     p.add_argument(
         "--input",
         required=True,
@@ -274,44 +253,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dev", help="dev table: picks the best epoch")
     p.add_argument("--test", help="test table: scored once at the end (metrics.json)")
     p.add_argument(
-        "--epochs", type=POSITIVE, default=None, help="epochs (default: by model size, e.g. 3 for BERT-base, 10 for 2 x 128)"
-    )
-    p.add_argument(
-        "--lr",
-        type=number(0, 1, low_open=True),
-        default=None,
-        help="learning rate (default: by model size, 5e-5 for BERT-base, 3e-4 for 4 x 256, 1e-3 for 2 x 128; implies --recipe default)",
-    )
-    p.add_argument(
         "--recipe",
         choices=["default", "auto"],
-        default=None,
-        help="default: one run with the settings given (or by model size); auto: try a few candidates (k, model size, "
-        "learning rate, start model vs from scratch) on the dev split within --budget-minutes and keep the best, "
-        "sweep.tsv beside it (--preset is not used). Default: auto for tables of 200 to 20000 rows on a CPU without --lr, "
-        "--layers, --hidden or --heads; else default",
+        default="default",
+        help="default: one run with the settings given (or by model size; the Models page's run); auto: try a few "
+        "candidates (k, model size, learning rate, start model vs from scratch) on the dev split within --budget-minutes "
+        "and keep the best, sweep.tsv beside it (--preset is not used). Default: default",
     )
     p.add_argument(
         "--budget-minutes", type=number(0, low_open=True), default=10.0, help="time budget of --recipe auto (default 10)"
     )
-    p.add_argument("--rc-augment", action="store_true", help="also train on the reverse complement of every training sequence")
-    p.add_argument("--weight-decay", type=number(0), default=0.01)
-    p.add_argument(
-        "--dropout", type=number(0, 1, high_open=True), default=0.1, help="dropout on the classification head (default 0.1)"
-    )
-    p.add_argument(
-        "--patience",
-        type=integer(0),
-        default=3,
-        help="early stopping: dev evaluations (one per epoch) without a better AUROC before stopping (default 3; 0 = off)",
-    )
-    p.add_argument(
-        "--dev-fraction",
-        type=number(0, 1, high_open=True),
-        default=0.1,
-        help="without --dev: stratified share of --train held out as dev (default 0.1; 0 = no dev)",
-    )
-    p.set_defaults(func=run_finetune, warmup=None)
+    add_settings_args(p, OFFERED)
+    p.set_defaults(func=run_finetune)
 
     p = sub.add_parser("synth", help="planted-motif synthetic data (TSV splits, FASTA, ground-truth sites)")
     _common(p)

@@ -9,6 +9,7 @@ from dnabert.errors import InputError
 from dnabert.inference import predict
 from dnabert.model_compare import track_agreement
 from dnabert.model_info import require_tokens
+from dnabert.threshold import class_rule, predicted_labels
 from explorer.state import (
     available_models,
     cli_command,
@@ -61,7 +62,13 @@ pb = pred_b.probs[:, lm_b.labels.index(class_b)]
 table = pd.DataFrame({"id": pos.ids, "p_A": pa, "p_B": pb, "pearson": pearson, "spearman": spearman})
 
 m1, m2, m3 = st.columns(3)
-m1.metric(f"Agree on P({class_a}) > 0.5 vs P({class_b}) > 0.5", f"{np.mean((pa > 0.5) == (pb > 0.5)):.1%}")
+called_a, called_b = np.array(predicted_labels(lm_a, pred_a.probs)), np.array(predicted_labels(lm_b, pred_b.probs))
+table["predicted_A"], table["predicted_B"] = called_a, called_b
+m1.metric(
+    f"Agree on {class_a} vs {class_b}",
+    f"{np.mean((called_a == class_a) == (called_b == class_b)):.1%}",
+    help=f"Each model's own class rule: A: {class_rule(lm_a)}; B: {class_rule(lm_b)}",
+)
 m2.metric("Median attention Pearson r", f"{np.nanmedian(pearson):.3f}" if np.isfinite(pearson).any() else "n/a")
 m3.metric("Sequences", len(pos))
 left, right = st.columns(2)
@@ -73,6 +80,7 @@ right.plotly_chart(
     width="stretch",
     key="compare_hist",
 )
+st.caption(f"Predicted classes by each model's own rule. A: {class_rule(lm_a)}. B: {class_rule(lm_b)}.")
 st.dataframe(table, hide_index=True, width="stretch")
 
 index = st.selectbox("Sequence", range(len(pos)), format_func=lambda i: pos.ids[i], key="compare_seq")

@@ -9,6 +9,7 @@ import streamlit as st
 from dnabert.embeddings import project
 from dnabert.errors import InputError
 from dnabert.sequences import SequenceSet
+from dnabert.threshold import predicted_labels
 from explorer.state import (
     clear_selection,
     cli_command,
@@ -68,7 +69,7 @@ except InputError as e:
     show_error(e)
     st.stop()
 
-predicted = np.array([lm.labels[i] for i in pred.probs.argmax(axis=1)])
+predicted = np.array(predicted_labels(lm, pred.probs))
 options = ["set", "predicted class"] + [f"P({lab})" for lab in lm.labels]
 motif_result = st.session_state.get("motif_result")
 if motif_result is not None and motif_result[1].motifs:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dnabert.errors import InputError
 from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
+from dnabert.threshold import class_rule, predicted_labels
 from explorer.state import current_model, require_selected_data, run_prediction, show_error
 from viz.landscape import attention_landscape
 
@@ -36,7 +37,7 @@ except InputError as e:
     st.stop()
 
 c = lm.labels.index(target)
-predicted = [lm.labels[i] for i in pred.probs.argmax(axis=1)]
+predicted = predicted_labels(lm, pred.probs)
 fig = attention_landscape(
     pred.scores,
     probs=pred.probs[:, c],
@@ -47,5 +48,6 @@ fig = attention_landscape(
 )
 st.plotly_chart(fig, width="stretch", key="landscape_chart")
 st.caption(
-    "Mean profiles (with a band of one standard deviation) are per predicted class. Sequences of different lengths are padded on the right."
+    f"Mean profiles (with a band of one standard deviation) are per predicted class ({class_rule(lm)}). "
+    "Sequences of different lengths are padded on the right."
 )

@@ -2,6 +2,8 @@
 
 import json
 import re
+import shlex
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -9,12 +11,17 @@ import streamlit as st
 from transformers import TrainerCallback
 
 from dnabert.baseline import comparison_table, lost_to_baseline_note
+from dnabert.finetune_settings import OFFERED
+from dnabert.provenance import trained_on
+from dnabert.seeds import finetune_seeds
+from dnabert.training_summary import summary_lines, verdict_line
 from dnabert.curves import training_curves
 from dnabert.errors import InputError
-from dnabert.finetune import FinetuneSettings, finetune
+from dnabert.finetune import FinetuneSettings
 from dnabert.tables import read_labeled
 from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB, check_app_count, check_app_lengths, check_app_upload
-from explorer.state import available_models, model_dirs, model_path, show_error
+from explorer.cli.settings_args import settings_argv
+from explorer.state import available_models, model_dirs, model_path, setting_widget, show_error
 from viz.training import baseline_bars_figure, training_curves_figure
 
 
@@ -31,16 +38,22 @@ def training_report(folder: Path, key: str) -> None:
         note = lost_to_baseline_note(record)
         if note:
             st.warning(note)
-        else:
-            st.success("This model beats a logistic regression on k-mer counts of both strands (the k-mer baseline).")
+        elif verdict_line(record):
+            st.success(verdict_line(record))
+        for line in summary_lines(record, verdict=False):
+            st.markdown(f"- {line}")
         table = comparison_table(record)
         st.dataframe(table.reset_index().rename(columns={"": "model"}).style.format(precision=3), key=f"{key}_table")
         st.plotly_chart(baseline_bars_figure(table), key=f"{key}_bars")
     if record.get("decision_threshold") is not None:
         st.caption(
             f"Decision threshold {record['decision_threshold']:.3f} on P({record['labels'][1]}), chosen on dev by MCC: "
-            "accuracy, F1 and MCC above use it (predictions too); AUROC and AUPRC do not depend on it."
+            "accuracy, F1 and MCC above use it (predictions on every page too); AUROC and AUPRC do not depend on it."
         )
+    if record.get("notes"):
+        with st.expander("Notes"):
+            for n in record["notes"]:
+                st.markdown(f"- {n}")
     curves = folder / "curves.tsv"
     if curves.is_file():
         base_dev = ((record.get("baseline") or {}).get("dev") or {}).get("auroc")
@@ -64,33 +77,28 @@ st.markdown(
     f"Small jobs run here (at most {MAX_SEQUENCES} rows); the result appears in the model picker."
 )
 upload = st.file_uploader(f"Training table (at most {MAX_UPLOAD_MB:g} MB)", key="models_train")
-c1, c2, c3, c4 = st.columns(4)
-epochs = c1.number_input("Epochs", 1, 20, 3, key="models_epochs")
-lr = c2.number_input(
-    "Learning rate (0: by model size)",
-    0.0,
-    1e-2,
-    0.0,
-    format="%.1e",
-    key="models_lr",
-    help="0: 1e-3 for the demo-sized model, 5e-5 for BERT-base",
-)
-batch = c3.number_input("Batch size", 4, 256, 32, key="models_batch")
-name = c4.text_input("Name of the new model", "finetuned", key="models_name", help="Letters, digits, - and _ only")
+start_trained_on = trained_on(model_path(base)) if base == "demo" or (model_path(base) / "metrics.json").is_file() else None
+if start_trained_on:
+    st.info(f"{base} was trained on {start_trained_on}. A model fine-tuned from it inherits that training.")
+offered = [f for f in OFFERED if f.metadata["page"]]
+cols = st.columns(4)
+values = {f.name: setting_widget(cols[i % 4], f, "models") for i, f in enumerate(offered)}
+name = cols[len(offered) % 4].text_input("Name of the new model", "finetuned", key="models_name", help="Letters, digits, - and _ only")
+settings = FinetuneSettings(**values)
 target_root = model_dirs()[0]
 shown_root = target_root.relative_to(Path.cwd()) if target_root.is_relative_to(Path.cwd()) else target_root.name  # no server paths
 st.caption(
-    f"Saved to {shown_root}/<name>, listed as {target_root.name}/<name> in the model picker; "
-    "a tenth of the table (stratified) is held out as the dev set."
+    f"Saved to {shown_root}/<name>, listed as {target_root.name}/<name> in the model picker. Without a dev or test "
+    f"table, stratified {settings.dev_fraction:.0%} (dev: the epoch, the decision threshold) and "
+    f"{settings.test_fraction:.0%} (test: the comparison with the k-mer baseline) of the table are held out."
 )
-
-st.caption("Same run from the command line, for large tables or a GPU:")
+st.caption("The same run from the command line (the same defaults), for large tables or a GPU:")
 st.code(
-    f"python -m dnabert finetune --model {base} --train train.tsv "
-    f"--recipe default --epochs {epochs}{f' --lr {lr:g}' if lr else ''} --batch-size {batch} --out {shown_root}/{name}",
+    shlex.join(["python", "-m", "dnabert", "finetune", "--model", base, "--train", upload.name if upload else "train.tsv",
+                *settings_argv(settings, OFFERED), "--out", f"{shown_root}/{name}"]),
     language="bash",
     wrap_lines=True,
-)
+)  # fmt: skip
 
 
 class StreamlitProgress(TrainerCallback):
@@ -122,12 +130,9 @@ if upload is not None and st.button("Start fine-tuning", type="primary", key="mo
         check_app_lengths(train.ids, train.seqs, upload.name)
         st.button("Cancel", key="models_cancel")  # clicking it reruns the page, which stops the training in progress
         bar, chart = st.progress(0.0, text="Preparing..."), st.empty()
-        settings = FinetuneSettings(epochs=float(epochs), learning_rate=float(lr) or None, batch_size=int(batch), log_every=10)
-        result = finetune(train, out, model=model_path(base), settings=settings, callbacks=[StreamlitProgress(bar, chart)])
-        st.session_state["models_done"] = (
-            f"Saved {target_root.name}/{result.path.name}: dev " + ", ".join(f"{k} {v:.3f}" for k, v in result.dev_metrics.items()),
-            str(result.path),
-        )
+        result = finetune_seeds(train, out, model=model_path(base), settings=replace(settings, log_every=10),
+                                callbacks=[StreamlitProgress(bar, chart)], log=lambda _: None)  # fmt: skip
+        st.session_state["models_done"] = (f"Saved {target_root.name}/{result.path.name}.", str(result.path))
         st.rerun()  # a fresh run lists the new model in the sidebar and drops the progress bar and Cancel
     except InputError as e:
         show_error(e)

@@ -6,7 +6,7 @@ import streamlit as st
 from dnabert.coordinates import sequence_rows, with_genome_columns
 from dnabert.errors import InputError
 from dnabert.outputs import prediction_table
-from dnabert.threshold import model_threshold
+from dnabert.threshold import class_rule, predicted_labels
 from explorer.state import cli_command, coordinates, current_model, require_selected_data, run_prediction, show_error
 
 st.title("Predictions")
@@ -20,9 +20,10 @@ except InputError as e:
     show_error(e)
     st.stop()
 
-table = prediction_table(pos.ids, pos.seqs, pred.probs, lm.labels, model_threshold(lm.model.config))
+table = prediction_table(pos.ids, pos.seqs, pred.probs, lm.labels, predicted_labels(lm, pred.probs))
 table = with_genome_columns(table, coordinates(pos), *sequence_rows([len(s) for s in pos.seqs]))  # with header coordinates
 
+st.caption(f"Predicted class: {class_rule(lm)}.")
 counts = table["predicted"].value_counts()
 cols = st.columns(len(lm.labels))
 for col, label in zip(cols, lm.labels):
