@@ -249,7 +249,7 @@ def test_no_dev_given_uses_a_split_and_early_stopping(tmp_path):
         settings=FinetuneSettings(epochs=20, learning_rate=1e-5, patience=1, threads=1, device="cpu"),
     )
     rec = json.loads((tmp_path / "m" / "metrics.json").read_text())
-    assert rec["n_dev"] == 12 and rec["n_train"] == 108 and "stratified" in rec["notes"][0]
+    assert rec["n_dev"] == rec["n_test"] == 12 and rec["n_train"] == 96 and "stratified" in rec["notes"][0]
     evals = [h for h in res.history if "eval_auroc" in h]
     assert 2 <= len(evals) < 20  # stopped early (lr too small to improve for long)
     assert rec["steps"] < 20 * 4

@@ -72,3 +72,21 @@ def test_too_few_dev_rows_of_a_class_keep_half_with_a_note():
     y = np.r_[np.zeros(n, int), np.ones(n, int)]
     t, note = decision_threshold(y, np.r_[np.full(n, 0.1), np.full(n, 0.3)])
     assert note is None and t == pytest.approx(0.2)
+
+
+def test_the_page_command_reproduces_its_settings_and_the_defaults_agree():
+    import shlex
+
+    from dnabert.finetune_settings import OFFERED, PATIENCE, FinetuneSettings
+    from explorer.cli import build_parser
+    from explorer.cli.settings_args import settings_argv, settings_from_args
+
+    base = ["finetune", "--model", "demo", "--train", "t.tsv", "--out", "o"]
+    parsed = build_parser().parse_args(base)
+    assert settings_from_args(FinetuneSettings, parsed, OFFERED) == FinetuneSettings() and parsed.recipe == "default"
+    assert FinetuneSettings().patience == PATIENCE == parsed.patience  # one early-stopping value everywhere
+    chosen = FinetuneSettings(epochs=4.0, learning_rate=3e-4, batch_size=16, seeds=3, patience=0, test_fraction=0.2)
+    command = shlex.split(shlex.join([*base, *settings_argv(chosen, OFFERED)]))
+    assert settings_from_args(FinetuneSettings, build_parser().parse_args(command), OFFERED) == chosen
+    with pytest.raises(SystemExit):  # the declared range refuses a bad value in the parser
+        build_parser().parse_args([*base, "--seeds", "0"])

@@ -52,7 +52,7 @@ def test_compare_cli_round_trip(tiny_model_dir, tmp_path):
     args = ["compare", "--model", str(tiny_model_dir), "--compare", str(other), "--input", str(tmp_path / "in.fa")]
     assert main([*args, "--out", str(out), "--npz", str(npz)]) == 0
     table = pd.read_csv(out, sep="\t")
-    assert list(table.columns) == ["id", "length", "A_p_class0", "A_p_class1", "B_p_class0", "B_p_class1", "pearson", "spearman"]
+    assert list(table.columns) == ["id", "length", "A_p_class0", "A_p_class1", "A_predicted", "B_p_class0", "B_p_class1", "B_predicted", "pearson", "spearman"]
     ids, a = load_attention_npz(tmp_path / "tracks_A.npz")
     _, b = load_attention_npz(tmp_path / "tracks_B.npz")
     assert ids == ["s0", "s1", "s2", "s3"]

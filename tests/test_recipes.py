@@ -9,7 +9,7 @@ import pytest
 from demo.synthetic import make_planted_dataset, write_table
 from dnabert.checkpoint import load_model
 from dnabert.finetune import FinetuneSettings
-from dnabert.recipes import Candidate, auto_candidates, auto_finetune, default_recipe
+from dnabert.recipes import Candidate, auto_candidates, auto_finetune
 from dnabert.tables import LabeledData
 from dnabert.training import ModelShape
 from explorer.cli import main
@@ -47,23 +47,19 @@ def test_auto_keeps_the_best_dev_candidate(tmp_path):
     assert rec["baseline"]["dev"]["auroc"] is not None  # one baseline for all candidates, recorded with the winner
 
 
-def test_auto_candidates_and_default_choice(tiny_model_dir):
+def test_auto_candidates(tiny_model_dir):
     names = [c.name for c in auto_candidates(None, None, 2)]
     assert names[:2] == ["new tiny k=4", "new tiny k=6"] and len(names) == 4
     from_model = auto_candidates(tiny_model_dir, None, 2)
     assert from_model[0].model == tiny_model_dir and from_model[1].learning_rate == pytest.approx(3 * from_model[0].learning_rate)
     assert any(c.model is None for c in from_model)
-    assert default_recipe(5000, on_gpu=False) == "auto"
-    assert (
-        default_recipe(5000, on_gpu=True) == default_recipe(10**6, on_gpu=False) == default_recipe(50, on_gpu=False) == "default"
-    )
 
 
 def test_cli_auto_prints_the_table_and_writes_the_sweep(tmp_path, capsys):
     data = make_planted_dataset(100, 100, length=60, motifs=("MA0139.2",), shuffled_fraction=0.0, seed=4)
     write_table(tmp_path / "train.tsv", data)
     out = tmp_path / "m"
-    code = main(["finetune", "--train", str(tmp_path / "train.tsv"), "--budget-minutes", "0.2", "--threads", "1",
+    code = main(["finetune", "--train", str(tmp_path / "train.tsv"), "--recipe", "auto", "--budget-minutes", "0.2", "--threads", "1",
                  "--device", "cpu", "--out", str(out)])  # fmt: skip
     assert code == 0
     err = capsys.readouterr().err
