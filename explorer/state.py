@@ -354,6 +354,7 @@ def setting_widget(container, f, prefix: str):
     if isinstance(f.default, int):
         value = container.number_input(meta["label"], low, high, f.default, 1, help=help_text, key=key)
         return None if value is None else int(value)
+    low, high = (None if v is None else float(v) for v in (low, high))  # streamlit wants one numeric type
     step = {"learning_rate": 1e-4}.get(f.name, 0.05 if (meta["high"] or 2) <= 1 else 1.0)
     fmt = "%.1e" if f.name == "learning_rate" else "%g"
     value = container.number_input(meta["label"], low, high, f.default, step, format=fmt, help=help_text, key=key)

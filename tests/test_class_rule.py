@@ -1,6 +1,7 @@
 """Issue 24: one predicted-class rule (the stored threshold, else argmax) on every page and in every command,
 checked on a model whose stored threshold 0.3 disagrees with argmax; class names survive fine-tuning."""
 
+import base64
 import json
 
 import numpy as np
@@ -73,7 +74,8 @@ def test_every_page_uses_the_stored_threshold(threshold_model, monkeypatch):
     at.selectbox(key="embed_colour").set_value("predicted class").run()
     assert not at.exception and not at.error
     fig = pio.from_json(at.get("plotly_chart")[0].proto.spec)
-    by_trace = {t.name: len(t.x if not isinstance(t.x, dict) else t.customdata) for t in fig.data}
+    by_trace = {t.name: len(t.x) if not isinstance(t.x, dict) else len(base64.b64decode(t.x["bdata"])) // np.dtype(t.x["dtype"]).itemsize
+                for t in fig.data}
     assert by_trace == {c: int(n) for c, n in zip(*np.unique(expected, return_counts=True))}
     (root / "copy").mkdir()
     for f in folder.iterdir():

@@ -88,5 +88,7 @@ def test_the_page_command_reproduces_its_settings_and_the_defaults_agree():
     chosen = FinetuneSettings(epochs=4.0, learning_rate=3e-4, batch_size=16, seeds=3, patience=0, test_fraction=0.2)
     command = shlex.split(shlex.join([*base, *settings_argv(chosen, OFFERED)]))
     assert settings_from_args(FinetuneSettings, build_parser().parse_args(command), OFFERED) == chosen
-    with pytest.raises(SystemExit):  # the declared range refuses a bad value in the parser
+    from dnabert.errors import InputError
+
+    with pytest.raises(InputError, match=r"--seeds must be in \[1, 20\], got 0"):  # the declared range, in the parser
         build_parser().parse_args([*base, "--seeds", "0"])
