@@ -27,7 +27,7 @@ class FinetuneSettings:
     batch_size: int = param(32, "training batch size", "Batch size", low=1, high=65536)
     learning_rate: float | None = param(
         None, "learning rate (default: by model size, 5e-5 for BERT-base, 3e-4 for 4 x 256, 1e-3 for 2 x 128)",
-        "Learning rate", flag="--lr", low=0, high=1, none_means="by model size",
+        "Learning rate", flag="--lr", low=0, high=1, low_open=True, none_means="by model size",
     )  # fmt: skip
     warmup: float | None = param(None, "warm-up as a fraction of the steps (default: by model size)", "Warm-up fraction",
                                  low=0, high=1, none_means="by model size", page=False)  # fmt: skip

@@ -25,7 +25,7 @@ def lost_model_root(tmp_path_factory):
     train = make_planted_dataset(120, 120, length=60, motifs=("MA0139.2",), shuffled_fraction=0.0, seed=1)
     dev = make_planted_dataset(40, 40, length=60, motifs=("MA0139.2",), shuffled_fraction=0.0, seed=2)
     shape = ModelShape(layers=1, hidden=32, heads=2, intermediate=64, max_tokens=128)
-    settings = FinetuneSettings(epochs=2, learning_rate=0.0, threads=1, device="cpu", log_every=2)
+    settings = FinetuneSettings(epochs=2, learning_rate=1e-12, threads=1, device="cpu", log_every=2)
     finetune(labeled(train, "train"), root / "lost", dev=labeled(dev, "dev"), k=4, shape=shape, settings=settings)
     return root
 

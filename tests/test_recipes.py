@@ -25,7 +25,7 @@ def test_auto_keeps_the_best_dev_candidate(tmp_path):
     train = make_planted_dataset(150, 150, length=60, motifs=("MA0139.2",), shuffled_fraction=0.0, seed=1)
     dev = make_planted_dataset(50, 50, length=60, motifs=("MA0139.2",), shuffled_fraction=0.0, seed=2)
     cands = [
-        Candidate("frozen k=4", None, 4, TINY, 0.0),  # learning rate 0: stays a random model
+        Candidate("frozen k=4", None, 4, TINY, 1e-12),  # learning rate ~0: stays a random model
         Candidate("k=4", None, 4, TINY, 3e-3),
         Candidate("k=3", None, 3, TINY, 3e-3),
     ]

@@ -150,7 +150,7 @@ def lost_run(planted, tmp_path_factory):
     """A model that cannot learn (learning rate 0: its random initialisation) on data k-mers separate."""
     train, dev, test = planted
     out = tmp_path_factory.mktemp("lost") / "m"
-    settings = FinetuneSettings(epochs=1, learning_rate=0.0, threads=1, device="cpu", log_every=1)
+    settings = FinetuneSettings(epochs=1, learning_rate=1e-12, threads=1, device="cpu", log_every=1)
     res = finetune(
         labeled(train, "train"), out, dev=labeled(dev, "dev"), test=labeled(test, "test"), k=4, shape=TINY, settings=settings
     )
