@@ -24,3 +24,4 @@ DELETION_FILL_HELP = (
     "(same composition)"
 )
 DELETION_FRACTIONS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)  # shares of each sequence's bases deleted, top-ranked first
+FAITHFULNESS_SEQUENCES = 50  # deletion curves: the first this many sequences (ISM scores 3 mutants per base)
