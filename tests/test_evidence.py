@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from conftest import make_tiny_model, random_seqs
+from conftest import make_tiny_model, random_seqs, redraw_weights
 from family_fixtures import make_dnabert2, make_nt_v1, make_nt_v2
 
 from dnabert.attribution import attribution_track
@@ -32,12 +32,8 @@ def models(tmp_path_factory):
     for name, path in paths.items():
         lm = load_model(path)
         lm.model.double()
-        if name in ("DNABERT-1", "NT v1"):  # transformers' initialisation (std 0.02) barely moves a logit: redraw as the others (a small pooler: its tanh must not saturate)
-            g = torch.Generator().manual_seed(0)
-            with torch.no_grad():
-                for pname, param in lm.model.named_parameters():
-                    noise = torch.randn(param.shape, generator=g, dtype=param.dtype) * (0.05 if "pooler" in pname else 0.3)
-                    param.copy_(1 + noise / 3 if "norm" in pname.lower() and pname.endswith("weight") else noise)
+        if name in ("DNABERT-1", "NT v1"):  # transformers' initialisation barely moves a logit
+            redraw_weights(lm.model)
         head = lm.model.classifier if not hasattr(lm.model.classifier, "out_proj") else lm.model.classifier.out_proj
         with torch.no_grad():
             head.weight *= SHARPEN

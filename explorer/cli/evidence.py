@@ -59,7 +59,16 @@ def run(args: argparse.Namespace) -> int:
     from dnabert.outputs import atomic_path, check_output_folder
     from dnabert.variants import resolve_class
 
-    check_output_folder(args.out)
+    from pathlib import Path
+
+    from dnabert.errors import InputError
+    from dnabert.outputs import MARKER
+
+    out = Path(args.out)
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in {CURVES_FILE, AREAS_FILE, MARKER}) if out.is_dir() else []
+    if foreign:
+        raise InputError(f"--out {out} already holds other files (e.g. {foreign[0]}); choose a new or empty folder")
+    check_output_folder(out)
     lm = load_for_cli(args)
     data, _ = read_located(args, args.input, lm)
     class_index = resolve_class(lm.labels, args.class_name)
