@@ -1,7 +1,7 @@
 """``python -m dnabert faithfulness``: deletion curves of attention, attribution and ISM against random, written to a folder.
 
-The Attention page's *Faithfulness* section computes the same result
-(:func:`dnabert.faithfulness.evidence_deletion_curves`) for the loaded sequences.
+The Attention page's *Faithfulness* section shows the same result for the first sequences loaded (the evidence of
+:mod:`dnabert.evidence`, then :func:`dnabert.faithfulness.deletion_curves`).
 """
 
 from __future__ import annotations

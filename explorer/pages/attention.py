@@ -9,12 +9,30 @@ import streamlit as st
 from dnabert.attribution import attribution_track
 from dnabert.coordinates import base_rows, with_genome_columns
 from dnabert.errors import InputError
-from dnabert.faithfulness import evidence_deletion_curves
-from dnabert.options import ATTENTION_HELP, ATTENTION_MODES, DELETION_FILL_HELP, DELETION_FILLS, FAITHFULNESS_SEQUENCES
+from dnabert.faithfulness import deletion_curves
+from dnabert.options import (
+    ATTENTION_HELP,
+    ATTENTION_MODES,
+    DELETION_FILL_HELP,
+    DELETION_FILLS,
+    DELETION_FRACTIONS,
+    EVIDENCE_KINDS,
+    FAITHFULNESS_SEQUENCES,
+)
+from dnabert.sequences import SequenceSet
 from dnabert.inference import attention_matrices
 from dnabert.outputs import attention_long_table, write_attention_npz
 from explorer.cli.evidence import AREAS_FILE, CURVES_FILE
-from explorer.state import cli_command, content_hash, coordinates, current_model, require_data, run_prediction, show_error
+from explorer.state import (
+    cli_command,
+    content_hash,
+    coordinates,
+    current_model,
+    require_data,
+    run_evidence,
+    run_prediction,
+    show_error,
+)
 from motif.encoding import encode
 from motif.params import PARAM_FIELDS
 from motif.regions import find_regions
@@ -175,11 +193,14 @@ n_faith = int(
 )  # fmt: skip
 faith_key = content_hash("faithfulness", st.session_state.get("model_name"), pos.ids[:n_faith], pos.seqs[:n_faith], mode, fill)
 if st.button("Compute deletion curves", key="faith_run"):
-    bar = st.progress(0.0, text="Deletion curves...")
+    bar = None
     try:
-        curves = evidence_deletion_curves(
-            lm, pos.ids[:n_faith], pos.seqs[:n_faith], mode, fill=fill,
-            progress=lambda stage, d, t: bar.progress(d / t, text=f"{stage}: {d}/{t}"),
+        first = SequenceSet(pos.ids[:n_faith], pos.seqs[:n_faith])
+        rankings = {kind: run_evidence(first, kind, mode) for kind in EVIDENCE_KINDS}  # cached: the Motifs page shares them
+        bar = st.progress(0.0, text="Deletion curves...")
+        curves = deletion_curves(
+            lm, first.seqs, rankings, first.ids, DELETION_FRACTIONS, fill,
+            progress=lambda d, t: bar.progress(d / t, text=f"Deletion curves: {d}/{t} sequences predicted"),
         )  # fmt: skip
         st.session_state["faithfulness"] = (
             faith_key, curves.table([len(s) for s in pos.seqs[:n_faith]]), curves.areas(), curves.mean_curves(), curves.label
@@ -187,7 +208,8 @@ if st.button("Compute deletion curves", key="faith_run"):
     except InputError as e:
         show_error(e)
     finally:
-        bar.empty()
+        if bar is not None:
+            bar.empty()
 if "faithfulness" in st.session_state:
     made, curve_table, areas, mean, label = st.session_state["faithfulness"]
     if made != faith_key:
