@@ -64,10 +64,10 @@ def main() -> None:
         for name, fn in runs.items():
             rates[name].append(cpu_rate(len(seqs), fn))
     base = np.array(rates["forward"])
-    print(f"{'run':>28} {'seqs/CPU s':>11} {'vs forward':>11} {'range':>16}")
+    print(f"{'run':>32} {'seqs/CPU s':>11} {'vs forward':>11} {'range':>16}")
     for name, r in rates.items():
         ratio = np.array(r) / base
-        print(f"{name:>28} {np.median(r):11.2f} {np.median(r) / np.median(base):10.4f}x {ratio.min():7.4f}..{ratio.max():.4f}")
+        print(f"{name:>32} {np.median(r):11.2f} {np.median(r) / np.median(base):10.4f}x {ratio.min():7.4f}..{ratio.max():.4f}")
 
 
 if __name__ == "__main__":
