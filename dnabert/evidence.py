@@ -37,7 +37,6 @@ from dnabert.limits import check_saturation_length
 from dnabert.options import ATTENTION_MODES, EVIDENCE_KINDS, IG_STEPS
 from dnabert.variants import saturation_edits, score_edits
 
-CHUNK = 4096  # sequences per predict call (attention), so large inputs stream through memory
 BPE_MARGIN = 8  # tokens a window of a non-k-mer family keeps free: a re-tokenised slice may take a few more tokens
 
 
@@ -55,19 +54,14 @@ def attention_evidence(
     batch_size : int
         Model windows per forward pass.
     progress : callable, optional
-        ``progress(done, n)`` after each chunk of sequences.
+        ``progress(done, total)`` over the model windows, after each batch.
 
     Returns
     -------
     list of np.ndarray
         n float64 arrays of shape (L_i,), each L2-normalised.
     """
-    out: list[np.ndarray] = []
-    for lo in range(0, len(seqs), CHUNK):
-        out += [t.astype(np.float64) for t in predict(lm, seqs[lo : lo + CHUNK], batch_size, attention=mode).scores]
-        if progress is not None:
-            progress(len(out), len(seqs))
-    return out
+    return [t.astype(np.float64) for t in predict(lm, seqs, batch_size, attention=mode, progress=progress or False).scores]
 
 
 def _window_pieces(lm: LoadedModel, seq: str) -> list[tuple[int, int]]:

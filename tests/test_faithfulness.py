@@ -110,3 +110,31 @@ def test_faithfulness_command_writes_what_the_library_computes(model_dir, lm, tm
     (out / "mine.txt").write_text("x")
     assert main(args) == 2  # a folder with files this project did not write is never replaced
     assert "already holds other files (e.g. mine.txt)" in capsys.readouterr().err and (out / "mine.txt").exists()
+
+
+def test_attention_page_deletion_curves_and_their_command(tmp_path, monkeypatch):
+    """The Attention page on the demo model (a teaching model) and the command it shows give the same areas; on the
+    first 6 example positives deleting the bases attribution or ISM rank first costs more than random (interval > 0)."""
+    import shlex
+    import shutil
+
+    from test_app import app, load_example
+
+    from dnabert.checkpoint import DEMO_MODEL_DIR
+
+    at = load_example(app().run())
+    at.switch_page("explorer/pages/attention.py").run()
+    at.number_input(key="faith_n").set_value(6).run()
+    at.button(key="faith_run").click().run()
+    assert not at.exception and not at.error
+    _, _, page_areas, _, label = at.session_state["faithfulness"]
+    assert label == "positive"
+    areas = page_areas.set_index("ranking")
+    assert (areas.loc[["attribution", "ism"], "ci_low"] > 0).all(), areas
+    argv = shlex.split(next(c.value for c in at.code if "faithfulness" in c.value))
+    assert {"--fill", "--sequences", "--attention"} <= set(argv)
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(DEMO_MODEL_DIR / "example_positives.fa", "sequences.fa")  # what "Example data" loaded
+    assert main(argv[3:]) == 0
+    cli_areas = pd.read_csv(tmp_path / "faithfulness_out" / "areas.tsv", sep="\t")
+    pd.testing.assert_frame_equal(cli_areas, page_areas, atol=1e-5, check_exact=False)
