@@ -145,7 +145,9 @@ def ism_evidence(
     scores = score_edits(lm, seqs, edits, class_index % lm.model.config.num_labels, batch_size=batch_size, progress=progress)
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in seqs])])  # first base of each sequence in the flat array
     flat = np.zeros(offsets[-1])
-    np.maximum.at(flat, offsets[[e.seq for e in edits]] + np.array([e.start for e in edits], dtype=np.int64), np.abs(scores.log_or))
+    np.maximum.at(
+        flat, offsets[[e.seq for e in edits]] + np.array([e.start for e in edits], dtype=np.int64), np.abs(scores.log_or)
+    )
     return np.split(flat, offsets[1:-1])
 
 

@@ -83,7 +83,7 @@ class DeletionCurves:
     def table(self, lengths: list[int]) -> pd.DataFrame:
         """One row per sequence, ranking and fraction (:data:`CURVE_COLUMNS`); ``lengths``: L of each sequence."""
         rows = [
-            (sid, name, f, int(round(f * length)), float(p[i, j]))
+            (sid, name, f, round(f * length), float(p[i, j]))
             for name, p in self.p.items()
             for i, (sid, length) in enumerate(zip(self.ids, lengths))
             for j, f in enumerate(self.fractions)
@@ -168,7 +168,7 @@ def deletion_curves(
     for name, per_seq in orders.items():
         for i, (seq, order) in enumerate(zip(seqs, per_seq)):
             for j, frac in enumerate(f):
-                text = delete_bases(seq, order[: int(round(frac * len(seq)))], fill, rng)
+                text = delete_bases(seq, order[: round(frac * len(seq))], fill, rng)
                 cells[name, i, j] = variants.setdefault(text, len(variants))
     texts = list(variants)
     probs = np.zeros(len(texts))

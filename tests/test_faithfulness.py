@@ -41,11 +41,11 @@ def test_deletion_curves_match_one_prediction_per_deleted_sequence(lm):
     for i, (seq, track) in enumerate(zip(seqs, tracks)):
         ranked = sorted(range(len(seq)), key=lambda j: (-track[j], j))
         for j, f in enumerate(FRACTIONS):
-            gone = set(ranked[: int(round(f * len(seq)))])
+            gone = set(ranked[: round(f * len(seq))])
             deleted = "".join("N" if q in gone else b for q, b in enumerate(seq))
             assert got.p["mine"][i, j] == pytest.approx(float(predict(lm, [deleted], attention=None).probs[0, 0]), abs=1e-6)
         if i == 0:
-            gone = set(perms[0][: int(round(0.5 * len(seq)))].tolist())
+            gone = set(perms[0][: round(0.5 * len(seq))].tolist())
             deleted = "".join("N" if q in gone else b for q, b in enumerate(seq))
             assert got.p["random"][0, -1] == pytest.approx(float(predict(lm, [deleted], attention=None).probs[0, 0]), abs=1e-6)
     assert got.label == lm.labels[0]

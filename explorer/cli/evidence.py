@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dnabert.options import DELETION_FILL_HELP, DELETION_FILLS, DELETION_FRACTIONS, FAITHFULNESS_SEQUENCES
+from dnabert.options import DELETION_FILL_HELP, DELETION_FILLS, FAITHFULNESS_SEQUENCES
 from explorer.cli.argtypes import SEED, integer
 from explorer.cli.common import (
     add_attention_arg,
@@ -55,14 +55,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dnabert.faithfulness import evidence_deletion_curves
-    from dnabert.outputs import atomic_path, check_output_folder
-    from dnabert.variants import resolve_class
-
     from pathlib import Path
 
     from dnabert.errors import InputError
-    from dnabert.outputs import MARKER
+    from dnabert.faithfulness import evidence_deletion_curves
+    from dnabert.outputs import MARKER, atomic_path, check_output_folder
+    from dnabert.variants import resolve_class
 
     out = Path(args.out)
     foreign = sorted(p.name for p in out.iterdir() if p.name not in {CURVES_FILE, AREAS_FILE, MARKER}) if out.is_dir() else []
@@ -73,7 +71,10 @@ def run(args: argparse.Namespace) -> int:
     data, _ = read_located(args, args.input, lm)
     class_index = resolve_class(lm.labels, args.class_name)
     ids, seqs = data.ids[: args.sequences], data.seqs[: args.sequences]
-    print(f"note: following class '{lm.labels[class_index]}' over {len(seqs)} sequences, deleted bases as {args.fill}", file=sys.stderr)
+    print(
+        f"note: following class '{lm.labels[class_index]}' over {len(seqs)} sequences, deleted bases as {args.fill}",
+        file=sys.stderr,
+    )
     result = evidence_deletion_curves(lm, ids, seqs, args.attention, class_index, args.fill, args.seed, args.batch_size)
     curves, areas = result.table([len(s) for s in seqs]), result.areas(args.seed)
     with atomic_path(args.out) as tmp:

@@ -19,8 +19,8 @@ from dnabert.errors import InputError
 from dnabert.options import EVIDENCE_ALL, EVIDENCE_KINDS
 from explorer.cli.common import (
     GENOME_HELP,
-    add_located_input,
     add_evidence_args,
+    add_located_input,
     add_model_args,
     load_for_cli,
     read_input,

@@ -10,6 +10,7 @@ from dnabert.attribution import attribution_track
 from dnabert.coordinates import base_rows, with_genome_columns
 from dnabert.errors import InputError
 from dnabert.faithfulness import deletion_curves
+from dnabert.inference import attention_matrices
 from dnabert.options import (
     ATTENTION_HELP,
     ATTENTION_MODES,
@@ -19,9 +20,8 @@ from dnabert.options import (
     EVIDENCE_KINDS,
     FAITHFULNESS_SEQUENCES,
 )
-from dnabert.sequences import SequenceSet
-from dnabert.inference import attention_matrices
 from dnabert.outputs import attention_long_table, write_attention_npz
+from dnabert.sequences import SequenceSet
 from explorer.cli.evidence import AREAS_FILE, CURVES_FILE
 from explorer.state import (
     cli_command,
@@ -38,8 +38,8 @@ from motif.params import PARAM_FIELDS
 from motif.regions import find_regions
 from viz.attribution import attention_vs_attribution
 from viz.bertviz_offline import MAX_TOKENS as BERTVIZ_MAX_TOKENS
-from viz.faithfulness import deletion_curves_figure
 from viz.bertviz_offline import head_view_html
+from viz.faithfulness import deletion_curves_figure
 from viz.heads import context_overview, context_plot, head_grid, most_attended_token
 from viz.tracks import attention_track
 
