@@ -129,7 +129,7 @@ files, zipped = drawn[shown]
 for note in result.notes:
     st.info(note)
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("High-attention regions", result.n_regions)
+m1.metric("High-attention regions" if shown == "attention" else f"High-{shown} regions", result.n_regions)
 m2.metric("Candidates", len(result.candidates))
 m3.metric("Enriched candidates", int(result.candidates["kept"].sum()) if len(result.candidates) else 0)
 m4.metric("Motifs", len(result.motifs))
