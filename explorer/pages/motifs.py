@@ -122,9 +122,7 @@ if agreement is not None:
 else:
     (shown,) = runs
 result = runs[shown]
-if shown not in drawn:
-    drawn[shown] = (None, None)
-files, zipped = drawn[shown]
+files, zipped = drawn.get(shown, (None, None))
 
 for note in result.notes:
     st.info(note)
