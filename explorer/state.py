@@ -32,6 +32,7 @@ import streamlit as st
 from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
 from dnabert.coordinates import Interval, coordinates_from_ids
 from dnabert.errors import InputError
+from dnabert.evidence import evidence
 from dnabert.hub import hub_cache_dir, is_model_id, resolve_model_id
 from dnabert.inference import Prediction, predict_modes
 from dnabert.limits import check_app_count, check_app_lengths, check_app_upload, upload_bytes
@@ -218,6 +219,26 @@ def _predict_with_bar(seqs: list[str], modes: tuple[str, ...]) -> dict[str | Non
         )
     finally:
         bar.empty()
+
+
+def run_evidence(seqs: SequenceSet, kind: str, attention: str) -> list[np.ndarray]:
+    """Per-nucleotide evidence of one kind (:mod:`dnabert.evidence`; class: the last) for a sequence set, with a
+    progress bar; attention comes from :func:`run_prediction`, the other kinds are cached per session."""
+    if kind == "attention":
+        return run_prediction(seqs, attention).scores
+    model_name = st.session_state.get("model_name", "demo")
+    require_tokens(seqs, current_model(), "sequences")
+
+    def compute():
+        bar = st.progress(0.0, text=f"Computing {kind}...")
+        try:
+            return evidence(
+                current_model(), seqs.seqs, kind, progress=lambda d, t: bar.progress(d / t, text=f"Computing {kind}: {d}/{t}")
+            )
+        finally:
+            bar.empty()
+
+    return session_cached(("evidence", model_name, seqs.seqs, kind), compute)
 
 
 def session_cached(key_parts: tuple, compute, keep: int = 6):

@@ -26,6 +26,10 @@ Files (coordinates 0-based, half-open):
   assembled), tomtom_p, offset, orientation (its alignment to the representative).
 * ``dropped.tsv``: motifs left out as fragments: consensus, seed, instances,
   n_pos, n_neg, p (as assembled), fragment_of, share, reason.
+* with ``--evidence all`` (:func:`write_evidence_results`): one such folder per
+  evidence kind (``attention/``, ``attribution/``, ``ism/``), ``agreement.tsv``
+  (:mod:`motif.agreement`: which motifs every kind finds, which only one) and a
+  ``report.html`` with that table and links to the kinds' reports.
 * ``report.html`` (self-contained), and, when images are passed in,
   ``logos/<motif>.<png|svg>`` and ``logos/<motif>_rc.<png|svg>`` (the reverse
   complement), drawn by a higher layer (:func:`viz.motif_images.motif_images`).
@@ -44,11 +48,12 @@ import pandas as pd
 
 from dnabert.errors import InputError
 from dnabert.genome_tracks import write_bed
+from dnabert.options import EVIDENCE_KINDS
 from dnabert.outputs import MARKER, atomic_path, check_output_folder
 from motif.bed import instance_bed
 from motif.meme import SUFFIX, format_counts, format_meme
 from motif.pipeline import INSTANCE_COLUMNS, MotifResult
-from motif.report import MotifImages, render_report
+from motif.report import MotifImages, render_agreement_report, render_report
 
 MOTIF_COLUMNS = [
     "id",
@@ -71,7 +76,9 @@ TOP_MATCHES = 3
 MERGED_COLUMNS = ["motif", "member", "seed", "instances", "n_pos", "n_neg", "p", "tomtom_p", "offset", "orientation"]
 DROPPED_COLUMNS = ["consensus", "seed", "instances", "n_pos", "n_neg", "p", "fragment_of", "share", "reason"]
 TABLES = ("motifs.tsv", "instances.tsv", "candidates.tsv", "jaspar_matches.tsv", "merged.tsv", "dropped.tsv")
+AGREEMENT_FILE = "agreement.tsv"
 OWN_NAMES = {*TABLES, "instances.bed", "logos", "report.html", MARKER, *(f"motifs{s}" for s in SUFFIX.values())}
+OWN_NAMES |= {*EVIDENCE_KINDS, AGREEMENT_FILE}  # an --evidence all run
 
 
 def motif_table(result: MotifResult) -> pd.DataFrame:
@@ -190,4 +197,40 @@ def write_results(
                 (tmp / "logos" / f"{m.id}.{images.fmt}").write_bytes(images.logos[m.id])
                 (tmp / "logos" / f"{m.id}_rc.{images.fmt}").write_bytes(images.reverse_complements[m.id])
         (tmp / "report.html").write_text(render_report(result, images), encoding="utf-8")
+    return out
+
+
+def write_evidence_results(
+    results: dict[str, MotifResult],
+    agreement: pd.DataFrame,
+    out_dir: str | Path,
+    formats: tuple[str, ...] = ("meme",),
+    images: dict[str, MotifImages | None] | None = None,
+) -> Path:
+    """Write the runs of ``--evidence all``: one :func:`write_results` folder per kind, ``agreement.tsv`` and the report.
+
+    Parameters
+    ----------
+    results : dict of str to MotifResult
+        Evidence kind -> its run.
+    agreement : pandas.DataFrame
+        :func:`motif.agreement.agreement_table` of the runs.
+    out_dir : str or Path
+        Created or replaced (only if it holds a previous run).
+    formats : tuple of str
+    images : dict of str to MotifImages, optional
+        Logos per kind.
+
+    Returns
+    -------
+    Path
+    """
+    out = Path(out_dir)
+    _refuse_foreign_files(out)
+    with atomic_path(out) as tmp:
+        tmp.mkdir()
+        for kind, result in results.items():
+            write_results(result, tmp / kind, formats, (images or {}).get(kind))
+        agreement.to_csv(tmp / AGREEMENT_FILE, sep="\t", index=False)
+        (tmp / "report.html").write_text(render_agreement_report(agreement, results), encoding="utf-8")
     return out

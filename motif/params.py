@@ -149,6 +149,14 @@ class MotifParams:
         "Fragment overlap share",
         low=0.0, high=1.0, low_open=True,
     )  # fmt: skip
+    agreement_pvalue: float = _param(
+        1e-3,
+        "--evidence all: motifs found from different kinds of evidence are one motif when TOMTOM p (both strands, all "
+        "offsets, either direction) is below this (looser than merge_pvalue, the merge within one run: the kinds of "
+        "evidence trim a motif's flanks differently)",
+        "Same motif across evidence below TOMTOM p",
+        low=0.0, high=1.0, low_open=True,
+    )  # fmt: skip
 
     @property
     def region_rule(self) -> str:

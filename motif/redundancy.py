@@ -193,7 +193,7 @@ class Split:
         )
 
 
-def _similarity(ppms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def motif_similarity(ppms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """TOMTOM of every motif against every motif, the reference set completing the null distribution.
 
     Parameters
@@ -296,7 +296,7 @@ def _split(
     parts = [build(Group(motif.key, seq[m], start[m], end[m], strand[m])) for m in (~second, second)]
     if parts[0] is None or parts[1] is None:
         return [motif], []
-    p, offset, minus = _similarity([x.ppm for x in parts])
+    p, offset, minus = motif_similarity([x.ppm for x in parts])
     pair_p = float(max(p[0, 1], p[1, 0]))
     if minus[0, 1] or offset[0, 1] != _frame_start(parts[0]) - _frame_start(parts[1]):
         return [motif], []  # the parts align best elsewhere: one motif's sites, some aligned at another offset
@@ -357,7 +357,7 @@ def _join_variants(
     """Step 4 of the module docstring: weaker motifs whose windows and a similar stronger motif's are one population join it."""
     if len(motifs) < 2:
         return motifs
-    p, offset, minus = _similarity([m.ppm for m in motifs])
+    p, offset, minus = motif_similarity([m.ppm for m in motifs])
     pair_p = np.maximum(p, p.T)
     joined: dict[int, list[int]] = {}  # representative -> the motifs joining it
     for j in range(len(motifs)):
@@ -436,7 +436,7 @@ def remove_redundant(
     motifs = parts
     if len(motifs) < 2:
         return motifs, [], splits
-    p, offset, minus = _similarity([m.ppm for m in motifs])
+    p, offset, minus = motif_similarity([m.ppm for m in motifs])
     pair_p = np.maximum(p, p.T)
     clusters: dict[int, list[int]] = {}
     for j in range(len(motifs)):

@@ -137,3 +137,27 @@ def render_report(result: MotifResult, images: MotifImages | None = None) -> str
         f"<style>{_STYLE}</style></head><body><h1>Motifs from attention</h1><p>{summary}</p>{notes}"
         f"{table}{_dropped_section(result)}<h2>Parameters</h2><table>{params}</table></body></html>"
     )
+
+
+def render_agreement_report(agreement, results: dict[str, MotifResult]) -> str:
+    """The report of an ``--evidence all`` run: the agreement table (:mod:`motif.agreement`) and links to
+    each kind's report (``<kind>/report.html``)."""
+    esc = html.escape
+    runs = "".join(
+        f"<li><a href='{esc(kind)}/report.html'>{esc(kind)}</a>: {len(r.motifs)} motifs, {r.n_regions} high-evidence "
+        "regions</li>"
+        for kind, r in results.items()
+    )
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in agreement.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(f'{v:.2g}' if isinstance(v, float) else str(v))}</td>" for v in row) + "</tr>"
+        for row in agreement.itertuples(index=False)
+    )
+    table = f"<table><tr>{head}</tr>{body}</table>" if len(agreement) else "<p><b>No motif found by any kind.</b></p>"
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>DNABERT motifs: agreement of evidence</title>"
+        f"<style>{_STYLE}</style></head><body><h1>Motifs by kind of evidence</h1>"
+        "<p>Motif discovery was run on each kind of per-nucleotide evidence; motifs that TOMTOM finds similar "
+        f"are one row. <i>every kind</i>: all kinds found it; <i>only ...</i>: one kind alone.</p><ul>{runs}</ul>"
+        f"<h2>Agreement</h2>{table}</body></html>"
+    )

@@ -35,6 +35,16 @@ def tiny_model_dir(tmp_path_factory):
     return make_tiny_model(tmp_path_factory.mktemp("models") / "tiny6")
 
 
+def redraw_weights(model: torch.nn.Module, seed: int = 0) -> None:
+    """Redraw a transformers-initialised model's weights (std 0.02 barely moves a logit) in place: std 0.3 like
+    tests/family_fixtures.py, norm weights around 1, a small pooler (its tanh must not saturate)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            noise = torch.randn(param.shape, generator=g, dtype=param.dtype) * (0.05 if "pooler" in name else 0.3)
+            param.copy_(1 + noise / 3 if "norm" in name.lower() and name.endswith("weight") else noise)
+
+
 def random_seqs(n: int, lo: int, hi: int, seed: int = 0) -> list[str]:
     rng = np.random.default_rng(seed)
     return ["".join(rng.choice(list("ACGT"), size=rng.integers(lo, hi + 1))) for _ in range(n)]

@@ -111,7 +111,7 @@ def test_motifs_page_command_reproduces_the_run(tmp_path, monkeypatch):
     at.selectbox(key="motif_database").set_value("none")
     at.button[0].click().run()
     assert not at.exception and not at.error
-    page_table = pd.read_csv(io.BytesIO(at.session_state["motif_result"][2]["motifs.tsv"]), sep="\t")
+    page_table = pd.read_csv(io.BytesIO(at.session_state["motif_result"][3]["attention"][0]["motifs.tsv"]), sep="\t")
     argv = shlex.split(at.code[-1].value)
     assert argv[:3] == ["python", "-m", "dnabert"]
     assert {"--z", "--q-cutoff", "--min-n-motif", "--window-size", "--trim-bits", "--no-match"} <= set(argv)

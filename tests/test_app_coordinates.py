@@ -140,7 +140,8 @@ def test_motifs_page_places_instances_on_the_genome():
     at.selectbox(key="motif_database").set_value("none")
     at.button[0].click().run()
     assert not at.exception and not at.error
-    _, result, files, zipped = at.session_state["motif_result"]
+    _, runs, _, drawn = at.session_state["motif_result"]  # (key, run per evidence kind, agreement, files per kind)
+    result, (files, zipped) = runs["attention"], drawn["attention"]
     shown = at.dataframe[-1].value  # the instances of the chosen motif
     assert list(shown.columns[-4:]) == GENOME_COLUMNS and len(shown) == len(result.motifs[0].instances)
 

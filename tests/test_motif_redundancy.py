@@ -21,7 +21,7 @@ from motif.merge import Group
 from motif.output import DROPPED_COLUMNS, MERGED_COLUMNS, write_results
 from motif.pipeline import MotifParams, base_frequencies, build_motif, find_motifs
 from motif.pwm import log_odds, pvalue_threshold
-from motif.redundancy import _on_sites, _similarity, remove_redundant
+from motif.redundancy import _on_sites, motif_similarity, remove_redundant
 
 pytestmark = pytest.mark.usefixtures("tomtom_warm")
 
@@ -121,7 +121,7 @@ def test_similar_jaspar_factors_stay_apart():
     db = load_jaspar()
     pairs = [("MA0139.2", "MA1102.3"), ("MA0748.3", "MA1651.2"), ("MA0035.5", "MA0036.4")]  # CTCF/CTCFL, YY2/ZFP42, GATA1/2
     for a, b in pairs:
-        p, _, _ = _similarity([db.ppm(a), db.ppm(b)])
+        p, _, _ = motif_similarity([db.ppm(a), db.ppm(b)])
         assert max(p[0, 1], p[1, 0]) > MotifParams().merge_pvalue, (a, b)
         assert p[0, 0] < 1e-10 and p[1, 1] < 1e-10
 

@@ -15,7 +15,7 @@ from motif.encoding import encode
 from motif.jaspar import load_jaspar
 from motif.mixture import two_populations
 from motif.pipeline import MotifParams, base_frequencies, build_motif, find_motifs
-from motif.redundancy import _similarity, remove_redundant
+from motif.redundancy import motif_similarity, remove_redundant
 
 pytestmark = pytest.mark.usefixtures("tomtom_warm")
 
@@ -161,7 +161,7 @@ def test_distinct_factors_do_not_join_as_variants(pair):
     background = base_frequencies(pos, neg)
     ids = [f"p{i}" for i in range(len(data.pos))]
     a, b = result.motifs
-    p, _, _ = _similarity([a.ppm, b.ppm])
+    p, _, _ = motif_similarity([a.ppm, b.ppm])
     assert params.merge_pvalue <= max(p[0, 1], p[1, 0]) < params.variant_pvalue
     build = partial(build_motif, pos=pos, pos_ids=ids, params=params, background=background)
     kept, dropped, splits = remove_redundant([a, b], pos, neg, background, ids, build, params)

@@ -60,6 +60,9 @@ BAD = [
     ("motifs", "--window-size", "0"),
     ("motifs", "--top-matches", "0"),
     ("motifs", "--seed", "x"),
+    ("motifs", "--agreement-pvalue", "0"),
+    ("faithfulness", "--sequences", "0"),
+    ("faithfulness", "--seed", "-1"),
 ]
 REQUIRED = {
     "predict": ["--input", "in.fa", "--out", "o.tsv"],
@@ -70,6 +73,7 @@ REQUIRED = {
     "synth": ["--out", "o"],
     "demo-model": ["--out", "o"],
     "motifs": ["--positives", "in.fa", "--out", "o"],
+    "faithfulness": ["--input", "in.fa", "--out", "o"],
 }
 
 

@@ -16,10 +16,10 @@ from importlib import metadata
 from pathlib import Path
 
 from dnabert.errors import InputError
-from explorer.cli import app, genome, inference, maps, motifs, training, variants
+from explorer.cli import app, evidence, genome, inference, maps, motifs, training, variants
 from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS, model_help
 
-COMMAND_MODULES = (inference, motifs, variants, genome, maps, training, app)
+COMMAND_MODULES = (inference, motifs, evidence, variants, genome, maps, training, app)
 DISTRIBUTION = "dnabert-explorer"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
+from dnabert.options import ATTENTION_HELP, ATTENTION_MODES, EVIDENCE_HELP, EVIDENCE_KINDS
 from explorer.cli.argtypes import device, integer
 
 CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
@@ -59,6 +59,18 @@ def add_attention_arg(p: argparse.ArgumentParser) -> None:
         default=ATTENTION_MODES[0],
         help=ATTENTION_HELP,
     )
+
+
+def add_class_arg(p: argparse.ArgumentParser, what: str = "score") -> None:
+    """``--class``: the class a command follows (:func:`dnabert.variants.resolve_class`)."""
+    p.add_argument("--class", dest="class_name", help=f"class to {what}, by name or index (default: the last class)")
+
+
+def add_evidence_args(p: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
+    """``--evidence`` (``choices``: :data:`dnabert.options.EVIDENCE_KINDS`, and ``all``), ``--attention`` and ``--class``."""
+    p.add_argument("--evidence", choices=choices, default=EVIDENCE_KINDS[0], help=f"{EVIDENCE_HELP} (default {EVIDENCE_KINDS[0]})")
+    add_attention_arg(p)
+    add_class_arg(p, "explain with attribution and ism")
 
 
 def load_for_cli(args: argparse.Namespace):

@@ -1,8 +1,9 @@
-"""``python -m dnabert motifs``: motif discovery from attention, written to a folder.
+"""``python -m dnabert motifs``: motif discovery from per-nucleotide evidence, written to a folder.
 
-Scores come from a model (``--model``, computed with the core inference) or
-from a file (``--scores``: the NPZ of ``dnabert attention`` or the original
-DNABERT ``atten.npy``). Without ``--negatives`` the negatives are
+Scores come from a model (``--model``: the ``--evidence`` of :mod:`dnabert.evidence`,
+attention by default; ``all`` runs every kind and writes which motifs they
+agree on, :mod:`motif.agreement`) or from a file (``--scores``: the NPZ of
+``dnabert attention`` or the original DNABERT ``atten.npy``). Without ``--negatives`` the negatives are
 dinucleotide-shuffled positives (seeded by ``--seed``). The analysis options
 are built from the fields of :class:`motif.pipeline.MotifParams` (their help
 text and ranges), as the app's Motifs page builds its widgets.
@@ -15,10 +16,10 @@ import sys
 from dataclasses import fields
 
 from dnabert.errors import InputError
+from dnabert.options import EVIDENCE_ALL, EVIDENCE_KINDS
 from explorer.cli.common import (
-    CHUNK,
     GENOME_HELP,
-    add_attention_arg,
+    add_evidence_args,
     add_located_input,
     add_model_args,
     load_for_cli,
@@ -101,9 +102,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("motifs", help="motifs from high-attention regions, matched to JASPAR (folder of results)")
     add_located_input(p, "--positives")
     p.add_argument("--negatives", help="negative sequences (default: dinucleotide-shuffled positives)")
-    p.add_argument("--scores", help="precomputed attention: NPZ from 'dnabert attention' or the original DNABERT atten.npy")
+    p.add_argument(
+        "--scores", help="precomputed per-nucleotide scores: NPZ from 'dnabert attention' or the original DNABERT atten.npy"
+    )
     add_model_args(p)
-    add_attention_arg(p)
+    add_evidence_args(p, (*EVIDENCE_KINDS, EVIDENCE_ALL))
     p.set_defaults(model=None)
     p.add_argument(
         "--out",
@@ -144,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     from motif.scores import load_scores
 
     if (args.model is None) == (args.scores is None):
-        raise InputError("give exactly one of --model (compute attention) or --scores (precomputed attention file)")
+        raise InputError("give exactly one of --model (compute the evidence) or --scores (a file of precomputed scores)")
     check_out_dir(args.out)
     params = MotifParams(**{f.name: getattr(args, f.name) for f in fields(MotifParams)})  # option dests = field names
     params.check()
@@ -158,32 +161,48 @@ def run(args: argparse.Namespace) -> int:
     positives, coords = read_located(args, args.positives)
     negatives = read_input(args.negatives).seqs if args.negatives else None
     if args.scores:
-        scores = load_scores(args.scores, positives.seqs, positives.ids)
+        if args.evidence != EVIDENCE_KINDS[0] or args.class_name is not None:
+            raise InputError("--scores gives the scores: --evidence and --class apply only with --model")
+        runs = {"scores": load_scores(args.scores, positives.seqs, positives.ids)}
     else:
-        from dnabert.inference import predict
+        from dnabert.evidence import evidence
         from dnabert.model_info import require_tokens
+        from dnabert.provenance import training_note
+        from dnabert.variants import resolve_class
 
         lm = load_for_cli(args)
         require_tokens(positives, lm, args.positives or args.regions)
-        scores = []
-        for lo in range(0, len(positives), CHUNK):
-            chunk = positives.seqs[lo : lo + CHUNK]
-            scores.extend(predict(lm, chunk, args.batch_size, attention=args.attention, progress=True).scores)
-        from dnabert.provenance import training_note
-
+        class_index = resolve_class(lm.labels, args.class_name)
+        kinds = EVIDENCE_KINDS if args.evidence == EVIDENCE_ALL else (args.evidence,)
+        runs = {}
+        for kind in kinds:
+            print(f"evidence: {kind}" + ("" if kind == "attention" else f" of class '{lm.labels[class_index]}'"), file=sys.stderr)
+            runs[kind] = evidence(lm, positives.seqs, kind, args.attention, class_index, args.batch_size)
         note = training_note(lm.path, positives.seqs + (negatives or []))
         if note:
             print(f"note: {note}", file=sys.stderr)
-    result = find_motifs(positives.seqs, scores, negatives, params, database, positives.ids)
-    locate_instances(result.motifs, positives.ids, coords)
-    for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
-    images = None
+    results = {}
+    for kind, scores in runs.items():
+        results[kind] = find_motifs(positives.seqs, scores, negatives, params, database, positives.ids)
+        locate_instances(results[kind].motifs, positives.ids, coords)
+        for note in results[kind].notes:
+            print(f"note: {f'{kind}: ' if len(runs) > 1 else ''}{note}", file=sys.stderr)
+    images = {kind: None for kind in results}
     if args.logos != "none":
         from viz.motif_images import motif_images
 
-        images = motif_images(result, args.logos)
-    write_results(result, args.out, tuple(args.format), images)
+        images = {kind: motif_images(result, args.logos) for kind, result in results.items()}
+    if len(results) > 1:
+        from motif.agreement import agreement_table
+        from motif.output import write_evidence_results
+
+        agreement = agreement_table(results, params.agreement_pvalue)
+        write_evidence_results(results, agreement, args.out, tuple(args.format), images)
+        every = int((agreement["n_kinds"] == len(results)).sum())
+        print(f"wrote {len(agreement)} motif groups ({every} found by every kind) and each kind's run to {args.out}", file=sys.stderr)
+        return 0
+    (kind, result), = results.items()
+    write_results(result, args.out, tuple(args.format), images[kind])
     print(
         f"wrote {len(result.motifs)} motifs from {result.n_pos} positives and {result.n_neg} negatives to {args.out}",
         file=sys.stderr,

@@ -27,6 +27,7 @@ from explorer.cli.argtypes import integer
 from explorer.cli.common import (
     GENOME_HELP,
     add_attention_arg,
+    add_class_arg,
     add_engine_args,
     add_located_input,
     add_model_args,
@@ -211,7 +212,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="--vcf window in bp (default: the bases one model window holds: window + k - 1 for k-mers, 6 x window "
         "for NT 6-mers, the window for DNABERT-2 BPE)",
     )
-    p.add_argument("--class", dest="class_name", help="class to score, by name or index (default: the last class)")
+    add_class_arg(p)
     p.add_argument(
         "--both-strands", action="store_true", help="average every probability over the sequence and its reverse complement"
     )

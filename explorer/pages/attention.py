@@ -1,4 +1,5 @@
-"""Attention page: one sequence's per-nucleotide attention, its heads and its attribution."""
+"""Attention page: one sequence's per-nucleotide attention, its heads and its attribution; deletion curves of
+the loaded sequences (which evidence the model's prediction follows)."""
 
 import io
 
@@ -8,16 +9,37 @@ import streamlit as st
 from dnabert.attribution import attribution_track
 from dnabert.coordinates import base_rows, with_genome_columns
 from dnabert.errors import InputError
-from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
+from dnabert.faithfulness import deletion_curves
 from dnabert.inference import attention_matrices
+from dnabert.options import (
+    ATTENTION_HELP,
+    ATTENTION_MODES,
+    DELETION_FILL_HELP,
+    DELETION_FILLS,
+    DELETION_FRACTIONS,
+    EVIDENCE_KINDS,
+    FAITHFULNESS_SEQUENCES,
+)
 from dnabert.outputs import attention_long_table, write_attention_npz
-from explorer.state import cli_command, coordinates, current_model, require_data, run_prediction, show_error
+from dnabert.sequences import SequenceSet
+from explorer.cli.evidence import AREAS_FILE, CURVES_FILE
+from explorer.state import (
+    cli_command,
+    content_hash,
+    coordinates,
+    current_model,
+    require_data,
+    run_evidence,
+    run_prediction,
+    show_error,
+)
 from motif.encoding import encode
 from motif.params import PARAM_FIELDS
 from motif.regions import find_regions
 from viz.attribution import attention_vs_attribution
 from viz.bertviz_offline import MAX_TOKENS as BERTVIZ_MAX_TOKENS
 from viz.bertviz_offline import head_view_html
+from viz.faithfulness import deletion_curves_figure
 from viz.heads import context_overview, context_plot, head_grid, most_attended_token
 from viz.tracks import attention_track
 
@@ -154,6 +176,58 @@ if st.button("Compute attribution", key="attribution_run"):
         )
     except InputError as e:
         show_error(e)
+
+st.subheader("Faithfulness: deletion curves")
+st.caption(
+    "Delete the bases each kind of evidence ranks first (attention, integrated gradients, ISM, or at random) in growing "
+    f"shares and follow the predicted P({lm.labels[-1]}): evidence the model uses makes it fall faster than random. "
+    "Area vs random > 0 with an interval above 0: deleting its top bases costs more than deleting random ones."
+)
+f1, f2 = st.columns(2)
+fill = f1.radio("Deleted bases become", DELETION_FILLS, horizontal=True, help=DELETION_FILL_HELP, key="faith_fill")
+n_faith = int(
+    f2.number_input(
+        "Sequences (the first n)", 1, len(pos), min(FAITHFULNESS_SEQUENCES, len(pos)),
+        help="ISM scores 3 mutants per base: more sequences take longer", key="faith_n",
+    )
+)  # fmt: skip
+faith_key = content_hash("faithfulness", st.session_state.get("model_name"), pos.ids[:n_faith], pos.seqs[:n_faith], mode, fill)
+if st.button("Compute deletion curves", key="faith_run"):
+    bar = None
+    try:
+        first = SequenceSet(pos.ids[:n_faith], pos.seqs[:n_faith])
+        rankings = {kind: run_evidence(first, kind, mode) for kind in EVIDENCE_KINDS}  # cached: the Motifs page shares them
+        bar = st.progress(0.0, text="Deletion curves...")
+        curves = deletion_curves(
+            lm, first.seqs, rankings, first.ids, DELETION_FRACTIONS, fill,
+            progress=lambda d, t: bar.progress(d / t, text=f"Deletion curves: {d}/{t} sequences predicted"),
+        )  # fmt: skip
+        st.session_state["faithfulness"] = (
+            faith_key, curves.table([len(s) for s in pos.seqs[:n_faith]]), curves.areas(), curves.mean_curves(), curves.label
+        )
+    except InputError as e:
+        show_error(e)
+    finally:
+        if bar is not None:
+            bar.empty()
+if "faithfulness" in st.session_state:
+    made, curve_table, areas, mean, label = st.session_state["faithfulness"]
+    if made != faith_key:
+        st.warning("The data or the settings changed since these curves were made: press **Compute deletion curves** again.")
+    st.plotly_chart(deletion_curves_figure(mean, label, fill), width="stretch", key="faith_chart")
+    st.dataframe(
+        areas, hide_index=True, width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, format="%.4f") for c in ("auc", "area_vs_random", "ci_low", "ci_high")},
+    )  # fmt: skip
+    g1, g2 = st.columns(2)
+    g1.download_button(
+        "Deletion curves (TSV)", curve_table.to_csv(sep="\t", index=False).encode(), CURVES_FILE, "text/tab-separated-values"
+    )
+    g2.download_button("Areas (TSV)", areas.to_csv(sep="\t", index=False).encode(), AREAS_FILE, "text/tab-separated-values")
+cli_command(
+    "faithfulness", "--input", "sequences.fa", "--attention", mode, "--fill", fill, "--sequences", str(n_faith),
+    "--out", "faithfulness_out",
+)  # fmt: skip
 
 st.subheader("Downloads")
 npz = io.BytesIO()

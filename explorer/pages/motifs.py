@@ -1,4 +1,5 @@
-"""Motifs page: motif discovery from the model's attention, JASPAR matches, downloads."""
+"""Motifs page: motif discovery from the model's attention, attribution or ISM (or all three and their
+agreement), JASPAR matches, downloads."""
 
 import io
 import math
@@ -10,9 +11,10 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1
 
-from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
+from dnabert.options import ATTENTION_HELP, ATTENTION_MODES, EVIDENCE_ALL, EVIDENCE_HELP, EVIDENCE_KINDS
 from explorer.cli.motifs import param_argv
-from explorer.state import button_result, cli_command, coordinates, negatives, require_selected_data, run_prediction
+from explorer.state import button_result, cli_command, coordinates, negatives, require_selected_data, run_evidence
+from motif.agreement import agreement_table
 from motif.bed import locate_instances
 from motif.jaspar import load_jaspar
 from motif.output import dropped_table, merged_table, motif_table, write_results
@@ -52,9 +54,10 @@ def param_widget(container, f):
 with st.form("motif_params"):
     basic = [f for f in fields(MotifParams) if f.metadata["basic"]]
     cols = st.columns(4)
-    attention = cols[0].selectbox("Attention", ATTENTION_MODES, help=ATTENTION_HELP)
-    values = {f.name: param_widget(cols[(i + 1) % 4], f) for i, f in enumerate(basic)}
-    database = cols[(len(basic) + 1) % 4].selectbox(
+    evidence = cols[0].selectbox("Evidence", (*EVIDENCE_KINDS, EVIDENCE_ALL), help=EVIDENCE_HELP, key="motif_evidence")
+    attention = cols[1].selectbox("Attention", ATTENTION_MODES, help=ATTENTION_HELP)
+    values = {f.name: param_widget(cols[(i + 2) % 4], f) for i, f in enumerate(basic)}
+    database = cols[(len(basic) + 2) % 4].selectbox(
         "Match against",
         ["JASPAR 2024", "none"],  # short enough for a quarter of the page
         help="TOMTOM database (offline): JASPAR 2024 CORE vertebrates",
@@ -67,7 +70,7 @@ with st.form("motif_params"):
     run = st.form_submit_button("Find motifs", type="primary")
 
 params = MotifParams(**values)
-key = ("motifs", st.session_state.get("model_name"), pos.ids, pos.seqs, neg.seqs, params, attention, database)
+key = ("motifs", st.session_state.get("model_name"), pos.ids, pos.seqs, neg.seqs, params, evidence, attention, database)
 
 
 def result_files(result) -> tuple[dict[str, bytes], bytes]:
@@ -85,22 +88,46 @@ def result_files(result) -> tuple[dict[str, bytes], bytes]:
 
 def discover():
     params.check()
-    pred = run_prediction(pos, attention=attention)
+    kinds = EVIDENCE_KINDS if evidence == EVIDENCE_ALL else (evidence,)
+    scores = {kind: run_evidence(pos, kind, attention) for kind in kinds}
     with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
         db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
-        found = find_motifs(pos.seqs, pred.scores, None if shuffled else neg.seqs, params, db, pos.ids)
-        locate_instances(found.motifs, pos.ids, coordinates(pos))  # genome columns where headers carry coordinates
-        return found, None, None  # files: drawn below the table, once per run
+        found = {}
+        for kind in kinds:
+            found[kind] = find_motifs(pos.seqs, scores[kind], None if shuffled else neg.seqs, params, db, pos.ids)
+            locate_instances(found[kind].motifs, pos.ids, coordinates(pos))  # genome columns where headers carry coordinates
+        agreement = agreement_table(found, params.agreement_pvalue) if len(kinds) > 1 else None
+        return found, agreement, {}  # files: drawn below the table, once per run and kind
 
 
-result, files, zipped = button_result(
+runs, agreement, drawn = button_result(
     "motif_result", key, run, discover, "Find motifs", "Set the parameters and press **Find motifs**."
 )
+
+if agreement is not None:
+    st.subheader("Agreement of the evidence")
+    every = int((agreement["n_kinds"] == len(runs)).sum()) if len(agreement) else 0
+    st.caption(
+        f"Motif discovery on each kind of evidence; motifs TOMTOM finds similar (p < {params.agreement_pvalue:g}) are one "
+        f"row. {every} of {len(agreement)} motif(s) found by every kind; *only ...*: one kind alone found it."
+    )
+    st.dataframe(
+        agreement, hide_index=True, width="stretch",
+        column_config={"min_tomtom_p": st.column_config.NumberColumn("min_tomtom_p", format="%.2e")},
+    )  # fmt: skip
+    st.download_button(
+        "Agreement (TSV)", agreement.to_csv(sep="\t", index=False).encode(), "agreement.tsv", "text/tab-separated-values"
+    )
+    shown = st.selectbox("Show the motifs found from", list(runs), key="motif_shown_kind")
+else:
+    (shown,) = runs
+result = runs[shown]
+files, zipped = drawn.get(shown, (None, None))
 
 for note in result.notes:
     st.info(note)
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("High-attention regions", result.n_regions)
+m1.metric("High-attention regions" if shown == "attention" else f"High-{shown} regions", result.n_regions)
 m2.metric("Candidates", len(result.candidates))
 m3.metric("Enriched candidates", int(result.candidates["kept"].sum()) if len(result.candidates) else 0)
 m4.metric("Motifs", len(result.motifs))
@@ -111,10 +138,10 @@ if len(table):
     sci["top_matches"] = st.column_config.TextColumn("top JASPAR matches", width="large")
     first = ["id", "consensus", "top_matches"]  # the names in view without scrolling
     st.dataframe(table[first + [c for c in table.columns if c not in first]], hide_index=True, width="stretch", column_config=sci)
-if files is None:  # once per run, after the table is on the page: logos and report take longer than the analysis
+if files is None:  # once per run and kind, after the table is on the page: logos and report take longer than the analysis
     with st.spinner("Drawing the logos and the report..."):
         files, zipped = result_files(result)
-    st.session_state["motif_result"] = (st.session_state["motif_result"][0], result, files, zipped)
+    drawn[shown] = (files, zipped)  # kept in the session's stored result (the same dict)
 if len(table):
     choice = st.selectbox(
         "Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}"
@@ -156,6 +183,8 @@ cli_command(
     "--positives",
     "positives.fa",
     *([] if shuffled else ["--negatives", "negatives.fa"]),
+    "--evidence",
+    evidence,
     "--attention",
     attention,
     *param_argv(params),
