@@ -131,7 +131,7 @@ def read_config(path: str | Path, task: str = "classification") -> tuple[BertCon
         k = read_vocab_k(d)
     except ValueError as e:
         raise CheckpointError(str(e)) from None
-    check_config(raw, cfg_path, 4**k + 5, task, CheckpointError)
+    check_config(raw, cfg_path, 4**k + 5, task, CheckpointError, {"pad_token_id": (0, 4**k + 4)})
     config = BertConfig.from_dict(raw)
     if not any((d / f).is_file() for f in WEIGHT_FILES):
         raise CheckpointError(f"{d}: no weights; expected one of {', '.join(WEIGHT_FILES)}")

@@ -214,7 +214,8 @@ def test_nt_v2_matches_a_direct_computation_with_rotary_from_its_formula(folders
     assert lm.family == NT2 and lm.window == 2050 - 1 - 2
     logits, attn = nt_v2_direct(W, torch.as_tensor(model_ids(lm, SEQ)))
     np.testing.assert_allclose(predict(lm, [SEQ]).logits[0], logits.numpy(), atol=1e-5)
-    np.testing.assert_allclose(attention_matrices(lm, SEQ)[1], attn.numpy(), atol=1e-6)
+    # float32: probabilities up to ~0.6 agree to a few units in the last place
+    np.testing.assert_allclose(attention_matrices(lm, SEQ)[1], attn.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_attention_rows_sum_to_one_and_tokens_are_the_models(folders):
