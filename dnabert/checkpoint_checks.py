@@ -37,7 +37,7 @@ SIZE_RANGES = {
     "type_vocab_size": (1, 16),
     "vocab_size": (1, 4**8 + 5),
 }
-# key -> (lowest, highest) accepted number (rates, epsilons); None is accepted where transformers allows it
+# key -> (lowest, highest) accepted number (rates, epsilons)
 RATE_RANGES = {
     "hidden_dropout_prob": (0.0, 1.0),
     "attention_probs_dropout_prob": (0.0, 1.0),
@@ -45,7 +45,7 @@ RATE_RANGES = {
     "layer_norm_eps": (1e-30, 1.0),
     "initializer_range": (0.0, 10.0),
 }
-NULLABLE = ("classifier_dropout",)
+NULLABLE = ("classifier_dropout", "pad_token_id")  # keys that may be null (transformers then uses none)
 # BERT's and ESM's defaults for absent keys (both: 768 hidden, 12 heads, 12 layers, 3072 feed-forward, 512 positions)
 DEFAULTS = {"hidden_size": 768, "num_attention_heads": 12, "num_hidden_layers": 12, "intermediate_size": 3072,
             "max_position_embeddings": 512, "type_vocab_size": 2, "vocab_size": 30522}  # fmt: skip
@@ -91,6 +91,8 @@ def check_config(
         if key not in raw:
             continue
         value = raw[key]
+        if value is None and key in NULLABLE:
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             raise error(f"{cfg_path}: {key} is {value!r}; expected an integer from {lo} to {hi}")
     for key, (lo, hi) in RATE_RANGES.items():

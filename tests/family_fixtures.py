@@ -171,23 +171,29 @@ def _write_nt_tokenizer(path: Path) -> None:
 
 
 def make_nt_v1(path: Path, seed: int = 0) -> Path:
-    """A tiny NT v1 folder, saved by transformers' own ESM (which is the v1 layout)."""
+    """A tiny NT v1 folder: transformers' own ESM (which is the v1 layout), its state_dict() as released.
+
+    (transformers 5's ``save_pretrained`` would rename LayerNorm weights to gamma / beta; the release has weight / bias.)
+    """
     torch.manual_seed(seed)
     cfg = _nt_config(1)
     model = EsmForSequenceClassification(EsmConfig.from_dict(cfg))
-    model.save_pretrained(path, safe_serialization=True)
+    _save(path, cfg, {k: v.contiguous() for k, v in model.state_dict().items()}, "safetensors")
     _write_nt_tokenizer(path)
     return path
 
 
-def make_nt_v2(path: Path, seed: int = 0) -> tuple[Path, dict[str, torch.Tensor]]:
-    """A tiny NT v2 folder (rotary, gated feed-forward without biases); returns (path, weights)."""
-    reference = nt_reference(_nt_config(2))
+def make_nt_v2(path: Path, seed: int = 0, head: str = "classification") -> tuple[Path, dict[str, torch.Tensor]]:
+    """A tiny NT v2 folder (rotary, gated feed-forward without biases), a classifier or a masked LM; returns (path, weights)."""
+    config = _nt_config(2)
+    if head == "mlm":
+        config = {k: v for k, v in config.items() if k not in ("id2label", "label2id")} | {"architectures": ["EsmForMaskedLM"]}
+    reference = nt_reference(config, head)
     state = _random_state(released_shapes(reference), seed)
     for name, buffer in reference.named_buffers():  # each layer's rotary inv_freq: the release's values
         if name in state:
             state[name] = buffer.clone()
-    _save(path, _nt_config(2), state, "safetensors")
+    _save(path, config, state, "safetensors")
     _write_nt_tokenizer(path)
     return path, state
 

@@ -73,7 +73,7 @@ RESOURCE_CASES = {
     "pad id out of range": ("DNABERT-2", {"pad_token_id": 10**6}, "pad_token_id is 1000000"),
     "pad id after the positions": ("NT v1", {"pad_token_id": 48}, "max_position_embeddings is 50; expected an integer from 51"),
     "no pad id": ("NT v2", {"pad_token_id": DELETE}, "no pad_token_id; a Nucleotide Transformer config names it"),
-    "null pad id": ("NT v1", {"pad_token_id": None}, "pad_token_id is None"),
+    "null pad id": ("NT v1", {"pad_token_id": None}, "no pad_token_id"),
     "no vocabulary size": ("NT v1", {"vocab_size": DELETE}, "no vocab_size"),
     "dropout as text": ("NT v2", {"hidden_dropout_prob": "0.1"}, "hidden_dropout_prob is '0.1'"),
     "epsilon of zero": ("DNABERT-2", {"layer_norm_eps": 0}, "layer_norm_eps is 0"),
@@ -387,3 +387,32 @@ def test_fuzz_every_file_and_key_of_every_family_folder(good, tmp_path):
     assert all("\n" not in v for v in refusals)
     assert not [v for v in refusals if "allocate" in v or "memory" in v.lower()]
     assert result["rss_after_kb"] - result["rss_before_kb"] < 300 * 1024, result
+
+
+# ------------------------------------------------------------ the app: the sidebar's message, and the app stays usable
+
+
+def test_the_app_names_what_is_wrong_in_the_sidebar_and_stays_usable(good, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from dnabert.checkpoint import DEMO_MODEL_DIR
+
+    if not (DEMO_MODEL_DIR / "config.json").is_file():
+        pytest.skip("demo model not built")
+    root = tmp_path / "models"
+    broken = {
+        "pickle": ("DNABERT-2", _pickle_in_bin, "pickle/pytorch_model.bin: not a weights-only PyTorch file"),
+        "tokenizer": ("DNABERT-2", _tokenizer_not_json, "tokenizer/tokenizer.json: not a readable tokenizer file"),
+        "heads": ("NT v2", lambda f: edit_config(f, lambda c: {**c, "num_attention_heads": 0}), "num_attention_heads is 0"),
+    }
+    for name, (family, damage, _) in broken.items():
+        damage(Path(shutil.copytree(good[family], root / name)))
+    monkeypatch.setenv("DNABERT_MODEL_DIRS", str(root))
+    at = AppTest.from_file("../app.py", default_timeout=300).run()
+    for name, (_, _, expected) in broken.items():
+        at.selectbox(key="model_name").set_value(f"models/{name}").run()
+        assert not at.exception, (name, at.exception)
+        errors = [e.value for e in at.sidebar.error]
+        assert len(errors) == 1 and expected in errors[0] and str(tmp_path) not in errors[0], (name, errors)
+        at.selectbox(key="model_name").set_value("demo").run()  # the picker still works
+        assert not at.exception and not at.error and any("DNABERT-1" in c.value for c in at.sidebar.caption), name

@@ -273,7 +273,7 @@ def family_ranges(family: str, raw: dict) -> dict[str, tuple[int, int]]:
 
 def check_family_config(raw: dict, cfg_path: Path, family: str, task: str) -> None:
     """Raise CheckpointError for a DNABERT-2 / NT config.json that would build a wrong or huge model (one line, naming the key)."""
-    needed = [key for key in ("vocab_size", "pad_token_id") if key not in raw]
+    needed = [key for key in ("vocab_size", "pad_token_id") if raw.get(key) is None]
     if family != DNABERT2 and needed:
         raise CheckpointError(f"{cfg_path}: no {needed[0]}; a Nucleotide Transformer config names it")
     check_config(raw, cfg_path, None, task, CheckpointError, family_ranges(family, raw))
