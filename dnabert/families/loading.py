@@ -46,7 +46,7 @@ from torch import nn
 from transformers import BertConfig, EsmConfig
 
 from dnabert import limits
-from dnabert.checkpoint_checks import check_config
+from dnabert.checkpoint_checks import DEFAULTS, check_config
 from dnabert.errors import InputError, one_line
 from dnabert.families import dnabert2, nucleotide_transformer
 from dnabert.families.dna_tokenizers import DnaTokenizer, bpe_tokenizer, sixmer_tokenizer
@@ -307,7 +307,7 @@ def _tokenizer(d: Path, family: str, raw: dict, window: int | None) -> DnaTokeni
         raise CheckpointError(str(e)) from None
     except Exception as e:  # noqa: BLE001 - tokenizers raises a bare Exception for a file it cannot parse
         raise CheckpointError(f"{path}: not a readable tokenizer file ({one_line(e)})") from None
-    vocab_size = raw.get("vocab_size", BertConfig().vocab_size)
+    vocab_size = raw.get("vocab_size", DEFAULTS["vocab_size"])
     if tokenizer.vocab_size > vocab_size:
         raise CheckpointError(
             f"{path}: the tokenizer has {tokenizer.vocab_size} tokens but config.json says vocab_size {vocab_size}; "
