@@ -46,6 +46,7 @@ RATE_RANGES = {
     "initializer_range": (0.0, 10.0),
 }
 NULLABLE = ("classifier_dropout", "pad_token_id")  # keys that may be null (transformers then uses none)
+MAX_LABELS = 10000  # classes of a classifier head
 # BERT's and ESM's defaults for absent keys (both: 768 hidden, 12 heads, 12 layers, 3072 feed-forward, 512 positions)
 DEFAULTS = {"hidden_size": 768, "num_attention_heads": 12, "num_hidden_layers": 12, "intermediate_size": 3072,
             "max_position_embeddings": 512, "type_vocab_size": 2, "vocab_size": 30522}  # fmt: skip
@@ -120,15 +121,18 @@ def check_config(
     if id2label is not None:
         if not isinstance(id2label, dict) or not id2label:
             raise error(f"{cfg_path}: id2label must be a non-empty object of class id -> name")
+        if len(id2label) > MAX_LABELS:
+            raise error(f"{cfg_path}: id2label names {len(id2label)} classes; at most {MAX_LABELS} are supported")
         if not all(isinstance(i, (int, str)) and str(i).strip().isdigit() for i in id2label):
             raise error(f"{cfg_path}: id2label keys must be class numbers 0, 1, ...; got {list(id2label)[:5]}")
-        names = [str(v) for v in id2label.values()]
-        dup = next((n for n in names if names.count(n) > 1), None)
-        if dup is not None:
-            raise error(f"{cfg_path}: id2label names class {dup!r} more than once; class names must be unique")
+        seen: set[str] = set()
+        for name in map(str, id2label.values()):
+            if name in seen:
+                raise error(f"{cfg_path}: id2label names class {name!r} more than once; class names must be unique")
+            seen.add(name)
     n_labels = raw.get("num_labels", len(id2label) if id2label else 2)
-    if isinstance(n_labels, bool) or not isinstance(n_labels, int) or not 1 <= n_labels <= 100000:
-        raise error(f"{cfg_path}: num_labels is {n_labels!r}; expected an integer from 1 to 100000")
+    if isinstance(n_labels, bool) or not isinstance(n_labels, int) or not 1 <= n_labels <= MAX_LABELS:
+        raise error(f"{cfg_path}: num_labels is {n_labels!r}; expected an integer from 1 to {MAX_LABELS}")
     if task == "classification" and n_labels < 2:
         raise error(f"{cfg_path}: num_labels is {n_labels}; a classifier needs at least 2 classes")
     if id2label is not None and len(id2label) != n_labels and "num_labels" in raw:

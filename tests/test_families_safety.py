@@ -79,6 +79,7 @@ RESOURCE_CASES = {
     "epsilon of zero": ("DNABERT-2", {"layer_norm_eps": 0}, "layer_norm_eps is 0"),
     "position kind": ("NT v1", {"position_embedding_type": 3}, "position_embedding_type is 3"),
     "id2label keys": ("NT v2", {"id2label": {"a": "x", "b": "y"}}, "id2label keys must be class numbers"),
+    "20000 classes": ("DNABERT-2", {"id2label": {str(i): f"c{i}" for i in range(20000)}}, "id2label names 20000 classes"),
 }
 
 
@@ -188,7 +189,13 @@ def _huge_shape_in_header(folder: Path) -> str:
     return "model.safetensors: not a readable safetensors file"
 
 
+def _config_nested_deep(folder: Path) -> str:
+    (folder / "config.json").write_text("[" * 100000 + "]" * 100000)
+    return "config.json: not valid JSON (maximum recursion depth exceeded"
+
+
 BROKEN = {
+    "config.json nested 100000 deep": ("NT v1", _config_nested_deep),
     "index without weight_map": ("NT v2", _index_without_weight_map),
     "index as a list": ("DNABERT-2", _index_as_list),
     "pickle in pytorch_model.bin": ("DNABERT-2", _pickle_in_bin),

@@ -97,8 +97,8 @@ def read_raw_config(d: Path) -> dict:
         raise CheckpointError(f"{path}: missing; a model folder needs config.json")
     try:
         raw = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{path}: not valid JSON ({e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise CheckpointError(f"{path}: not valid JSON ({one_line(e)})") from None
     if not isinstance(raw, dict):
         raise CheckpointError(f"{path}: expected a JSON object with the model settings, got a JSON {type(raw).__name__}")
     return raw
@@ -141,7 +141,7 @@ def shard_paths(d: Path, index: Path) -> list[Path]:
     """The shard files ``model.safetensors.index.json`` names, each a file inside ``d`` (else CheckpointError)."""
     try:
         raw = json.loads(index.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise CheckpointError(f"{index}: not valid JSON ({one_line(e)})") from None
     weight_map = raw.get("weight_map") if isinstance(raw, dict) else None
     if not isinstance(weight_map, dict) or not weight_map or not all(isinstance(v, str) for v in weight_map.values()):
