@@ -30,9 +30,8 @@ from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassificat
 from transformers.utils import logging as hf_logging
 
 from dnabert.checkpoint_checks import check_config, check_finite, check_loaded_weights
-from dnabert.errors import InputError
+from dnabert.errors import InputError, one_line
 from dnabert.families.dna_tokenizers import DnaTokenizer, kmer_tokenizer
-from dnabert.errors import one_line
 from dnabert.families.loading import (
     DNABERT1,
     CheckpointError,

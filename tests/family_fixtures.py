@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from family_references import dnabert2_reference, nt_reference, released_shapes
 from safetensors.torch import save_file
 from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
-from family_references import dnabert2_reference, nt_reference, released_shapes
 from transformers import EsmConfig, EsmForSequenceClassification
 
 D, HEADS, LAYERS, INTER = 32, 4, 2, 40

@@ -187,9 +187,7 @@ def _modern_name(key: str) -> str:
     return key
 
 
-def load_weights(
-    model: nn.Module, state: dict[str, torch.Tensor], family: str, task: str, d: Path
-) -> tuple[bool, list[str]]:
+def load_weights(model: nn.Module, state: dict[str, torch.Tensor], family: str, task: str, d: Path) -> tuple[bool, list[str]]:
     """Copy released weights into ``model``.
 
     Returns
@@ -351,8 +349,8 @@ def load_family(d: Path, family: str, task: str, window: int | None = None, labe
             raw |= {"id2label": dict(enumerate(labels)), "label2id": {lab: i for i, lab in enumerate(labels)}}
         tokenizer = _tokenizer(d, family, raw, window)
         if family == DNABERT2:
-            config = BertConfig.from_dict(raw)
-            model = (dnabert2.Dnabert2ForSequenceClassification if task == "classification" else dnabert2.Dnabert2ForMaskedLM)(config)
+            cls = dnabert2.Dnabert2ForSequenceClassification if task == "classification" else dnabert2.Dnabert2ForMaskedLM
+            model = cls(BertConfig.from_dict(raw))
         else:
             model = nucleotide_transformer.build_esm(EsmConfig.from_dict(raw), task)
         state = read_state_dict(d)
