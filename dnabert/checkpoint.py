@@ -30,9 +30,17 @@ from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassificat
 from transformers.utils import logging as hf_logging
 
 from dnabert.checkpoint_checks import check_config, check_finite, check_loaded_weights
-from dnabert.errors import InputError
+from dnabert.errors import InputError, one_line
 from dnabert.families.dna_tokenizers import DnaTokenizer, kmer_tokenizer
-from dnabert.families.loading import DNABERT1, CheckpointError, choose_window, detect_family, load_family, read_raw_config
+from dnabert.families.loading import (
+    DNABERT1,
+    CheckpointError,
+    choose_window,
+    detect_family,
+    folder_errors,
+    load_family,
+    read_raw_config,
+)
 from dnabert.hub import resolve_source
 from dnabert.kmer import read_vocab_k, save_tokenizer
 from dnabert.outputs import atomic_path
@@ -122,7 +130,7 @@ def read_config(path: str | Path, task: str = "classification") -> tuple[BertCon
         k = read_vocab_k(d)
     except ValueError as e:
         raise CheckpointError(str(e)) from None
-    check_config(raw, cfg_path, 4**k + 5, task, CheckpointError)
+    check_config(raw, cfg_path, 4**k + 5, task, CheckpointError, {"pad_token_id": (0, 4**k + 4)})
     config = BertConfig.from_dict(raw)
     if not any((d / f).is_file() for f in WEIGHT_FILES):
         raise CheckpointError(f"{d}: no weights; expected one of {', '.join(WEIGHT_FILES)}")
@@ -152,12 +160,18 @@ def load_model(
         Eval mode, eager attention.
     """
     d = resolve_model_path(path)
-    family = detect_family(d) if (d / "config.json").is_file() else DNABERT1
-    if family != DNABERT1:
-        return _load_other_family(d, family, device, task, window)
+    with folder_errors(d):
+        family = detect_family(d) if (d / "config.json").is_file() else DNABERT1
+        lm = _load_dnabert1(d, task, window) if family == DNABERT1 else _load_other_family(d, family, task, window)
+    lm.model.to(device)
+    return lm
+
+
+def _load_dnabert1(d: Path, task: str, window: int | None) -> LoadedModel:
+    """A DNABERT-1 folder -> LoadedModel on the CPU (checks in :func:`read_config` and :mod:`dnabert.checkpoint_checks`)."""
     config, k = read_config(d, task)
     tokenizer = kmer_tokenizer(k, config.max_position_embeddings)
-    tokenizer.window = choose_window(tokenizer.window, window, False, DNABERT1)
+    tokenizer.window = choose_window(tokenizer.window, window, False, DNABERT1, d / "config.json")
     config._attn_implementation = "eager"
     notes: list[str] = []
     archs = config.architectures or []
@@ -179,13 +193,13 @@ def load_model(
             )
     except Exception as e:  # any failure reading unknown weights is the file's fault: report it
         raise CheckpointError(
-            f"{d}: the weights could not be loaded into a BERT with this config.json ({str(e)[:300]})"
+            f"{d}: the weights could not be loaded into a BERT with this config.json ({one_line(e)})"
         ) from None
     heads = ("SequenceClassification",) if task == "classification" else ("MaskedLM", "PreTraining")
     head_in_folder = any(h in a for h in heads for a in archs)
     check_loaded_weights(d, info["missing_keys"], info["unexpected_keys"], task, head_in_folder, CheckpointError)
     check_finite(model, d, CheckpointError)
-    model.to(device).eval()
+    model.eval()
     return LoadedModel(
         model=model, k=k, labels=_labels(config), path=d, pretrained_only=pretrained_only, notes=notes, tokenizer=tokenizer
     )
@@ -201,8 +215,8 @@ def _labels(config) -> list[str]:
     return labels
 
 
-def _load_other_family(d: Path, family: str, device, task: str, window: int | None) -> LoadedModel:
-    """DNABERT-2 / Nucleotide Transformer folder -> LoadedModel (see :mod:`dnabert.families.loading`)."""
+def _load_other_family(d: Path, family: str, task: str, window: int | None) -> LoadedModel:
+    """DNABERT-2 / Nucleotide Transformer folder -> LoadedModel on the CPU (see :mod:`dnabert.families.loading`)."""
     fm = load_family(d, family, task, window)
     check_finite(fm.model, d, CheckpointError)
     notes = []
@@ -212,8 +226,12 @@ def _load_other_family(d: Path, family: str, device, task: str, window: int | No
             f"{d} holds a {family} model without a {head} head: a fresh, untrained head was added, "
             "so its outputs are meaningless until it is fine-tuned (attention is still the model's)"
         )
+    if fm.ignored:
+        notes.append(
+            f"ignored {len(fm.ignored)} tensor(s) that {family}'s released code creates but never uses: {', '.join(fm.ignored)}"
+        )
     return LoadedModel(
-        model=fm.model.to(device),
+        model=fm.model,
         k=None,
         labels=_labels(fm.model.config),
         path=d,

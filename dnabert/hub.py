@@ -8,7 +8,10 @@ the offline switch are read from the environment at call time
 environment decides; this module never switches offline mode on.
 
 Only configuration, vocabulary and weight files are fetched; the model code a
-hub repository may carry is never downloaded nor run.
+hub repository may carry is never downloaded nor run. The snapshot folder an id
+resolves to (through the cache's ``refs/main``) must be a folder directly inside
+that id's own ``snapshots/`` folder, links resolved: a ref such as ``../../x`` or
+an absolute path is refused.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ import os
 import re
 from pathlib import Path
 
-from huggingface_hub import snapshot_download
+from huggingface_hub import constants, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError, RepositoryNotFoundError
+from huggingface_hub.file_download import repo_folder_name
 
 from dnabert.errors import InputError
 
@@ -72,7 +76,25 @@ def resolve_model_id(model_id: str, revision: str | None = None) -> Path:
             else f"it could not be downloaded ({type(e).__name__}: {str(e)[:200]})"
         )
         raise ModelSourceError(f"model id {model_id!r} is not in {where} and {how}") from None
-    return Path(path)
+    return inside_snapshots(model_id, Path(path), Path(cache or constants.HF_HUB_CACHE))
+
+
+def inside_snapshots(model_id: str, path: Path, cache: Path) -> Path:
+    """``path`` if it is a folder directly inside ``<cache>/models--owner--name/snapshots/`` (links resolved).
+
+    Raises
+    ------
+    ModelSourceError
+        The cache's ref for ``model_id`` points elsewhere (``..``, an absolute path, a link out).
+    """
+    snapshots = cache / repo_folder_name(repo_id=model_id, repo_type="model") / "snapshots"
+    resolved = path.resolve()
+    if resolved.parent != snapshots.resolve() or not resolved.is_dir():
+        raise ModelSourceError(
+            f"model id {model_id!r}: the cache's ref (refs/main) leads to {path}, not to a snapshot folder inside "
+            f"{snapshots}; the cache entry is damaged: delete it and fetch the model again"
+        )
+    return path
 
 
 def resolve_source(source: str | Path) -> Path:

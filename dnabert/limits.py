@@ -10,7 +10,12 @@ Everywhere (app, CLI, Python API):
 
 * ``DNABERT_MAX_INPUT_MB`` (default 2048): a sequence file read by the CLI, after decompression;
 * ``DNABERT_MAX_SATURATION_LENGTH`` (default 10000 bp): saturation mutagenesis scores
-  3 x L mutants, so a longer sequence would run for days; score a window of it instead.
+  3 x L mutants, so a longer sequence would run for days; score a window of it instead;
+* ``DNABERT_MAX_WINDOW`` (default 2048 tokens, NT v2's window): the most tokens one forward pass of a model
+  takes (its window, set by its config.json or asked for); attention grows with its square;
+* ``DNABERT_MAX_MODEL_GB`` (default 16): a model folder whose config.json describes a model
+  estimated above this size (:func:`dnabert.checkpoint_checks.model_bytes`) is refused before
+  anything is allocated.
 
 The check functions read these names at call time, so a test can patch them.
 """
@@ -26,6 +31,8 @@ MAX_SEQUENCES = int(os.environ.get("DNABERT_MAX_SEQUENCES", "20000"))
 MAX_LENGTH = int(os.environ.get("DNABERT_MAX_LENGTH", "100000"))
 MAX_INPUT_MB = float(os.environ.get("DNABERT_MAX_INPUT_MB", "2048"))
 MAX_SATURATION_LENGTH = int(os.environ.get("DNABERT_MAX_SATURATION_LENGTH", "10000"))
+MAX_WINDOW = int(os.environ.get("DNABERT_MAX_WINDOW", "2048"))
+MAX_MODEL_GB = float(os.environ.get("DNABERT_MAX_MODEL_GB", "16"))
 
 
 def upload_bytes() -> int:

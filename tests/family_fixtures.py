@@ -1,10 +1,11 @@
 """Tiny random checkpoints of DNABERT-2 and the Nucleotide Transformer in their released on-disk layouts.
 
 Each builder writes what the release has: ``config.json`` with the release's
-keys, weights under the released parameter names (listed here from the
-release's layout, not taken from our modules), and the tokenizer files
-(DNABERT-2: ``tokenizer.json``; NT: ``vocab.txt``). The weights are returned
-too, so tests can recompute the forward pass directly from them.
+keys, weights under the released tensor names and shapes (every tensor of the
+``state_dict()`` of a reference model rebuilt from the family's released
+architecture, :mod:`family_references`, not taken from our modules), and the
+tokenizer files (DNABERT-2: ``tokenizer.json``; NT: ``vocab.txt``). The weights
+are returned too, so tests can recompute the forward pass directly from them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from family_references import dnabert2_reference, nt_reference, released_shapes
 from safetensors.torch import save_file
 from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
 from transformers import EsmConfig, EsmForSequenceClassification
@@ -68,47 +70,6 @@ def dnabert2_tokenizer(path: Path, vocab_size: int = 40, seed: int = 0) -> Token
     return tok
 
 
-def dnabert2_shapes(vocab: int, head: str) -> dict[str, tuple[int, ...]]:
-    """Released DNABERT-2 parameter names and shapes (zhihan1996/DNABERT-2-117M, MosaicML BERT)."""
-    s = {
-        "bert.embeddings.word_embeddings.weight": (vocab, D),
-        "bert.embeddings.token_type_embeddings.weight": (2, D),
-        "bert.embeddings.LayerNorm.weight": (D,),
-        "bert.embeddings.LayerNorm.bias": (D,),
-    }
-    for i in range(LAYERS):
-        p = f"bert.encoder.layer.{i}."
-        s |= {
-            p + "attention.self.Wqkv.weight": (3 * D, D),
-            p + "attention.self.Wqkv.bias": (3 * D,),
-            p + "attention.output.dense.weight": (D, D),
-            p + "attention.output.dense.bias": (D,),
-            p + "attention.output.LayerNorm.weight": (D,),
-            p + "attention.output.LayerNorm.bias": (D,),
-            p + "mlp.gated_layers.weight": (2 * INTER, D),
-            p + "mlp.wo.weight": (D, INTER),
-            p + "mlp.wo.bias": (D,),
-            p + "mlp.layernorm.weight": (D,),
-            p + "mlp.layernorm.bias": (D,),
-        }
-    if head == "classification":
-        s |= {
-            "bert.pooler.dense.weight": (D, D),
-            "bert.pooler.dense.bias": (D,),
-            "classifier.weight": (len(LABELS), D),
-            "classifier.bias": (len(LABELS),),
-        }
-    else:
-        s |= {
-            "cls.predictions.transform.dense.weight": (D, D),
-            "cls.predictions.transform.dense.bias": (D,),
-            "cls.predictions.transform.LayerNorm.weight": (D,),
-            "cls.predictions.transform.LayerNorm.bias": (D,),
-            "cls.predictions.decoder.bias": (vocab,),
-        }
-    return s
-
-
 def make_dnabert2(
     path: Path, head: str = "classification", alibi_starting_size: int = 64, seed: int = 0, weights: str = "safetensors"
 ) -> tuple[Path, dict[str, torch.Tensor]]:
@@ -116,9 +77,6 @@ def make_dnabert2(
     path.mkdir(parents=True, exist_ok=True)
     tok = dnabert2_tokenizer(path, seed=seed)
     vocab = tok.get_vocab_size()
-    state = _random_state(dnabert2_shapes(vocab, head), seed)
-    if head == "mlm":
-        state["cls.predictions.decoder.weight"] = state["bert.embeddings.word_embeddings.weight"].clone()
     config = {
         "_name_or_path": "zhihan1996/DNABERT-2-117M",
         "alibi_starting_size": alibi_starting_size,
@@ -151,6 +109,9 @@ def make_dnabert2(
     }
     if head == "classification":
         config |= {"id2label": dict(enumerate(LABELS)), "label2id": {lab: i for i, lab in enumerate(LABELS)}}
+    state = _random_state(released_shapes(dnabert2_reference(config, head)), seed)
+    if head == "mlm":  # tied to the word embeddings, as released
+        state["cls.predictions.decoder.weight"] = state["bert.embeddings.word_embeddings.weight"].clone()
     _save(path, config, state, weights)
     return path, state
 
@@ -210,55 +171,29 @@ def _write_nt_tokenizer(path: Path) -> None:
 
 
 def make_nt_v1(path: Path, seed: int = 0) -> Path:
-    """A tiny NT v1 folder, saved by transformers' own ESM (which is the v1 layout)."""
+    """A tiny NT v1 folder: transformers' own ESM (which is the v1 layout), its state_dict() as released.
+
+    (transformers 5's ``save_pretrained`` would rename LayerNorm weights to gamma / beta; the release has weight / bias.)
+    """
     torch.manual_seed(seed)
     cfg = _nt_config(1)
     model = EsmForSequenceClassification(EsmConfig.from_dict(cfg))
-    model.save_pretrained(path, safe_serialization=True)
+    _save(path, cfg, {k: v.contiguous() for k, v in model.state_dict().items()}, "safetensors")
     _write_nt_tokenizer(path)
     return path
 
 
-def nt_v2_shapes() -> dict[str, tuple[int, ...]]:
-    """Released NT v2 parameter names and shapes (InstaDeepAI/nucleotide-transformer-v2-50m-multi-species)."""
-    s = {"esm.embeddings.word_embeddings.weight": (len(nt_vocab()), D)}
-    for i in range(LAYERS):
-        p = f"esm.encoder.layer.{i}."
-        s |= {
-            p + "attention.self.query.weight": (D, D),
-            p + "attention.self.query.bias": (D,),
-            p + "attention.self.key.weight": (D, D),
-            p + "attention.self.key.bias": (D,),
-            p + "attention.self.value.weight": (D, D),
-            p + "attention.self.value.bias": (D,),
-            p + "attention.output.dense.weight": (D, D),
-            p + "attention.output.dense.bias": (D,),
-            p + "attention.LayerNorm.weight": (D,),
-            p + "attention.LayerNorm.bias": (D,),
-            p + "intermediate.dense.weight": (2 * INTER, D),
-            p + "output.dense.weight": (D, INTER),
-            p + "LayerNorm.weight": (D,),
-            p + "LayerNorm.bias": (D,),
-        }
-    s |= {
-        "esm.encoder.emb_layer_norm_after.weight": (D,),
-        "esm.encoder.emb_layer_norm_after.bias": (D,),
-        "classifier.dense.weight": (D, D),
-        "classifier.dense.bias": (D,),
-        "classifier.out_proj.weight": (len(LABELS), D),
-        "classifier.out_proj.bias": (len(LABELS),),
-    }
-    return s
-
-
-def make_nt_v2(path: Path, seed: int = 0) -> tuple[Path, dict[str, torch.Tensor]]:
-    """A tiny NT v2 folder (rotary, gated feed-forward without biases); returns (path, weights)."""
-    state = _random_state(nt_v2_shapes(), seed)
-    head_dim = D // HEADS
-    inv_freq = 1.0 / (10000 ** (torch.arange(0, head_dim, 2).float() / head_dim))
-    for i in range(LAYERS):  # the release stores each layer's rotary buffer
-        state[f"esm.encoder.layer.{i}.attention.self.rotary_embeddings.inv_freq"] = inv_freq.clone()
-    _save(path, _nt_config(2), state, "safetensors")
+def make_nt_v2(path: Path, seed: int = 0, head: str = "classification") -> tuple[Path, dict[str, torch.Tensor]]:
+    """A tiny NT v2 folder (rotary, gated feed-forward without biases), a classifier or a masked LM; returns (path, weights)."""
+    config = _nt_config(2)
+    if head == "mlm":
+        config = {k: v for k, v in config.items() if k not in ("id2label", "label2id")} | {"architectures": ["EsmForMaskedLM"]}
+    reference = nt_reference(config, head)
+    state = _random_state(released_shapes(reference), seed)
+    for name, buffer in reference.named_buffers():  # each layer's rotary inv_freq: the release's values
+        if name in state:
+            state[name] = buffer.clone()
+    _save(path, config, state, "safetensors")
     _write_nt_tokenizer(path)
     return path, state
 

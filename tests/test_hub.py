@@ -1,5 +1,7 @@
 """Hugging Face model ids resolved through a temporary hub cache, offline."""
 
+import shutil
+
 import numpy as np
 import pytest
 from conftest import make_tiny_model
@@ -57,3 +59,24 @@ def test_existing_folders_are_never_taken_for_ids(tmp_path, monkeypatch):
     assert not is_model_id("org/name") and is_model_id("org/other")
     assert load_model("org/name").family == "DNABERT-1"
     assert not is_model_id("a/b/c") and not is_model_id("/abs/path")
+
+
+@pytest.mark.parametrize("ref", ["../../../elsewhere", "ABSOLUTE", "../../models--someone--else/snapshots/0123456789abcdef0123456789abcdef01234567"])
+def test_a_cache_ref_leading_out_of_the_ids_snapshots_is_refused(tmp_path, offline_cache, ref):
+    snapshot = put_in_hub_cache(offline_cache, "someone/tiny", make_tiny_model(tmp_path / "m", k=3))
+    foreign = make_tiny_model(tmp_path / "elsewhere", k=4)
+    put_in_hub_cache(offline_cache, "someone/else", foreign)
+    refs_main = snapshot.parent.parent / "refs" / "main"
+    refs_main.write_text(str(foreign) if ref == "ABSOLUTE" else ref)
+    with pytest.raises(ModelSourceError, match=r"model id 'someone/tiny': the cache's ref \(refs/main\) leads to .*not to a snapshot"):
+        load_model("someone/tiny")
+    refs_main.write_text(snapshot.name)
+    assert load_model("someone/tiny").k == 3
+
+
+def test_a_snapshot_that_is_a_link_out_is_refused(tmp_path, offline_cache):
+    snapshot = put_in_hub_cache(offline_cache, "someone/tiny", make_tiny_model(tmp_path / "m", k=3))
+    shutil.rmtree(snapshot)
+    snapshot.symlink_to(make_tiny_model(tmp_path / "elsewhere", k=4), target_is_directory=True)
+    with pytest.raises(ModelSourceError, match="not to a snapshot folder inside"):
+        load_model("someone/tiny")

@@ -17,12 +17,14 @@ content tokens one forward pass takes.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tokenizers import Tokenizer
 
+from dnabert.errors import InputError
 from dnabert.kmer import CLS_ID, N_SPECIAL, PAD_ID, SEP_ID, build_vocab, kmer_ids
 from dnabert.sequences import SequenceError
 from dnabert.token_tracks import kmer_spans
@@ -160,7 +162,7 @@ def bpe_tokenizer(path: str | Path, window: int) -> BpeTokenizer:
     ids = {t: bpe.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")}
     missing = [t for t, i in ids.items() if i is None]
     if missing:
-        raise ValueError(f"{path}: no {', '.join(missing)} token; not a DNABERT-2 tokenizer.json")
+        raise InputError(f"{path}: no {', '.join(missing)} token; not a DNABERT-2 tokenizer.json")
     return BpeTokenizer(prefix=(ids["[CLS]"],), suffix=(ids["[SEP]"],), pad_id=ids["[PAD]"], window=window, bpe=bpe)
 
 
@@ -204,13 +206,35 @@ class SixmerTokenizer(DnaTokenizer):
         return max(self.vocab.values()) + 1
 
 
+NT_SPECIALS = ("<cls>", "<pad>", "<unk>", "<mask>")
+NT_BASES = ("A", "C", "G", "T", "N")
+
+
 def sixmer_tokenizer(vocab_path: str | Path, window: int) -> SixmerTokenizer:
-    """NT tokenizer from ``vocab.txt`` (one token per line, id = line number): ``<cls>`` + tokens."""
-    lines = Path(vocab_path).read_text(encoding="utf-8").splitlines()
-    vocab = {t.strip(): i for i, t in enumerate(lines) if t.strip()}
-    missing = [t for t in ("<cls>", "<pad>", "<unk>", "A", "C", "G", "T", "N") if t not in vocab]
+    """NT tokenizer from ``vocab.txt`` (one token per line, id = line number): ``<cls>`` + tokens.
+
+    Raises
+    ------
+    InputError
+        A file that is not UTF-8, a token listed twice, or a vocabulary that lacks
+        any of the family's tokens: its specials, the single bases and all 4096
+        6-mers of A, C, G, T (without them every base would be tokenized alone).
+    """
+    try:
+        lines = Path(vocab_path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise InputError(f"{vocab_path}: not UTF-8 text (byte {e.start}); a vocab.txt lists one token per line") from None
+    vocab: dict[str, int] = {}
+    for i, token in enumerate(t.strip() for t in lines):
+        if token in vocab:
+            raise InputError(f"{vocab_path}: token {token!r} is listed twice (lines {vocab[token] + 1} and {i + 1})")
+        if token:
+            vocab[token] = i
+    missing = [t for t in NT_SPECIALS + NT_BASES if t not in vocab]
+    missing += ["".join(p) for p in itertools.product("ACGT", repeat=6) if "".join(p) not in vocab]
     if missing:
-        raise ValueError(f"{vocab_path}: no {', '.join(missing)} token; not a Nucleotide Transformer vocabulary")
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise InputError(f"{vocab_path}: no {shown} token; not a Nucleotide Transformer vocabulary (specials, bases and 6-mers)")
     return SixmerTokenizer(
         prefix=(vocab["<cls>"],), suffix=(), pad_id=vocab["<pad>"], window=window, vocab=vocab, unk_id=vocab["<unk>"]
     )
