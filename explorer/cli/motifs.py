@@ -148,6 +148,7 @@ def register_cause(subparsers: argparse._SubParsersAction) -> None:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--motifs", help="MEME file of the motifs to check (e.g. motifs.meme of 'dnabert motifs')")
     which.add_argument("--jaspar", nargs="+", metavar="ID", help="JASPAR matrix ids to check, e.g. MA0139.2 MA0035.5")
+    p.add_argument("--only", nargs="+", metavar="ID", help="with --motifs: check only these motif ids of the file")
     add_model_args(p)
     p.add_argument("--class", dest="class_name", help="class whose probability is tested, by name or index (default: the last)")
     p.add_argument(
@@ -171,7 +172,11 @@ def run_cause(args: argparse.Namespace) -> int:
     params.check()
     if args.motifs:
         database = load_meme_database(args.motifs)
-        ids, names, ppms = list(database.ids), list(database.names), list(database.ppms)
+        ids = args.only or list(database.ids)
+        missing = sorted(set(ids) - set(database.ids))
+        if missing:
+            raise InputError(f"--only: {missing[0]!r} is not a motif id of {args.motifs}")
+        names, ppms = [database.names[database.ids.index(i)] for i in ids], [database.ppm(i) for i in ids]
     else:
         ids, found = args.jaspar, [jaspar_matrix(i) for i in args.jaspar]
         names, ppms = [n for n, _ in found], [m for _, m in found]
