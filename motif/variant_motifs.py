@@ -139,3 +139,34 @@ def change_summary(changes: pd.DataFrame, n_edits: int) -> pd.DataFrame:
 
 def _scores(ref: float, alt: float) -> str:
     return f"{ref:.1f} -> {alt:.1f}" if np.isfinite(ref) and np.isfinite(alt) else f"{ref if np.isfinite(ref) else alt:.1f}"
+
+
+LOCATED_COLUMNS = ["id", "position", "ref", "alt", "motif_id", "name", "source", "change", "site_start", "site_end", "strand",
+                   "p", "ref_score", "alt_score"]  # fmt: skip
+
+
+def located_changes(
+    changes: pd.DataFrame, edits: list[Edit], ids: list[str], positions: list[int], refs: list[str], alts: list[str]
+) -> pd.DataFrame:
+    """:func:`motif_changes` rows named by their variant: :data:`LOCATED_COLUMNS`.
+
+    ``ids``, ``positions``, ``refs``, ``alts`` are per edit (``positions`` in the
+    coordinates the variant table uses: the sequence's, or the contig's for a
+    VCF); ``site_start`` / ``site_end`` are the site's in the same coordinates
+    (in the allele that has the site). Empty alleles are written ``-``.
+    """
+    k = changes["edit"].to_numpy(np.int64)
+    offset = np.array([positions[i] - edits[i].start for i in k], dtype=np.int64)  # position of the sequence's base 0
+    located = pd.DataFrame(
+        {
+            "id": [ids[i] for i in k],
+            "position": [positions[i] for i in k],
+            "ref": [refs[i] or "-" for i in k],
+            "alt": [alts[i] or "-" for i in k],
+            "site_start": changes["start"].to_numpy(np.int64) + offset,
+            "site_end": changes["end"].to_numpy(np.int64) + offset,
+        }
+    )
+    for c in ("motif_id", "name", "source", "change", "strand", "p", "ref_score", "alt_score"):
+        located[c] = changes[c].to_numpy()
+    return located[LOCATED_COLUMNS]

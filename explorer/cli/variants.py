@@ -92,18 +92,10 @@ def _explain(
     """The motifs_created / motifs_destroyed columns of these edits (edit order); keeps their long table for ``--motif-changes``."""
     if databases is None:
         return None
-    from motif.variant_motifs import change_summary, motif_changes
+    from motif.variant_motifs import change_summary, located_changes, motif_changes
 
     changes = motif_changes(seqs, edits, databases, args.explain_pvalue)
-    i = changes["edit"].to_numpy(int)
-    offset = [positions[k] - edits[k].start for k in i]  # sequence (or contig) position of the window's first base
-    located = changes.drop(columns=["edit", "start", "end"])
-    located.insert(0, "alt", [alts[k] or "-" for k in i])
-    located.insert(0, "ref", [refs[k] or "-" for k in i])
-    located.insert(0, "position", [positions[k] for k in i])
-    located.insert(0, "id", [ids[k] for k in i])
-    located.insert(located.columns.get_loc("strand"), "site_start", changes["start"].to_numpy() + offset)
-    located.insert(located.columns.get_loc("strand"), "site_end", changes["end"].to_numpy() + offset)
+    located = located_changes(changes, edits, ids, positions, refs, alts)
     args.motif_change_tables.append(located)
     return change_summary(changes, len(edits))
 
@@ -241,7 +233,10 @@ def run_mutate(args: argparse.Namespace) -> int:
         if tmp_changes:
             import pandas as pd
 
-            changes = pd.concat(args.motif_change_tables, ignore_index=True)
+            from motif.variant_motifs import LOCATED_COLUMNS
+
+            tables = args.motif_change_tables
+            changes = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=LOCATED_COLUMNS)
             changes.to_csv(tmp_changes, sep="\t", index=False, float_format="%.6g")
     if args.maps:
         print(f"wrote the mutation maps to {args.maps}", file=sys.stderr)
