@@ -20,8 +20,13 @@ the model's probability of the class of interest:
   windows shuffled)`` (negative when the model needs the sites).
 
 Per test: the mean paired difference (the effect, in probability units) with
-its 95% t-interval, and the two-sided Wilcoxon signed-rank p-value
-(``scipy.stats.wilcoxon``; NaN with fewer than :data:`MIN_PAIRS` pairs).
+its 95% t-interval, and the Wilcoxon signed-rank p-value (``scipy.stats.wilcoxon``;
+NaN with fewer than :data:`MIN_PAIRS` pairs): two-sided for the insertion (a
+motif may raise or lower the probability), one-sided (sites shuffled < random
+windows shuffled) for the ablation, because its control can itself hit what the
+model needs (another motif's site), so a motif the model ignores tends to a
+positive ablation effect; a repressor (p up when its sites go) shows as a
+negative insertion effect instead.
 q-values: Benjamini-Hochberg over every test of every checked motif (both
 kinds together). Verdict: "the model uses it" when a test has q <
 ``cause_q`` and an effect of at least ``cause_min_effect`` in absolute value;
@@ -52,6 +57,7 @@ NOT_TESTABLE = "not testable"
 NOT_CHECKED = "not checked (time budget)"
 MIN_PAIRS = 5  # fewest pairs for a test
 TESTS = ("insertion", "ablation")
+ALTERNATIVES = {"insertion": "two-sided", "ablation": "less"}  # see the module docstring
 CAUSE_COLUMNS = [
     "motif_id",
     "name",
@@ -181,8 +187,8 @@ def ablation_pairs(
     return ablated, control, np.array(kept, dtype=np.int64)
 
 
-def paired_test(differences: np.ndarray) -> tuple[float, float, float, float]:
-    """Mean of paired differences (n,), its 95% t-interval and the two-sided Wilcoxon signed-rank p.
+def paired_test(differences: np.ndarray, alternative: str = "two-sided") -> tuple[float, float, float, float]:
+    """Mean of paired differences (n,), its 95% t-interval and the Wilcoxon signed-rank p (``alternative`` as scipy's).
 
     NaN for all four with fewer than :data:`MIN_PAIRS` pairs; p = 1 when every difference is 0.
     """
@@ -191,7 +197,7 @@ def paired_test(differences: np.ndarray) -> tuple[float, float, float, float]:
         return (float("nan"),) * 4
     mean = float(d.mean())
     half = float(student_t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
-    p = 1.0 if not np.any(d) else float(wilcoxon(d).pvalue)
+    p = 1.0 if not np.any(d) else float(wilcoxon(d, alternative=alternative).pvalue)
     return mean, mean - half, mean + half, p
 
 
@@ -257,7 +263,7 @@ def cause_check(
         splits = np.split(probs, np.cumsum([n_ins, n_ins, n_abl]))
         for test, diff in zip(TESTS, (splits[0] - splits[1], splits[2] - splits[3])):
             result.differences[(motif_id, test)] = diff
-            mean, low, high, p = paired_test(diff)
+            mean, low, high, p = paired_test(diff, ALTERNATIVES[test])
             row |= {f"{test}_n": len(diff), f"{test}_effect": mean, f"{test}_low": low, f"{test}_high": high, f"{test}_p": p}
         rows.append(row)
         spent.append(time.perf_counter() - t0 - elapsed)

@@ -124,7 +124,8 @@ CAUSE_TEXT = (
     "<p><b>Does the model use it?</b> Insertion: a site sampled from the motif written over the middle of background "
     "sequences, against a site of the column-shuffled motif at the same place; ablation: the motif's FIMO sites in the "
     "positives shuffled, against as many random windows of the same width. &Delta;p = mean paired change in the predicted "
-    "probability with its 95% interval; q = Wilcoxon signed-rank p, Benjamini-Hochberg over all tests.</p>"
+    "probability with its 95% interval; q = Wilcoxon signed-rank p (insertion two-sided; ablation one-sided: shuffling the "
+    "sites lowers p more than shuffling random windows), Benjamini-Hochberg over all tests.</p>"
 )
 
 
