@@ -195,3 +195,17 @@ def test_tiny_model_uses_the_real_motif_not_a_decoy_in_both_classes(tmp_path):
     assert abs(table.loc["decoy", "insertion_effect"]) < 0.05
     # shuffling random windows can hit the real site, so ignoring the decoy's sites looks better than random (one-sided)
     assert table.loc["decoy", "ablation_p"] > 0.5
+
+
+def test_motifs_cli_adds_the_cause_check_to_the_table_and_report(tmp_path, capsys):
+    out = tmp_path / "motifs_out"
+    args = ["motifs", "--model", "demo", "--positives", str(DEMO / "example_positives.fa"), "--negatives"]
+    args += [str(DEMO / "example_negatives.fa"), "--no-match", "--logos", "none", "--cause-sequences", "60", "--out", str(out)]
+    assert main(args) == 0
+    table = pd.read_csv(out / "motifs.tsv", sep="\t")
+    assert {"insertion_effect", "insertion_q", "ablation_effect", "ablation_q", "verdict"} <= set(table.columns)
+    ctcf_like = table[table["consensus"].str.contains("CCCTC|GAGGG|CCAGCAG|CTGCTGG")]  # CTCF's core, either strand
+    assert len(ctcf_like) and (ctcf_like["verdict"] == USES).all()
+    assert "does the model use it? (cause check)" in (out / "report.html").read_text()
+    assert main([*args[:-1], str(tmp_path / "off"), "--no-cause-check"]) == 0
+    assert "verdict" not in pd.read_csv(tmp_path / "off" / "motifs.tsv", sep="\t").columns
