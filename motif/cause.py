@@ -301,7 +301,7 @@ def _q_and_verdicts(table: pd.DataFrame, params: MotifParams) -> None:
     table.loc[checked, "verdict"] = np.where(uses[checked], USES, np.where(tested[checked].any(axis=1), NO_EFFECT, NOT_TESTABLE))
 
 
-def model_predictor(lm, class_index: int = -1, batch_size: int = 64) -> PredictFn:
+def model_predictor(lm, class_index: int = -1, batch_size: int = 32) -> PredictFn:
     """A :data:`PredictFn` of a loaded model: :func:`dnabert.inference.predict` without attention, one class's column."""
     from dnabert.inference import predict
 
