@@ -45,7 +45,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control, t as student_t, wilcoxon
+from scipy.stats import false_discovery_control, wilcoxon
+from scipy.stats import t as student_t
 
 from motif.encoding import encode
 from motif.jaspar import MotifDatabase

@@ -155,7 +155,6 @@ def test_cause_cli_errors(tmp_path, capsys):
 
 def test_tiny_model_uses_the_real_motif_not_a_decoy_in_both_classes(tmp_path):
     """A decoy planted equally often in both classes carries no signal: the check must say so."""
-    from demo.synthetic import motif_ppm
     from dnabert.checkpoint import load_model
     from dnabert.finetune import FinetuneSettings, finetune
     from dnabert.tables import LabeledData
