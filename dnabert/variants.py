@@ -385,11 +385,19 @@ def sort_by_effect(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def variant_table(
-    ids: list[str], positions: np.ndarray, refs: list[str], alts: list[str], scores: EditScores, chroms: list[str] | None = None
+    ids: list[str],
+    positions: np.ndarray,
+    refs: list[str],
+    alts: list[str],
+    scores: EditScores,
+    chroms: list[str] | None = None,
+    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per edit: id, [chrom,] position (0-based), ref, alt, p_wt, p_mut, diff, logOR[, attn_change].
+    """One row per edit: id, [chrom,] position (0-based), ref, alt, p_wt, p_mut, diff, logOR[, attn_change][, extra].
 
-    ``chroms`` (genome variants) adds the contig column after ``id``. Empty
+    ``chroms`` (genome variants) adds the contig column after ``id``; ``extra``
+    (one row per edit, in edit order, e.g. the motif sites an edit creates or
+    destroys, :mod:`motif.variant_motifs`) adds its columns last. Empty
     alleles (the ref of an insertion, the alt of a deletion) are written
     ``-``. Rows are sorted by |diff| (:func:`sort_by_effect`).
     """
@@ -410,13 +418,18 @@ def variant_table(
         table.insert(1, "chrom", chroms)
     if scores.attention_change is not None:
         table["attn_change"] = scores.attention_change
+    if extra is not None:
+        table = pd.concat([table, extra.reset_index(drop=True)], axis=1)
     return sort_by_effect(table)
 
 
-def edit_table(ids: list[str], seqs: list[str], edits: list[Edit], scores: EditScores) -> pd.DataFrame:
+def edit_table(
+    ids: list[str], seqs: list[str], edits: list[Edit], scores: EditScores, extra: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """:func:`variant_table` of edits of the sequences ``seqs`` (named ``ids``): ref read from the sequence."""
     refs = [seqs[e.seq][e.start : e.end] for e in edits]
-    return variant_table([ids[e.seq] for e in edits], np.array([e.start for e in edits]), refs, [e.alt for e in edits], scores)
+    positions = np.array([e.start for e in edits])
+    return variant_table([ids[e.seq] for e in edits], positions, refs, [e.alt for e in edits], scores, extra=extra)
 
 
 def mutation_map_table(mm: MutationMap) -> pd.DataFrame:

@@ -6,7 +6,9 @@ Files (coordinates 0-based, half-open):
   ``motifs.transfac`` too when asked for.
 * ``motifs.tsv``: one row per motif: id, consensus, length, instances,
   dropped_at_ends, n_pos, n_neg (sequences with a site), p, q, best database
-  match (id, name, q), seed.
+  match (id, name, q), seed; then, when the cause check ran (:mod:`motif.cause`),
+  insertion_n, insertion_effect, insertion_low, insertion_high (95% interval),
+  insertion_p, insertion_q, the same for ablation, and verdict.
 * ``instances.tsv``: motif, seq_id, start, end, strand, site, window_start,
   window_end, window (site and window read on the motif's strand); then
   chrom, chrom_start, chrom_end, chrom_strand when the caller placed the
@@ -105,7 +107,10 @@ def motif_table(result: MotifResult) -> pd.DataFrame:
         ]
         for m in result.motifs
     ]
-    return pd.DataFrame(rows, columns=MOTIF_COLUMNS)
+    table = pd.DataFrame(rows, columns=MOTIF_COLUMNS)
+    if result.cause is not None:  # the cause check's columns (motif.cause), rows in the same order
+        table = pd.concat([table, result.cause.drop(columns=["motif_id", "name"]).reset_index(drop=True)], axis=1)
+    return table
 
 
 def merged_table(result: MotifResult) -> pd.DataFrame:

@@ -15,6 +15,8 @@ from dnabert.errors import InputError
 
 MODES = ("kmers", "regions")  # candidates: k-mers assembled into motifs, or the original region strings
 RULES = ("zscore", "original")  # high-attention rules (motif.regions)
+CAUSE_FIELDS = ("cause_budget", "cause_sequences", "cause_q", "cause_min_effect", "site_pvalue", "seed")
+"""The :class:`MotifParams` fields the cause check of known motifs (``dnabert cause``, Known motifs page) reads."""
 MAX_K = 12  # longest k-mer: k-mer values index dense arrays of 4**k entries (motif.candidates)
 
 
@@ -111,7 +113,8 @@ class MotifParams:
                               low=0.0, high=2.0)  # fmt: skip
     min_n_motif: int = _param(3, "fewest instances (windows) of a reported motif", "Minimum instances", low=1, basic=True)
     top_matches: int = _param(5, "database matches kept per motif", "Matches per motif", low=1)
-    seed: int = _param(0, "seed of the dinucleotide shuffle making negatives when none are given", "Shuffle seed",
+    seed: int = _param(0, "seed of the dinucleotide shuffle making negatives when none are given, and of the cause "
+                       "check's sampling", "Shuffle seed",
                        low=0, high=2**32 - 1)  # fmt: skip
     remove_redundant: bool = _param(
         True,
@@ -156,6 +159,36 @@ class MotifParams:
         "evidence trim a motif's flanks differently)",
         "Same motif across evidence below TOMTOM p",
         low=0.0, high=1.0, low_open=True,
+    )  # fmt: skip
+
+    cause_check: bool = _param(
+        True,
+        "cause check of every motif with a model (motif.cause): insert sites sampled from the motif into the middle of "
+        "background sequences against a column-shuffled motif, and shuffle its sites in the positives against random "
+        "windows of the same width; paired Wilcoxon, BH; off (--no-cause-check) skips it",
+        "Cause check",
+        choices=(True, False),
+        off_flag="--no-cause-check",
+        basic=True,
+    )
+    cause_budget: float = _param(
+        120.0, "time budget of the cause check (s): motifs not started within it are reported 'not checked'",
+        "Cause check budget (s)", low=0.0, low_open=True,
+    )  # fmt: skip
+    cause_sequences: int = _param(
+        500, "cause check: most background sequences (insertion) and most positives with a site (ablation) per motif",
+        "Cause check sequences", low=5,
+    )  # fmt: skip
+    cause_q: float = _param(
+        0.05, "cause check: 'the model uses it' when the insertion or the ablation test has BH q below this",
+        "Cause check q", low=0.0, high=1.0, low_open=True,
+    )  # fmt: skip
+    cause_min_effect: float = _param(
+        0.05,
+        "cause check: and when that test's mean change in probability is at least this large in absolute value (a "
+        "change too small to matter is not called use, however significant; on the demo model and its example data "
+        "the planted CTCF and YY1 give insertion effects 0.56 and 0.66, GATA1, never planted, 0.011 (q 0.01))",
+        "Cause check minimum effect", low=0.0, high=1.0,
     )  # fmt: skip
 
     @property

@@ -132,6 +132,10 @@ class MotifResult:
         Assembled motifs split into two motifs (two populations of sites).
     notes : list of str
         What the user must know (shuffled negatives, constant tracks, empty results).
+    cause : pandas.DataFrame or None
+        The cause check of the motifs (:data:`motif.cause.CAUSE_COLUMNS`, one
+        row per motif in order; filled by :func:`motif.cause.check_motifs`),
+        None when it was not run.
     timings : dict of str to float
         Seconds per stage.
     """
@@ -150,6 +154,7 @@ class MotifResult:
     splits: list[Split] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    cause: pd.DataFrame | None = None
 
     def parameters(self) -> dict[str, object]:
         """Parameters as a flat dict, with the mode-dependent choices resolved and the database."""

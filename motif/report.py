@@ -105,6 +105,30 @@ def _dropped_section(result: MotifResult) -> str:
     )
 
 
+def _cause_cell(result: MotifResult, motif_index: int) -> str:
+    """The cause check of one motif (:mod:`motif.cause`): verdict, then each test's effect, interval and q."""
+    row = result.cause.iloc[motif_index]
+    parts = [f"<b>{html.escape(str(row['verdict']))}</b>"]
+    for test, what in (("insertion", "inserted vs column-shuffled"), ("ablation", "sites shuffled vs random windows")):
+        if row[f"{test}_effect"] == row[f"{test}_effect"]:  # not NaN
+            parts.append(
+                f"{test} ({what}, n = {int(row[f'{test}_n'])}): &Delta;p = {row[f'{test}_effect']:+.3f} "
+                f"[{row[f'{test}_low']:+.3f}, {row[f'{test}_high']:+.3f}], q = {row[f'{test}_q']:.2g}"
+            )
+        elif row["verdict"] != "not checked (time budget)":
+            parts.append(f"{test}: too few pairs (n = {int(row[f'{test}_n'])})")
+    return "<br>".join(parts)
+
+
+CAUSE_TEXT = (
+    "<p><b>Does the model use it?</b> Insertion: a site sampled from the motif written over the middle of background "
+    "sequences, against a site of the column-shuffled motif at the same place; ablation: the motif's FIMO sites in the "
+    "positives shuffled, against as many random windows of the same width. &Delta;p = mean paired change in the predicted "
+    "probability with its 95% interval; q = Wilcoxon signed-rank p (insertion two-sided; ablation one-sided: shuffling the "
+    "sites lowers p more than shuffling random windows), Benjamini-Hochberg over all tests.</p>"
+)
+
+
 def render_report(result: MotifResult, images: MotifImages | None = None) -> str:
     """The report as one HTML string: parameters, notes, and one row per motif with its
     logo, counts, enrichment and top database matches (their logos aligned under the motif's).
@@ -124,11 +148,15 @@ def render_report(result: MotifResult, images: MotifImages | None = None) -> str
             f"<td>{_img(images, images.logos.get(m.id) if images else None, m.id)}</td>"
             f"<td class=counts>length {m.ppm.shape[1]}<br>instances {len(m.instances)}<br>dropped at ends {m.n_edge}<br>"
             f"positives with a site {m.n_pos}<br>negatives with a site {m.n_neg}<br>p = {m.p:.2g}<br>q = {m.q:.2g}</td>"
-            f"<td>{_matches_cell(result, i, images)}</td></tr>"
+            f"<td>{_matches_cell(result, i, images)}</td>"
+            + (f"<td>{_cause_cell(result, i)}</td>" if result.cause is not None else "")
+            + "</tr>"
         )
+    cause_head = "<th>does the model use it? (cause check)</th>" if result.cause is not None else ""
     table = (
         "<table><tr><th>motif</th><th>logo (information, bits)</th><th>counts and enrichment</th>"
-        f"<th>top {REPORT_MATCHES} matches ({esc(result.database or 'none')})</th></tr>{''.join(rows)}</table>"
+        f"<th>top {REPORT_MATCHES} matches ({esc(result.database or 'none')})</th>{cause_head}</tr>{''.join(rows)}</table>"
+        + (CAUSE_TEXT if result.cause is not None else "")
         if rows
         else "<p><b>No motif found.</b></p>"
     )

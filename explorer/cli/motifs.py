@@ -136,6 +136,72 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="logo images in logos/ and the report: png (default), svg, or none (fastest: tables and MEME only)",
     )  # fmt: skip
     p.set_defaults(func=run)
+    register_cause(subparsers)
+
+
+def register_cause(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``cause`` subcommand: the cause check of known motifs (a MEME file or JASPAR ids)."""
+    from motif.params import CAUSE_FIELDS
+
+    p = subparsers.add_parser(
+        "cause", help="does the model use these motifs? insertion and ablation tests of known motifs (TSV)"
+    )
+    add_located_input(p, "--positives")
+    p.add_argument("--negatives", help="backgrounds for the insertion test (default: dinucleotide-shuffled positives)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--motifs", help="MEME file of the motifs to check (e.g. motifs.meme of 'dnabert motifs')")
+    which.add_argument("--jaspar", nargs="+", metavar="ID", help="JASPAR matrix ids to check, e.g. MA0139.2 MA0035.5")
+    p.add_argument("--only", nargs="+", metavar="ID", help="with --motifs: check only these motif ids of the file")
+    add_model_args(p)
+    p.add_argument("--class", dest="class_name", help="class whose probability is tested, by name or index (default: the last)")
+    p.add_argument(
+        "--out", required=True,
+        help="output TSV: motif_id, name, insertion_n/effect/low/high/p/q, ablation_n/effect/low/high/p/q, verdict",
+    )  # fmt: skip
+    add_param_args(p.add_argument_group("cause check"), CAUSE_FIELDS)
+    p.set_defaults(func=run_cause)
+
+
+def run_cause(args: argparse.Namespace) -> int:
+    """Run the ``cause`` subcommand; returns the exit status."""
+    from dnabert.outputs import atomic_paths, check_output_file
+    from dnabert.variants import resolve_class
+    from motif.cause import backgrounds_for, cause_check, model_predictor
+    from motif.jaspar import jaspar_matrix, load_meme_database
+    from motif.params import CAUSE_FIELDS, MotifParams
+
+    check_output_file(args.out)
+    params = MotifParams(**{name: getattr(args, name) for name in CAUSE_FIELDS})
+    params.check()
+    if args.motifs:
+        database = load_meme_database(args.motifs)
+        ids = args.only or list(database.ids)
+        missing = sorted(set(ids) - set(database.ids))
+        if missing:
+            raise InputError(f"--only: {missing[0]!r} is not a motif id of {args.motifs}")
+        names, ppms = [database.names[database.ids.index(i)] for i in ids], [database.ppm(i) for i in ids]
+    else:
+        ids, found = args.jaspar, [jaspar_matrix(i) for i in args.jaspar]
+        names, ppms = [n for n, _ in found], [m for _, m in found]
+    lm = load_for_cli(args)
+    positives, _ = read_located(args, args.positives, lm)
+    negatives = read_input(args.negatives, lm).seqs if args.negatives else None
+    class_index = resolve_class(lm.labels, args.class_name)
+    print(f"note: testing the probability of class '{lm.labels[class_index]}'", file=sys.stderr)
+    checked = cause_check(
+        model_predictor(lm, class_index, args.batch_size), ids, names, ppms, positives.seqs,
+        backgrounds_for(positives.seqs, negatives, params.seed), params,
+    )  # fmt: skip
+    for note in checked.notes:
+        print(f"note: {note}", file=sys.stderr)
+    with atomic_paths(args.out) as (tmp,):
+        checked.table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    uses = int((checked.table["verdict"] == "the model uses it").sum())
+    print(
+        f"wrote the cause check of {len(ids)} motifs to {args.out} ({uses} used by the model; {checked.seconds:.0f} s)",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,8 +251,20 @@ def run(args: argparse.Namespace) -> int:
     for kind, scores in runs.items():
         results[kind] = find_motifs(positives.seqs, scores, negatives, params, database, positives.ids)
         locate_instances(results[kind].motifs, positives.ids, coords)
-        for note in results[kind].notes:
-            print(f"note: {f'{kind}: ' if len(runs) > 1 else ''}{note}", file=sys.stderr)
+    if params.cause_check and any(r.motifs for r in results.values()):
+        if args.scores:
+            for result in results.values():
+                result.notes.append("cause check skipped: it needs the model's predictions (--model instead of --scores)")
+        else:
+            from motif.cause import check_motifs, model_predictor
+
+            for kind, result in results.items():
+                if result.motifs:
+                    print(f"cause check of {len(result.motifs)} {kind} motifs (budget {params.cause_budget:g} s)...", file=sys.stderr)
+                    check_motifs(result, model_predictor(lm, class_index, args.batch_size), positives.seqs, negatives)
+    for kind, result in results.items():
+        for note in result.notes:
+            print(f"note: {f'{kind}: ' if len(results) > 1 else ''}{note}", file=sys.stderr)
     images = {kind: None for kind in results}
     if args.logos != "none":
         from viz.motif_images import motif_images

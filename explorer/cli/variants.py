@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dnabert.errors import InputError
-from explorer.cli.argtypes import integer
+from explorer.cli.argtypes import PROBABILITY, integer
 from explorer.cli.common import (
     GENOME_HELP,
     add_attention_arg,
@@ -73,6 +73,34 @@ def _located(table: pd.DataFrame, data: SequenceSet, coords: list[Interval | Non
     return with_genome_columns(table, coords, table["id"].map(index).to_numpy(), position, position + ref_len)
 
 
+def _explainer(args: argparse.Namespace) -> list | None:
+    """The motif databases a variant is explained with (JASPAR, plus ``--explain-motifs``), or None (``--no-explain``)."""
+    if args.no_explain:
+        return None
+    from motif.jaspar import load_jaspar, load_meme_database
+
+    jaspar = load_jaspar()
+    databases = [(jaspar.name, jaspar)]
+    if args.explain_motifs:
+        databases.append((args.explain_motifs, load_meme_database(args.explain_motifs)))
+    args.motif_change_tables = []
+    return databases
+
+
+def _explain(
+    args: argparse.Namespace, databases: list | None, seqs: list[str], edits: list, ids: list[str], positions, refs, alts
+) -> pd.DataFrame | None:
+    """The motifs_created / motifs_destroyed columns of these edits (edit order); keeps their long table for ``--motif-changes``."""
+    if databases is None:
+        return None
+    from motif.variant_motifs import change_summary, located_changes, motif_changes
+
+    changes = motif_changes(seqs, edits, databases, args.explain_pvalue)
+    located = located_changes(changes, edits, ids, positions, refs, alts)
+    args.motif_change_tables.append(located)
+    return change_summary(changes, len(edits))
+
+
 def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
     import pandas as pd
     from tqdm.auto import tqdm
@@ -107,11 +135,14 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
 
     data, coords = read_located(args, args.input, lm)
     edits = read_variant_list(args.variants, data.ids, data.seqs)
+    refs = [data.seqs[e.seq][e.start : e.end] for e in edits]
+    sites = [data.ids[e.seq] for e in edits], [e.start for e in edits], refs, [e.alt for e in edits]
+    extra = _explain(args, _explainer(args), data.seqs, edits, *sites)
     if args.engine == "ray":
         from explorer.cli import ray_engine
 
         scored = ray_engine.score_edits(args, lm, class_index, data.seqs, edits)
-        return _located(edit_table(data.ids, data.seqs, edits, scored), data, coords)
+        return _located(edit_table(data.ids, data.seqs, edits, scored, extra), data, coords)
     bar = tqdm(total=len(edits), unit="variant", desc="mutate")
     scores = score_edits(
         lm,
@@ -124,7 +155,7 @@ def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -
         progress=_advance(bar),
     )
     bar.close()
-    return _located(edit_table(data.ids, data.seqs, edits, scores), data, coords)
+    return _located(edit_table(data.ids, data.seqs, edits, scores, extra), data, coords)
 
 
 def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
@@ -151,9 +182,12 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
         opts = (class_index, _mode(args), args.both_strands, width, args.batch_size)
         scored = ((c, score_edits(lm, c.contexts, c.edits, *opts)) for c in chunks)
     tables, padded = [], []
+    databases = _explainer(args)
     bar = tqdm(unit="variant", desc="mutate")
     for chunk, scores in scored:
-        tables.append(variant_table(chunk.ids, chunk.positions, chunk.refs, chunk.alts, scores, chroms=chunk.chroms))
+        variants = chunk.ids, chunk.positions, chunk.refs, chunk.alts
+        extra = _explain(args, databases, chunk.contexts, chunk.edits, *variants)
+        tables.append(variant_table(*variants, scores, chroms=chunk.chroms, extra=extra))
         padded.extend(chunk.padded)
         bar.update(len(chunk.edits))
     bar.close()
@@ -179,7 +213,13 @@ def run_mutate(args: argparse.Namespace) -> int:
         )
     if args.maps and (args.vcf or args.variants):
         raise InputError("--maps is for saturation mutagenesis only (--input without --variants).")
-    for path in (args.out, args.maps):
+    if (args.motif_changes or args.explain_motifs) and not (args.vcf or args.variants):
+        raise InputError("--motif-changes and --explain-motifs are for a variant list (--variants) or --vcf.")
+    if args.motif_changes and args.no_explain:
+        raise InputError("--motif-changes lists the motif sites of --explain: drop --no-explain.")
+    if not (args.vcf or args.variants):
+        args.no_explain = True  # saturation mutagenesis: 3 L mutants, no motif explanation
+    for path in (args.out, args.maps, args.motif_changes):
         if path:
             check_output_file(path)
     lm = load_for_cli(args)
@@ -187,10 +227,18 @@ def run_mutate(args: argparse.Namespace) -> int:
     print(f"note: scoring class '{lm.labels[class_index]}' (index {class_index})", file=sys.stderr)
     run = _vcf if args.vcf else _variant_list if args.variants else _saturation
     table = run(args, lm, class_index)
-    with atomic_paths(args.out, args.maps) as (tmp, tmp_maps):
+    with atomic_paths(args.out, args.maps, args.motif_changes) as (tmp, tmp_maps, tmp_changes):
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
         if tmp_maps:
             save_mutation_maps(tmp_maps, args.mutation_maps)
+        if tmp_changes:
+            import pandas as pd
+
+            from motif.variant_motifs import LOCATED_COLUMNS
+
+            tables = args.motif_change_tables
+            changes = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=LOCATED_COLUMNS)
+            changes.to_csv(tmp_changes, sep="\t", index=False, float_format="%.6g")
     if args.maps:
         print(f"wrote the mutation maps to {args.maps}", file=sys.stderr)
     print(f"wrote {len(table)} variant(s) to {args.out}", file=sys.stderr)
@@ -223,10 +271,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_attention_arg(p)
     p.add_argument("--maps", help="saturation mutagenesis: also write every sequence's (L x 4) maps as NPZ")
+    x = p.add_argument_group("explain (--variants, --vcf): motif sites each variant creates or destroys (motif.variant_motifs)")
+    x.add_argument(
+        "--no-explain", action="store_true",
+        help="skip the motifs_created / motifs_destroyed columns (FIMO on both alleles against JASPAR 2024 CORE vertebrates)",
+    )  # fmt: skip
+    x.add_argument("--explain-motifs", help="MEME file of more motifs to explain with, e.g. motifs.meme of 'dnabert motifs'")
+    x.add_argument(
+        "--explain-pvalue", type=PROBABILITY, default=1e-4, help="FIMO site p-value for a motif site (default 1e-4)"
+    )
+    x.add_argument(
+        "--motif-changes",
+        help="also write every created or destroyed site as TSV: id, position, ref, alt, motif_id, name, source, change, "
+        "site_start, site_end (in the allele that has the site, the coordinates of position), strand, p, ref_score, alt_score",
+    )
     p.add_argument(
         "--out",
         required=True,
-        help="output TSV: id, [chrom,] position (0-based), ref, alt, p_wt, p_mut, diff, logOR[, attn_change] ([chrom,]: --vcf); "
+        help="output TSV: id, [chrom,] position (0-based), ref, alt, p_wt, p_mut, diff, logOR[, attn_change][, motifs_created, "
+        "motifs_destroyed] ([chrom,]: --vcf; motifs_*: --variants and --vcf unless --no-explain); "
         f"{GENOME_HELP}",
     )
     add_engine_args(p)

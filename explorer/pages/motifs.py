@@ -2,7 +2,6 @@
 agreement), JASPAR matches, downloads."""
 
 import io
-import math
 import tempfile
 import zipfile
 from dataclasses import fields
@@ -13,9 +12,19 @@ import streamlit.components.v1
 
 from dnabert.options import ATTENTION_HELP, ATTENTION_MODES, EVIDENCE_ALL, EVIDENCE_HELP, EVIDENCE_KINDS
 from explorer.cli.motifs import param_argv
-from explorer.state import button_result, cli_command, coordinates, negatives, require_selected_data, run_evidence
+from explorer.param_widgets import param_widget
+from explorer.state import (
+    button_result,
+    cli_command,
+    coordinates,
+    current_model,
+    negatives,
+    require_selected_data,
+    run_evidence,
+)
 from motif.agreement import agreement_table
 from motif.bed import locate_instances
+from motif.cause import check_motifs, model_predictor
 from motif.jaspar import load_jaspar
 from motif.output import dropped_table, merged_table, motif_table, write_results
 from motif.pipeline import MotifParams, find_motifs
@@ -28,28 +37,6 @@ st.caption(
     f"{len(pos)} sequences (positives) against {len(neg)} "
     + ("dinucleotide-shuffled copies of them (no negatives loaded)." if shuffled else "loaded negatives.")
 )
-
-def _choice_label(value) -> str:
-    return {None: "by mode", True: "yes", False: "no (forward only)"}.get(value, str(value))
-
-
-def param_widget(container, f):
-    """The widget of one MotifParams field, from its metadata (the same the command line uses)."""
-    meta, key = f.metadata, f"motif_{f.name}"
-    if isinstance(f.default, bool):
-        return container.checkbox(meta["label"], f.default, help=meta["help"], key=key)
-    if "choices" in meta:
-        options = list(meta["choices"])
-        return container.selectbox(
-            meta["label"], options, index=options.index(f.default), format_func=_choice_label, help=meta["help"], key=key
-        )
-    low = None if meta.get("low") is None or meta["low_open"] else meta["low"]
-    high = None if meta.get("high") is None or meta["high_open"] else meta["high"]
-    if isinstance(f.default, int):
-        return int(container.number_input(meta["label"], low, high, f.default, 1, help=meta["help"], key=key))
-    step = 10 ** math.floor(math.log10(f.default)) / 10 if f.default > 0 else 0.1
-    return float(container.number_input(meta["label"], low, high, f.default, step, format="%g", help=meta["help"], key=key))
-
 
 with st.form("motif_params"):
     basic = [f for f in fields(MotifParams) if f.metadata["basic"]]
@@ -96,8 +83,13 @@ def discover():
         for kind in kinds:
             found[kind] = find_motifs(pos.seqs, scores[kind], None if shuffled else neg.seqs, params, db, pos.ids)
             locate_instances(found[kind].motifs, pos.ids, coordinates(pos))  # genome columns where headers carry coordinates
-        agreement = agreement_table(found, params.agreement_pvalue) if len(kinds) > 1 else None
-        return found, agreement, {}  # files: drawn below the table, once per run and kind
+    if params.cause_check and any(r.motifs for r in found.values()):
+        with st.spinner(f"Cause check: does the model use each motif? (budget {params.cause_budget:g} s per kind)"):
+            for result in found.values():
+                if result.motifs:
+                    check_motifs(result, model_predictor(current_model()), pos.seqs, None if shuffled else neg.seqs)
+    agreement = agreement_table(found, params.agreement_pvalue) if len(kinds) > 1 else None
+    return found, agreement, {}  # files: drawn below the table, once per run and kind
 
 
 runs, agreement, drawn = button_result(
@@ -134,10 +126,21 @@ m4.metric("Motifs", len(result.motifs))
 
 table = motif_table(result)
 if len(table):
-    sci = {c: st.column_config.NumberColumn(c, format="%.2e") for c in ("p", "q", "best_match_q")}
+    sci = {
+        c: st.column_config.NumberColumn(c, format="%.2e")
+        for c in ("p", "q", "best_match_q", "insertion_p", "insertion_q", "ablation_p", "ablation_q")
+    }
+    sci |= {c: st.column_config.NumberColumn(c, format="%+.3f") for c in table.columns if c.endswith(("_effect", "_low", "_high"))}
     sci["top_matches"] = st.column_config.TextColumn("top JASPAR matches", width="large")
-    first = ["id", "consensus", "top_matches"]  # the names in view without scrolling
+    first = ["id", "consensus", "top_matches", *(["verdict"] if result.cause is not None else [])]  # in view without scrolling
     st.dataframe(table[first + [c for c in table.columns if c not in first]], hide_index=True, width="stretch", column_config=sci)
+    if result.cause is not None:
+        st.caption(
+            "verdict: does the model's prediction depend on the motif? insertion = mean change in P(last class) when a site "
+            "of the motif, not of its column-shuffled version, is written into the middle of background sequences; "
+            "ablation = when its sites in the positives are shuffled, not random windows; 95% interval, Wilcoxon, BH "
+            "(motif.cause). Demo model: a teaching model trained on planted CTCF and YY1 sites."
+        )
 if files is None:  # once per run and kind, after the table is on the page: logos and report take longer than the analysis
     with st.spinner("Drawing the logos and the report..."):
         files, zipped = result_files(result)
@@ -168,7 +171,7 @@ else:
 if result.dropped and st.toggle(f"Show the {len(result.dropped)} motif(s) dropped as fragments"):
     st.dataframe(dropped_table(result), hide_index=True, width="stretch")
 
-d = st.columns(7)
+d = st.columns(8)
 d[0].download_button("MEME", files["motifs.meme"], "motifs.meme", "text/plain")
 d[1].download_button("JASPAR", files["motifs.jaspar"], "motifs.jaspar", "text/plain")
 d[2].download_button("TRANSFAC", files["motifs.transfac"], "motifs.transfac", "text/plain")
@@ -176,6 +179,7 @@ d[3].download_button("Instances (TSV)", files["instances.tsv"], "instances.tsv",
 d[4].download_button("Instances (BED)", files["instances.bed"], "instances.bed", "text/plain")
 d[5].download_button("Report (HTML)", files["report.html"], "report.html", "text/html")
 d[6].download_button("Everything (zip)", zipped, "motifs.zip", "application/zip")
+d[7].download_button("Motif table (TSV)", files["motifs.tsv"], "motifs.tsv", "text/tab-separated-values")
 with st.expander("Report preview"):
     st.iframe(files["report.html"].decode(), height=600)
 cli_command(
