@@ -176,7 +176,8 @@ def check_dna_alphabet(lines: list[str], path: str | Path) -> None:
             continue
         if core == set("ACGT"):
             return
-        what = "RNA" if core == set("ACGU") or "RNA-LIKE" in letters else "protein" if len(core) >= 20 or "PROTEIN" in letters else "not DNA"
+        rna, protein = core == set("ACGU") or "RNA-LIKE" in letters, len(core) >= 20 or "PROTEIN" in letters
+        what = "RNA" if rna else "protein" if protein else "not DNA"
         raise MotifFileError(
             f"{path}: the motifs' alphabet is {what} ({text}); only DNA motifs (ALPHABET= ACGT) can be scanned in DNA "
             "sequences: convert the file or choose another"
