@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from demo.synthetic import make_planted_dataset, split_indices, write_planted
+from demo.synthetic import make_planted_dataset, split_indices, write_planted, write_table
 from dnabert.checkpoint import load_model
 from dnabert.inference import predict
 from dnabert.tables import read_labeled
@@ -60,8 +60,9 @@ def torchrun(tmp_path, *argv, launcher: str = "torchrun"):
     script, log = tmp_path / "launch.py", tmp_path / "ranks.log"
     script.write_text(LAUNCHER)
     if launcher == "accelerate":
-        start = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", "--num_machines", "1"]
-        start += ["--mixed_precision", "no", "--dynamo_backend", "no"]
+        # --multi_gpu: accelerate's torchrun launcher, also on CPU (without it, CPU processes need mpirun)
+        start = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
+        start += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
     else:
         start = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     cmd = [*start, str(script), *map(str, argv)]
@@ -145,8 +146,8 @@ class Dump(TrainerCallback):
 
 
 settings = FinetuneSettings(
-    epochs=1, batch_size=batch, learning_rate=1e-3, warmup=0.0, head_dropout=0.0, seed=3, device="cpu", log_every=1
-)
+    epochs=1, batch_size=batch, learning_rate=1e-3, warmup=0.4, head_dropout=0.0, seed=3, device="cpu", log_every=1
+)  # warm-up: 0.4 of the run's steps, which must count the world's batch (1 step: no warm-up step, full rate)
 shape = ModelShape(layers=1, hidden=32, heads=2, intermediate=64, dropout=0.0)
 finetune(read_labeled(sys.argv[3]), f"{folder}/model", read_labeled(sys.argv[4]), k=4, shape=shape, settings=settings,
          callbacks=[Dump()])
@@ -158,7 +159,7 @@ def test_two_processes_equal_one_process_with_their_global_batch(tmp_path, data)
     ranks, the parameters and dev metrics of one process taking all 16 in one step (dropout off, same seed)."""
     planted = make_planted_dataset(8, 8, length=60, seed=2)
     train = tmp_path / "train16.tsv"
-    train.write_text("sequence\tlabel\n" + "".join(f"{s}\t{y}\n" for s, y in zip(planted.seqs, planted.labels)))
+    write_table(train, planted)
     script = tmp_path / "step.py"
     script.write_text(STEP)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
