@@ -30,6 +30,9 @@ from dnabert.sequences import SequenceError, SequenceSet, normalize_sequence, re
 GENOME_COLUMNS = ["chrom", "chrom_start", "chrom_end", "chrom_strand"]
 """Genome coordinates added to result tables: 0-based, half-open (BED); strand ``+``, ``-`` or ``.``."""
 STRANDS = ("+", "-", ".")
+MAX_POSITION = 2**32 - 1
+"""Largest coordinate accepted (headers and BED): bigWig stores chromosome sizes and positions as unsigned
+32-bit integers, so the genome-browser files of a larger coordinate could not be written."""
 _REGION = re.compile(r"^(?:.*::)?(?P<chrom>[^\s:]+):(?P<start>[\d,]+)-(?P<end>[\d,]+)(?:\((?P<strand>[+\-.])\))?$")
 
 
@@ -74,13 +77,19 @@ def coordinates_from_ids(data: SequenceSet, name: str = "input") -> tuple[list[I
     ------
     SequenceError
         A header region whose length is not the sequence's (names the record
-        and both lengths).
+        and both lengths), or that ends past :data:`MAX_POSITION`.
     """
     coords: list[Interval | None] = []
     one_based = 0
     for i, (rid, seq) in enumerate(zip(data.ids, data.seqs), start=1):
         iv = parse_region(rid)
         if iv is not None:
+            if iv.end > MAX_POSITION:
+                raise SequenceError(
+                    f"{name}: record '{rid}' (record {i}) names a region ending at {iv.end:,}, past the largest coordinate "
+                    f"genome-browser files hold ({MAX_POSITION:,}, bigWig's 32-bit positions); fix the header or remove the "
+                    "coordinates."
+                )
             span = iv.end - iv.start
             if span + 1 == len(seq) and iv.start >= 1:  # samtools style chr:1-100 for 100 bases
                 iv = Interval(iv.chrom, iv.start - 1, iv.end, iv.strand)
@@ -108,8 +117,8 @@ def read_bed(path: str | Path) -> list[tuple[Interval, str]]:
     ------
     InputError
         A missing file, no region, or a line with fewer than 3 columns, a
-        non-integer or negative coordinate, end <= start, or a strand other
-        than ``+``, ``-``, ``.`` (names the line).
+        non-integer or negative coordinate, end <= start, an end past
+        :data:`MAX_POSITION`, or a strand other than ``+``, ``-``, ``.`` (names the line).
     """
     p = Path(path)
     if not p.is_file():
@@ -128,6 +137,11 @@ def read_bed(path: str | Path) -> list[tuple[Interval, str]]:
             raise InputError(f"{where}: start {f[1]!r} and end {f[2]!r} must be whole numbers (0-based, half-open).") from None
         if start < 0 or end <= start:
             raise InputError(f"{where}: need 0 <= start < end, got start {start}, end {end}.")
+        if end > MAX_POSITION:
+            raise InputError(
+                f"{where}: end {end:,} is past the largest coordinate genome-browser files hold ({MAX_POSITION:,}, "
+                "bigWig's 32-bit positions)."
+            )
         strand = f[5] if len(f) >= 6 else "."
         if strand not in ("+", "-", "."):
             raise InputError(f"{where}: strand (column 6) must be +, - or ., got {strand!r}.")

@@ -39,10 +39,13 @@ import os
 import pickle
 import signal
 import sys
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import psutil
 import ray
 import torch
 from tqdm.auto import tqdm
@@ -55,6 +58,9 @@ from dnabert.variants import CHUNK as EDIT_CHUNK
 from dnabert.variants import Edit, EditScores, mutation_map, mutation_map_arrays, saturation_edits, score_edits
 
 SHARD_MARK = "dnabert-shards.json"  # written first into a shard folder: a folder without it is not ours
+# what reading a damaged NPZ raises: truncated (BadZipFile, EOFError), bytes changed (BadZipFile: bad CRC; zlib.error;
+# NotImplementedError: a compression method byte), arrays missing or mangled (KeyError, ValueError), unreadable (OSError)
+_DAMAGED = (OSError, EOFError, KeyError, ValueError, NotImplementedError, zipfile.BadZipFile, zlib.error)
 
 Task = Callable[[LoadedModel], dict[str, np.ndarray]]
 
@@ -260,7 +266,7 @@ def task_key(model: str, task: functools.partial) -> str:
 
 
 class ShardFolder:
-    """A folder of ``shard-NNNNNN.npz`` files, each holding one shard's arrays and its key.
+    """A folder of ``shard-NNNNNN.npz`` files, each holding one shard's arrays, their names (``_names``) and its key.
 
     Created with a marker file (:data:`SHARD_MARK`); an existing folder
     without the marker was not written here and is refused.
@@ -284,20 +290,35 @@ class ShardFolder:
         return self.path / f"shard-{i:06d}.npz"
 
     def done(self, i: int, key: str) -> bool:
-        """True when shard ``i`` was written for this key (an unreadable or stale file counts as not done)."""
+        """True when shard ``i``'s file was written for this key and reads back whole (every array, its CRC
+        checked); a missing, truncated, corrupt or stale file counts as not done (the shard is computed again)."""
         try:
-            with np.load(self.file(i), allow_pickle=False) as z:
-                return str(z["_key"]) == key
-        except (OSError, ValueError, KeyError, EOFError):
+            return self._load(i)[0] == key
+        except _DAMAGED:
             return False
 
     def write(self, i: int, key: str, arrays: dict[str, np.ndarray]) -> None:
         with atomic_path(self.file(i)) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, _key=np.array(key), **arrays)
+            np.savez(fh, _key=np.array(key), _names=np.array(sorted(arrays)), **arrays)
 
     def read(self, i: int) -> dict[str, np.ndarray]:
+        """Shard ``i``'s arrays; InputError when its file was damaged since it was checked or written."""
+        try:
+            return self._load(i)[1]
+        except _DAMAGED as e:
+            raise InputError(
+                f"{self.file(i)}: unreadable shard file ({e}); run the command again to compute this shard anew"
+            ) from None
+
+    def _load(self, i: int) -> tuple[str, dict[str, np.ndarray]]:
+        """(key, arrays) of shard ``i``; ValueError when arrays listed in its ``_names`` are missing (a damaged zip
+        directory can hide entries)."""
         with np.load(self.file(i), allow_pickle=False) as z:
-            return {name: z[name] for name in z.files if name != "_key"}
+            arrays = {name: z[name] for name in z.files}
+        key, names = str(arrays.pop("_key")), {str(n) for n in arrays.pop("_names")}
+        if names != arrays.keys():
+            raise ValueError(f"arrays {sorted(names ^ arrays.keys())} missing or unexpected")
+        return key, arrays
 
 
 # -- the engine --------------------------------------------------------------------------------------------
@@ -401,11 +422,16 @@ class RayEngine:
                 ray.shutdown()
 
     def _connect(self) -> None:
+        """Start or join the cluster; when that fails (or is interrupted), stop every process the attempt started."""
         # Ray's core worker replaces the SIGTERM handler with one that aborts the process; keep the caller's
         # (the command line turns SIGTERM into KeyboardInterrupt so that unfinished files are removed)
         handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        before = {c.pid for c in psutil.Process().children(recursive=True)}
         try:
             self._init()
+        except BaseException:
+            stop_new_processes(before)
+            raise
         finally:
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
@@ -419,4 +445,32 @@ class RayEngine:
                 raise InputError(f"cannot connect to the Ray cluster at {self.address}: {e}") from None
         else:
             cpus = max(os.cpu_count() or 1, self.num_workers or 1)
-            ray.init(num_cpus=cpus, include_dashboard=False, **quiet)
+            try:
+                ray.init(num_cpus=cpus, include_dashboard=False, **quiet)
+            except Exception as e:  # Ray raises many kinds (RuntimeError, ValueError, TimeoutError, plain Exception)
+                raise InputError(
+                    f"could not start a local Ray cluster ({type(e).__name__}: {e}); the processes it started were "
+                    "stopped. Try again, or give --address of a running cluster"
+                ) from None
+
+
+def stop_new_processes(before: set[int], grace: float = 5.0) -> None:
+    """Shut Ray down and end every descendant of this process not in ``before`` (pids): what a failed start
+    left (GCS server, raylet, workers, reaper), also when Ray's own shutdown does not know of them."""
+    try:
+        ray.shutdown()
+    except Exception:  # a half-started Ray may fail to shut down; its processes are ended below
+        pass
+    left = [c for c in psutil.Process().children(recursive=True) if c.pid not in before]
+    for proc in left:
+        try:
+            proc.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(left, timeout=grace)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=grace)

@@ -52,7 +52,7 @@ from dnabert.provenance import trained_on, write_training_hashes
 from dnabert.tables import LabeledData, check_lengths, class_names, hold_out, label_ids, renamed
 from dnabert.threshold import CONFIG_KEY as THRESHOLD_KEY
 from dnabert.threshold import decision_threshold, predicted_classes
-from dnabert.training import ModelShape, TokenDataset, pad_collate, training_arguments
+from dnabert.training import ModelShape, TokenDataset, pad_collate, training_arguments, world_size
 
 
 @dataclass
@@ -225,7 +225,7 @@ def finetune(
 
     ds_train = dataset(train.seqs, y_train)
     ds_dev = dataset(dev.seqs, y_dev) if dev is not None else None
-    steps_per_epoch = math.ceil(len(ds_train) / settings.batch_size)
+    steps_per_epoch = math.ceil(len(ds_train) / (settings.batch_size * world_size()))  # one step: a batch per process
     total_steps = max(1, math.ceil(steps_per_epoch * settings.epochs))
     with tempfile.TemporaryDirectory(prefix="dnabert-finetune-") as workdir:
         has_dev = ds_dev is not None
@@ -263,6 +263,7 @@ def finetune(
         )
         t0 = time.time()
         trainer.train()
+        trainer.accelerator.wait_for_everyone()  # under torchrun: rank 0's checkpoints stay until all ranks read them
         train_seconds = time.time() - t0
         history = [dict(h) for h in trainer.state.log_history]
         trained = trainer.model

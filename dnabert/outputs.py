@@ -10,8 +10,9 @@ Rules (tested in tests/test_safety_outputs.py):
 * the target is checked again at rename time: when it changed since the run
   claimed it (another run, or the user, wrote there meanwhile), nothing is
   replaced and the run fails;
-* :func:`refuse_overlaps` refuses an output that is an input, contains an
-  input, or is another output, before any work starts.
+* :func:`refuse_overlaps` refuses an output that is an input or one of its
+  index files (:data:`SIDECARS`), contains an input, or is another output,
+  before any work starts.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ import pandas as pd
 from dnabert.errors import InputError
 
 MARKER = ".dnabert-output"  # written into every output folder; only such folders are ever replaced
+SIDECARS = (".fai", ".gzi", ".tbi", ".csi")
+"""Index files that readers find (or write) next to an input: pyfaidx's ``.fai`` and ``.gzi``, tabix's ``.tbi`` and
+``.csi``. An output never takes the name of an input's index (it would replace it, or be replaced by it)."""
 _CLAIMS: dict[Path, tuple[int, int] | None] = {}  # output -> its identity when the run claimed it
 
 
@@ -224,7 +228,8 @@ def _paths(value) -> list[Path]:
 
 
 def refuse_overlaps(inputs: Mapping[str, object], outputs: Mapping[str, object]) -> None:
-    """Refuse, before any work, an output that is an input or another output, or a folder holding one.
+    """Refuse, before any work, an output that is an input, an input's index file (:data:`SIDECARS`) or another
+    output, or a folder holding one.
 
     Parameters
     ----------
@@ -237,13 +242,14 @@ def refuse_overlaps(inputs: Mapping[str, object], outputs: Mapping[str, object])
         Naming both options.
     """
     ins = [(name, p.resolve()) for name, v in inputs.items() for p in _paths(v)]
+    ins += [(f"{name}'s index", path.with_name(path.name + ext)) for name, path in ins for ext in SIDECARS]
     outs = [(name, p.resolve()) for name, v in outputs.items() for p in _paths(v)]
     for i, (name, out) in enumerate(outs):
         for other, path in ins + outs[i + 1 :]:
             is_input = (other, path) in ins
             same = out == path or (out.exists() and path.exists() and os.path.samefile(out, path))  # also hard links
             if same or out in path.parents or (not is_input and path in out.parents):
-                what = "an input" if is_input else "another output"
+                what = "an input or its index" if is_input else "another output"
                 raise InputError(
                     f"{name} {out} and {other} {path} are the same file or one is inside the other; an output never "
                     f"replaces {what}: give {name} another name"

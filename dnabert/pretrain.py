@@ -50,7 +50,7 @@ from transformers import BertForMaskedLM, TrainerCallback
 from transformers.modeling_outputs import MaskedLMOutput
 
 from dnabert.errors import InputError
-from dnabert.training import ModelShape, TokenDataset, model_shape, training_arguments
+from dnabert.training import ModelShape, TokenDataset, model_shape, training_arguments, world_size
 from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, from_kmer_sentence, is_kmer_sentence
 from dnabert.outputs import check_output_folder
 
@@ -357,7 +357,8 @@ def pretrain(
     ds_eval = TokenDataset(eval_chunks, k, None, max_tokens)
     first_loss = mlm_loss(mlm, ds_eval, k, settings.mlm_probability, seed=settings.seed)
     collator = SpanMaskingCollator(k, settings.mlm_probability, seed=settings.seed)
-    steps = settings.max_steps if settings.max_steps > 0 else math.ceil(len(ds_train) / settings.batch_size * settings.epochs)
+    per_step = settings.batch_size * world_size()  # one step: a batch per process
+    steps = settings.max_steps if settings.max_steps > 0 else math.ceil(len(ds_train) / per_step * settings.epochs)
     cbs = list(callbacks or [])
     if settings.late_fraction > 0:
         cbs.append(LateMaskingCallback(collator, settings.late_mlm_probability, settings.late_fraction))
@@ -367,6 +368,7 @@ def pretrain(
         )
         trainer = Trainer(model=mlm, args=args, train_dataset=ds_train, data_collator=collator, callbacks=cbs)
         trainer.train()
+        trainer.accelerator.wait_for_everyone()  # under torchrun: rank 0's checkpoints stay until all ranks read them
         trained = trainer.model
         last_loss = mlm_loss(trained, ds_eval, k, settings.mlm_probability, seed=settings.seed)
         trained.to("cpu")

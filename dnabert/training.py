@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,10 +115,22 @@ def model_shape(
     return shape
 
 
+def world_size() -> int:
+    """Processes of this training run: ``WORLD_SIZE``, set by ``torchrun`` and ``accelerate launch`` (1 without)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
 def training_arguments(workdir: str, settings, total_steps: int, **extra):
     """The project's ``TrainingArguments``: AdamW with linear warm-up then linear decay, offline
     (``report_to="none"``), no pinned memory, mixed precision on a CUDA GPU (bf16 where supported,
     else fp16) and full precision on CPU.
+
+    Under ``torchrun`` or ``accelerate launch`` (``WORLD_SIZE`` > 1) the Trainer runs data-parallel (DDP):
+    one world of N processes, each with ``batch_size`` sequences per step, gradients averaged. Without a
+    GPU that is DDP over gloo on CPU, which accelerate sets up only when told to use the CPU: so the CPU
+    is named whenever ``settings.device`` is "cpu", or None in such a world on a machine without CUDA.
+    Every rank then uses rank 0's ``workdir`` for the Trainer's checkpoints (one machine); the caller
+    keeps it until every rank is done with it (``trainer.accelerator.wait_for_everyone()``).
 
     ``settings`` is a :class:`FinetuneSettings` or :class:`dnabert.pretrain.PretrainSettings`;
     ``total_steps`` sizes the warm-up; ``extra`` adds or overrides arguments (evaluation, saving...).
@@ -128,7 +141,7 @@ def training_arguments(workdir: str, settings, total_steps: int, **extra):
     precision = {}
     if settings.mixed_precision and on_gpu:
         precision = {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
-    return TrainingArguments(
+    args = TrainingArguments(
         output_dir=workdir,
         num_train_epochs=settings.epochs,
         per_device_train_batch_size=settings.batch_size,
@@ -143,7 +156,12 @@ def training_arguments(workdir: str, settings, total_steps: int, **extra):
         dataloader_pin_memory=False,
         disable_tqdm=True,
         seed=settings.seed,
-        use_cpu=settings.device == "cpu",
+        use_cpu=settings.device == "cpu" or (settings.device is None and world_size() > 1 and not torch.cuda.is_available()),
         **precision,
         **extra,
     )
+    if args.world_size > 1:  # every rank reads rank 0's checkpoints (the best one, at the end): one Trainer folder
+        shared = [workdir]
+        torch.distributed.broadcast_object_list(shared, src=0)
+        args.output_dir = shared[0]
+    return args

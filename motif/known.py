@@ -295,11 +295,11 @@ def _site_table(sites: pd.DataFrame, database: MotifDatabase, which: str, ids: l
     seq = sites["seq"].to_numpy(np.int64)
     return pd.DataFrame(
         {
-            "motif_id": np.array(database.ids, dtype=object)[m] if len(m) else [],
-            "name": np.array(database.names, dtype=object)[m] if len(m) else [],
+            "motif_id": np.array(database.ids, dtype=object)[m],  # object columns also when there is no site
+            "name": np.array(database.names, dtype=object)[m],
             "set": which,
             "seq": seq,
-            "seq_id": np.array(ids, dtype=object)[seq] if len(seq) else [],
+            "seq_id": np.array(ids, dtype=object)[seq],
             "start": sites["start"].to_numpy(np.int64),
             "end": sites["end"].to_numpy(np.int64),
             "strand": sites["strand"].to_numpy(object),

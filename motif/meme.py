@@ -19,11 +19,19 @@ MEME minimal format as written by :func:`format_meme`::
 ``nsites`` is an integer (the number of instances) and ``E`` the motif's
 enrichment q-value. Every file parses with Biopython (``Bio.motifs.parse(h,
 "minimal")``) and memelite (``memelite.io.read_meme``).
+
+Reading (:func:`read_meme`) accepts DNA motifs only: the alphabet is the
+``ALPHABET=`` line (``ACGT``), or a custom alphabet block (``ALPHABET "name"
+DNA-LIKE`` ... ``END ALPHABET``) whose core letters are A, C, G, T, or
+absent (the line is optional; then every matrix must have 4 columns). RNA
+(``ACGU``, ``RNA-LIKE``) and protein alphabets are refused: their matrices
+cannot be scanned in DNA.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +117,8 @@ def read_meme(path: str | Path) -> tuple[list[str], list[np.ndarray]]:
     Raises
     ------
     MotifFileError
-        Missing or unreadable file, or no motif in it.
+        Missing or unreadable file, no motif in it, or an alphabet other than DNA
+        (see :func:`check_dna_alphabet`).
     """
     from memelite.io import read_meme as memelite_read_meme  # here: importing memelite imports numba (about 1 s)
 
@@ -117,12 +126,14 @@ def read_meme(path: str | Path) -> tuple[list[str], list[np.ndarray]]:
     if not p.is_file():
         raise MotifFileError(f"{p}: no such motif file")
     try:
+        lines = p.read_text().splitlines()
+        check_dna_alphabet(lines, p)  # first: memelite reads any matrix as 4 columns
         found = memelite_read_meme(str(p))
     except (ValueError, IndexError, AttributeError, UnicodeDecodeError) as e:
         raise MotifFileError(f"{p}: not a readable MEME motif file ({e})") from None
     if not found:
         raise MotifFileError(f"{p}: no MOTIF found; expected a MEME format file (e.g. from MEME or JASPAR)")
-    declared = sum(line.startswith("MOTIF") for line in p.read_text().splitlines())
+    declared = sum(line.startswith("MOTIF") for line in lines)
     if declared != len(found):  # memelite keeps one motif per name and skips a truncated last one
         raise MotifFileError(f"{p}: {declared} MOTIF lines but {len(found)} complete motifs with distinct names; fix the file")
     names = list(found)
@@ -135,3 +146,39 @@ def read_meme(path: str | Path) -> tuple[list[str], list[np.ndarray]]:
     if bad:
         raise MotifFileError(f"{p}: motif '{bad[0]}' is not a 4-letter DNA probability matrix")
     return names, ppms
+
+
+def check_dna_alphabet(lines: list[str], path: str | Path) -> None:
+    """Refuse a MEME file whose declared alphabet is not DNA (see the module docstring); no declaration passes.
+
+    Raises
+    ------
+    MotifFileError
+        Naming the alphabet found (RNA, protein or other letters) and what is accepted.
+    """
+    for at, line in enumerate(lines):
+        text = line.strip()
+        if text.startswith("MOTIF"):
+            return
+        if text.startswith("ALPHABET="):
+            letters = text.split("=", 1)[1].strip().upper()
+            core = set(letters)
+        elif re.match(r"ALPHABET\b", text):  # a custom alphabet: its core letters come before END ALPHABET
+            kind = re.search(r"\b(DNA|RNA|PROTEIN)-LIKE\b", text.upper())
+            letters = kind.group(0) if kind else text
+            core = set()
+            for inner in lines[at + 1 :]:
+                if inner.strip().upper().startswith("END ALPHABET"):
+                    break
+                if "=" not in inner:  # a core letter (with its complement after ~), not an ambiguity code
+                    core |= {m.upper() for m in re.findall(r"(?:^|~)\s*(\S)", inner.strip())}
+        else:
+            continue
+        if core == set("ACGT"):
+            return
+        rna, protein = core == set("ACGU") or "RNA-LIKE" in letters, len(core) >= 20 or "PROTEIN" in letters
+        what = "RNA" if rna else "protein" if protein else "not DNA"
+        raise MotifFileError(
+            f"{path}: the motifs' alphabet is {what} ({text}); only DNA motifs (ALPHABET= ACGT) can be scanned in DNA "
+            "sequences: convert the file or choose another"
+        )

@@ -81,6 +81,39 @@ def test_known_motifs_view(page):
     assert bed.shape[1] == 6 and (bed[2] > bed[1]).all() and bed[4].between(0, 1000).all()
 
 
+NO_SITE_MEME = (  # the documented minimal MEME format; 4-wide motifs: best FIMO p-value 4^-4 > 1e-4, so no site
+    "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
+    + "".join(
+        f"MOTIF {name}\nletter-probability matrix: alength= 4 w= 4 nsites= 20 E= 0\n"
+        + "".join(" ".join("0.97" if r == c else "0.01" for c in range(4)) + "\n" for r in order)
+        + "\n"
+        for name, order in (("short ACGT", range(4)), ("lonely", range(3, -1, -1)))
+    )
+)
+
+
+def test_known_motifs_with_an_uploaded_meme_file(page):
+    """Issue 26: a MEME file whose motifs have no site in the sequences gives a table of zeros (it failed); an RNA
+    file is refused with one line, and the page stays usable."""
+    load_example(page)
+    open_page(page, "Known motifs")
+    upload = page.get_by_test_id("stMain").locator('input[type="file"]')
+    rna = NO_SITE_MEME.replace("ALPHABET= ACGT", "ALPHABET= ACGU").encode()
+    upload.set_input_files(files=[{"name": "rna.meme", "mimeType": "text/plain", "buffer": rna}])
+    idle(page)
+    page.get_by_role("button", name="Scan known motifs").click()
+    page.get_by_text("the motifs' alphabet is RNA").wait_for(timeout=TIMEOUT)
+    upload.set_input_files(files=[{"name": "mine.meme", "mimeType": "text/plain", "buffer": NO_SITE_MEME.encode()}])
+    idle(page)
+    page.get_by_role("button", name="Scan known motifs").click()
+    idle(page)
+    table = pd.read_csv(download(page, "Motifs (TSV)"), sep="\t")
+    expected = [["short", "ACGT", 0, 0], ["lonely", "lonely", 0, 0]]
+    assert table[["motif_id", "name", "n_pos", "n_neg"]].to_numpy().tolist() == expected
+    assert pd.read_csv(download(page, "Sites (TSV)"), sep="\t").empty
+    assert page.get_by_text("0 sites in positives").count()
+
+
 def test_genome_tracks_view(page):
     load_example(page)
     open_page(page, "Genome tracks")

@@ -9,13 +9,14 @@ against scipy.
 
 import numpy as np
 import pandas as pd
+import pyBigWig
 import pytest
 from conftest import make_tiny_model, random_seqs
 from motif_fixtures import make_planted
 from scipy.stats import pearsonr, spearmanr
 
 from dnabert.checkpoint import load_model
-from dnabert.coordinates import GENOME_COLUMNS
+from dnabert.coordinates import GENOME_COLUMNS, MAX_POSITION
 from dnabert.inference import predict
 from dnabert.outputs import load_attention_npz
 from dnabert.sequences import reverse_complement
@@ -237,3 +238,37 @@ def test_no_sequences_and_compare_with_ray(tiny_model_dir, genome, capsys):
     args = ["attention", "--model", str(tiny_model_dir), "--compare", "demo", *located(tmp), "--engine", "ray"]
     assert main([*args, "--out", str(tmp / "o.npz")]) == 2
     assert capsys.readouterr().err.strip() == "error: --compare works with the local engine only; drop --engine ray"
+
+
+@pytest.mark.parametrize("start", [2**63, 2**63 - 10, 2**40, MAX_POSITION - 39])
+def test_header_coordinates_past_the_bigwig_limit_are_one_error_line(tiny_model_dir, tmp_path, capsys, start):
+    """Issue 26: a header at 2^63 gave OverflowError, one at 2^40 a bigWig RuntimeError; both are refused up front
+    (the largest coordinate bigWig holds is 2^32 - 1: a region ending exactly there is written)."""
+    seq = random_seqs(1, 40, 40, seed=8)[0]
+    fa = tmp_path / "far.fa"
+    fa.write_text(f">chr1:{start}-{start + 40}\n{seq}\n")
+    capsys.readouterr()
+    code = main(["tracks", "--model", str(tiny_model_dir), "--input", str(fa), "--out", str(tmp_path / "t")])
+    err = capsys.readouterr().err
+    if start + 40 <= MAX_POSITION:
+        assert code == 0, err
+        with pyBigWig.open(str(tmp_path / "t" / "attention.bw")) as bw:
+            assert bw.chroms("chr1") == start + 40
+            assert np.isfinite(bw.values("chr1", start, start + 40)).all()
+        return
+    assert code == 2 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == (
+        f"error: {fa}: record 'chr1:{start}-{start + 40}' (record 1) names a region ending at {start + 40:,}, past the "
+        "largest coordinate genome-browser files hold (4,294,967,295, bigWig's 32-bit positions); fix the header or "
+        "remove the coordinates."
+    )
+    assert not (tmp_path / "t").exists()
+
+
+def test_bed_end_past_the_bigwig_limit_is_refused(genome, capsys):
+    tmp, _, _ = genome
+    (tmp / "far.bed").write_text(f"chr1\t10\t{2**64}\n")
+    capsys.readouterr()
+    assert main(["regions", "--regions", str(tmp / "far.bed"), "--genome", str(tmp / "ref.fa"), "--out", str(tmp / "o.fa")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"line 1: end {2**64:,} is past the largest coordinate" in err, err

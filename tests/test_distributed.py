@@ -13,6 +13,7 @@ import pytest
 import ray
 from conftest import random_seqs
 
+from dnabert import distributed as dist
 from dnabert.checkpoint import load_model
 from dnabert.inference import predict
 from dnabert.outputs import load_attention_npz
@@ -187,6 +188,76 @@ def test_rerun_skips_finished_shards_and_recomputes_changed_ones(cluster, tiny_m
     assert "2 of 3 shard(s) already done" in capsys.readouterr().err
     expected = predict(load_model(tiny_model_dir), changed[8:12], attention=None).probs
     np.testing.assert_allclose(pd.read_csv(out, sep="\t")[["p_class0", "p_class1"]].to_numpy()[8:], expected, atol=1e-6)
+
+
+def test_damaged_shards_are_computed_again(cluster, tiny_model_dir, fasta, tmp_path, capsys):
+    """Issue 26: a shard file whose bytes changed (its key still readable) or that was cut short counts as not done."""
+    out = tmp_path / "p.tsv"
+    args = ["predict", "--model", tiny_model_dir, "--input", fasta, "--out", out, *RAY, "--shard-size", 4]
+    run(*args)
+    first = out.read_bytes()
+    files = sorted(shard_folder(out).glob("shard-*.npz"))
+    data = files[0].read_bytes()
+    at = data.index(b"\x93NUMPY", data.index(b"probs.npy")) + 128 + 8  # inside the probabilities, not the key
+    files[0].write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :])
+    files[2].write_bytes(files[2].read_bytes()[:-40])
+    with np.load(files[0]) as z:
+        assert str(z["_key"])  # the key alone still reads: only the whole file tells
+    capsys.readouterr()
+    run(*args)
+    assert "1 of 3 shard(s) already done" in capsys.readouterr().err
+    assert out.read_bytes() == first
+
+
+def test_every_damaged_byte_of_a_shard_file_is_noticed(tmp_path):
+    """Each byte of a shard file flipped in turn: the shard is either not done, or reads back exactly as written."""
+    folder = dist.ShardFolder(tmp_path / "s")
+    arrays = {"probs": np.random.default_rng(0).random((5, 2)), "lengths": np.arange(5)}
+    folder.write(0, "key", arrays)
+    data = folder.file(0).read_bytes()
+    kept = 0
+    for at in range(len(data)):
+        folder.file(0).write_bytes(data[:at] + bytes([data[at] ^ 0x5A]) + data[at + 1 :])
+        if folder.done(0, "key"):
+            back = folder.read(0)
+            assert back.keys() == arrays.keys() and all(np.array_equal(back[k], arrays[k]) for k in arrays), at
+            kept += 1
+    for cut in range(len(data)):
+        folder.file(0).write_bytes(data[:cut])
+        assert not folder.done(0, "key"), cut
+    assert kept < len(data) // 4  # most bytes matter (the rest are zip fields nothing reads, e.g. timestamps)
+
+
+FAILED_START = """
+import sys
+import psutil
+import ray._private.node, ray._private.worker
+from explorer.cli import main
+
+def fail(*args, **kwargs):
+    raise RuntimeError("simulated failure")
+
+if sys.argv[1] == "node":  # the GCS server is up, the raylet fails: Ray's shutdown does not know of the node
+    ray._private.node.Node.start_ray_processes = fail
+else:  # the node is up, the driver fails to connect
+    ray._private.worker.connect = fail
+before = {c.pid for c in psutil.Process().children(recursive=True)}
+rc = main(sys.argv[2:])
+left = [c for c in psutil.Process().children(recursive=True) if c.pid not in before and c.is_running()]
+print("RESULT", rc, sorted(c.name() for c in left))
+"""
+
+
+@pytest.mark.parametrize("stage", ["node", "connect"])
+def test_a_failed_ray_start_is_one_error_line_and_leaves_no_process(tiny_model_dir, fasta, tmp_path, stage):
+    out = tmp_path / "p.tsv"
+    argv = ["predict", "--model", tiny_model_dir, "--input", fasta, "--out", out, "--engine", "ray", "--num-workers", "1"]
+    result = subprocess.run(
+        [sys.executable, "-c", FAILED_START, stage, *map(str, argv)], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout.strip().splitlines()[-1] == "RESULT 2 []", result.stdout + result.stderr
+    assert "error: could not start a local Ray cluster (RuntimeError: simulated failure)" in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
 
 
 def test_foreign_folder_is_refused(tiny_model_dir, fasta, tmp_path, capsys):

@@ -113,3 +113,53 @@ def test_scatter_shows_every_motif_once(planted):
     assert scored.x[i] == pytest.approx(-np.log10(ctcf["p"]))
     assert scored.y[i] == pytest.approx(ctcf["attention_log2_ratio"])
     assert "CTCF" in {a.text for a in fig.layout.annotations}
+
+
+def test_cli_with_a_meme_file_including_motifs_without_sites(planted, tmp_path, capsys):
+    """Issue 26: ``known-motifs --motif-db FILE.meme`` failed with a traceback when a motif had no site. The file is
+    written as the MEME suite documents the minimal format: CTCF's JASPAR matrix (sites planted in the positives),
+    a 4-wide motif (its best possible FIMO p-value is 4^-4 > 1e-4: no site can exist) and a motif without a name."""
+    import pandas as pd
+
+    from dnabert.outputs import write_attention_npz
+    from explorer.cli import main
+
+    pos, scores, neg, pos_ids = planted
+    ctcf = load_jaspar().ppms[list(load_jaspar().ids).index("MA0139.2")]
+    rows = lambda m: "".join(" ".join(f"{v:.6f}" for v in col) + "\n" for col in np.asarray(m).T)  # noqa: E731
+    strict = np.full((4, 4), 0.01) + np.eye(4) * 0.96
+    (tmp_path / "db.meme").write_text(
+        "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
+        f"MOTIF MA0139.2 CTCF\nletter-probability matrix: alength= 4 w= {ctcf.shape[1]} nsites= 20 E= 0\n{rows(ctcf)}\n"
+        f"MOTIF short ACGT\nletter-probability matrix: alength= 4 w= 4 nsites= 20 E= 0\n{rows(strict)}\n"
+        f"MOTIF lonely\nletter-probability matrix: alength= 4 w= 4 nsites= 20 E= 0\n{rows(strict[::-1])}\n"
+    )
+    (tmp_path / "pos.fa").write_text("".join(f">{i}\n{s}\n" for i, s in zip(pos_ids, pos)))
+    (tmp_path / "neg.fa").write_text("".join(f">n{i}\n{s}\n" for i, s in enumerate(neg)))
+    write_attention_npz(tmp_path / "att.npz", pos_ids, pos, scores, "last", "DNABERT-1", "6-mer")
+    args = ["known-motifs", "--scores", tmp_path / "att.npz", "--positives", tmp_path / "pos.fa"]
+    args += ["--negatives", tmp_path / "neg.fa", "--motif-db", tmp_path / "db.meme", "--out", tmp_path / "known"]
+    capsys.readouterr()
+    assert main([str(a) for a in args]) == 0, capsys.readouterr().err
+    table = pd.read_csv(tmp_path / "known" / "known_motifs.tsv", sep="\t").set_index("motif_id")
+    assert table.loc[["short", "lonely"], ["n_pos", "n_neg", "n_sites"]].to_numpy().tolist() == [[0, 0, 0], [0, 0, 0]]
+    assert table.loc["lonely", "name"] == "lonely" and table.loc["short", "name"] == "ACGT"
+    # CTCF from the MEME file: the same sites and counts as from JASPAR, its p-value Fisher's exact test
+    jaspar = known_motif_attention(pos, scores, neg, load_jaspar(), pos_ids).table.set_index("motif_id").loc["MA0139.2"]
+    x, y = table.loc["MA0139.2", ["n_pos", "n_neg"]]
+    assert (x, y) == (jaspar["n_pos"], jaspar["n_neg"]) and x > 60
+    expected = fisher_exact([[x, len(pos) - x], [y, len(neg) - y]], alternative="greater").pvalue
+    assert table.loc["MA0139.2", "p"] == pytest.approx(expected, rel=1e-5)
+    sites = pd.read_csv(tmp_path / "known" / "known_sites.tsv", sep="\t")
+    assert set(sites["motif_id"]) == {"MA0139.2"}
+    bed = pd.read_csv(tmp_path / "known" / "known_sites.bed", sep="\t", skiprows=1, header=None)
+    assert len(bed) == (sites["set"] == "pos").sum() and set(bed[3]) == {"CTCF_MA0139.2"}
+    # a file none of whose motifs has a site in the positives (the case that failed): two rows of zeros, no sites
+    text = (tmp_path / "db.meme").read_text()
+    (tmp_path / "none.meme").write_text(text[: text.index("MOTIF MA0139.2")] + text[text.index("MOTIF short") :])
+    args[args.index(tmp_path / "db.meme")] = tmp_path / "none.meme"
+    args[-1] = tmp_path / "none"
+    assert main([str(a) for a in args]) == 0, capsys.readouterr().err
+    table = pd.read_csv(tmp_path / "none" / "known_motifs.tsv", sep="\t")
+    assert table[["motif_id", "n_pos", "n_neg", "p"]].to_numpy().tolist() == [["short", 0, 0, 1.0], ["lonely", 0, 0, 1.0]]
+    assert pd.read_csv(tmp_path / "none" / "known_sites.tsv", sep="\t").empty

@@ -67,3 +67,61 @@ def test_read_meme_errors(tmp_path):
     (tmp_path / "bad.meme").write_text("MOTIF a\nletter-probability matrix: alength= 4 w= 2\n0.1 0.2 x 0.7\n")
     with pytest.raises(MotifFileError, match="not a readable MEME"):
         read_meme(tmp_path / "bad.meme")
+
+
+# Issue 26: MEME files written as the MEME suite documents the minimal format (version, alphabet, strands,
+# background, MOTIF id [name], letter-probability matrix), with each alphabet form the format allows.
+MINIMAL = """MEME version 5
+
+{alphabet}
+
+strands: + -
+
+Background letter frequencies
+A 0.30 C 0.20 G 0.20 T 0.30
+
+MOTIF short1 tiny
+letter-probability matrix: alength= 4 w= 3 nsites= 10 E= 0
+0.7 0.1 0.1 0.1
+0.1 0.7 0.1 0.1
+0.1 0.1 0.1 0.7
+URL http://example.org/short1
+
+"""
+DNA_LIKE = """ALPHABET "DNA" DNA-LIKE
+A "Adenine" CC0000 ~ T "Thymine" 008000
+C "Cytosine" 0000CC ~ G "Guanine" FFB300
+N "Any base" = ACGT
+X = ACGT
+U = T
+END ALPHABET"""
+RNA_LIKE = """ALPHABET "RNA" RNA-LIKE
+A "Adenine" CC0000
+C "Cytosine" 0000CC
+G "Guanine" FFB300
+U "Uracil" 008000
+N "Any base" = ACGU
+END ALPHABET"""
+
+
+@pytest.mark.parametrize("alphabet", ["ALPHABET= ACGT", DNA_LIKE, ""])
+def test_dna_meme_files_in_every_documented_form_are_read(tmp_path, alphabet):
+    path = tmp_path / "dna.meme"
+    path.write_text(MINIMAL.format(alphabet=alphabet))
+    names, ppms = read_meme(path)
+    assert names == ["short1 tiny"]
+    np.testing.assert_allclose(ppms[0], [[0.7, 0.1, 0.1], [0.1, 0.7, 0.1], [0.1, 0.1, 0.1], [0.1, 0.1, 0.7]])
+
+
+@pytest.mark.parametrize(
+    "alphabet, what",
+    [("ALPHABET= ACGU", "RNA"), (RNA_LIKE, "RNA"), ("ALPHABET= ACDEFGHIKLMNPQRSTVWY", "protein")],
+)
+def test_rna_and_protein_alphabets_are_refused(tmp_path, alphabet, what):
+    path = tmp_path / "other.meme"
+    text = MINIMAL.format(alphabet=alphabet)
+    if what == "protein":  # a protein matrix has 20 columns
+        text = text.replace("alength= 4", "alength= 20").replace("0.7 0.1 0.1 0.1", " ".join(["0.05"] * 20))
+    path.write_text(text)
+    with pytest.raises(MotifFileError, match=f"the motifs' alphabet is {what} .*only DNA motifs"):
+        read_meme(path)

@@ -47,6 +47,14 @@ def run(capsys, *argv) -> tuple[int, str]:
         ["scan", "--input", "{A}", "--out", "{LINK}"],  # a hard link is the same file under another name
         ["motifs", "--positives", "{D}/pos.fa", "--scores", "{A}", "--out", "{D}"],  # the output folder holds an input
         ["finetune", "--train", "{D}/pos.fa", "--k", "6", "--out", "{D}", "--overwrite"],
+        # issue 26: every output option, every input option, and the index files next to the inputs
+        ["embed", "--input", "{B}", "--out", "{T}/x", "--npz", "{T}/x"],
+        ["compare", "--compare", "demo", "--input", "{B}", "--out", "{T}/x_A.npz", "--npz", "{T}/x.npz"],
+        ["tracks", "--regions", "{D}/pos.fa", "--genome", "{A}", "--out", "{A}.fai"],
+        ["mutate", "--vcf", "{B}", "--genome", "{A}", "--out", "{A}.gzi"],
+        ["predict", "--input", "{B}", "--out", "{B}.csi"],
+        ["tracks", "--input", "{B}", "--scan", "{D}/scan_x.tsv", "--out", "{D}"],
+        ["tracks", "--input", "{B}", "--instances", "{D}/pos.fa", "--out", "{D}"],
     ],
 )
 def test_an_output_that_is_an_input_or_another_output_is_refused_before_any_work(tmp_path, capsys, command):
@@ -56,13 +64,46 @@ def test_an_output_that_is_an_input_or_another_output_is_refused_before_any_work
     d.mkdir()
     (d / "pos.fa").write_text(FASTA)
     os.link(a, tmp_path / "link.fa")
-    argv = [x.format(A=a, B=b, D=d, LINK=tmp_path / "link.fa") for x in command]
+    (d / "scan_x.tsv").write_text("id\tstart\tend\tp_1\n")
+    argv = [x.format(A=a, B=b, D=d, T=tmp_path, LINK=tmp_path / "link.fa") for x in command]
     # a model that does not exist: the refusal comes before the model is even looked at
     rc, err = run(capsys, *argv, "--model", tmp_path / "no_such_model")
     assert rc == 2
     assert "an output never replaces" in err and "no_such_model" not in err
     assert a.read_text() == FASTA and (d / "pos.fa").read_text() == FASTA
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.fa", "b.fa", "d", "link.fa"]
+    assert sorted(p.name for p in d.iterdir()) == ["pos.fa", "scan_x.tsv"]
+
+
+NOT_PATHS = {"address", "class_name", "jaspar_collection", "jaspar_release", "jaspar_tax_group", "motifs", "split"}
+
+
+def test_every_path_option_is_an_input_or_an_output():
+    """Each free-text option of every command is declared an input or an output (so outputs are checked against it),
+    or listed here as not a path: a new file option cannot escape the overlap checks."""
+    import argparse
+
+    from explorer.cli import build_parser
+    from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    free = {
+        a.dest
+        for parser in sub.choices.values()
+        for a in parser._actions
+        if a.option_strings and type(a) is argparse._StoreAction and a.type is None and a.choices is None
+    }
+    assert free - set(INPUT_OPTIONS) - set(OUTPUT_OPTIONS) == NOT_PATHS
+    assert not set(INPUT_OPTIONS) & set(OUTPUT_OPTIONS)
+
+
+def test_the_ray_shard_folder_never_holds_an_input(tmp_path, capsys, model):
+    shards = tmp_path / "p.tsv.shards"
+    shards.mkdir()
+    (shards / "in.fa").write_text(FASTA)
+    rc, err = run(capsys, "predict", "--model", model, "--input", shards / "in.fa", "--out", tmp_path / "p.tsv", "--engine", "ray")
+    assert rc == 2 and "the shard folder" in err and "an output never replaces an input" in err, err
+    assert (shards / "in.fa").read_text() == FASTA and sorted(p.name for p in tmp_path.iterdir()) == ["p.tsv.shards"]
 
 
 def test_distinct_outputs_still_run(tmp_path, capsys, model):
@@ -233,3 +274,15 @@ def test_a_full_disk_is_one_error_line_and_leaves_nothing(tmp_path, capsys, mode
     error_lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(error_lines) == 1 and "No space left on device" in error_lines[0] and "disk is full" in error_lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.fa"]
+
+
+def test_regions_never_replaces_the_genome_index(tmp_path, capsys):
+    genome = tmp_path / "ref.fa"
+    genome.write_text(">chr1\n" + "ACGT" * 30 + "\n")
+    (tmp_path / "r.bed").write_text("chr1\t5\t50\n")
+    regions = ["regions", "--regions", tmp_path / "r.bed", "--genome", genome]
+    assert run(capsys, *regions, "--out", tmp_path / "peaks.fa")[0] == 0  # pyfaidx writes ref.fa.fai
+    index = (tmp_path / "ref.fa.fai").read_text()
+    rc, err = run(capsys, *regions, "--out", tmp_path / "ref.fa.fai")
+    assert rc == 2 and "--genome's index" in err and "an output never replaces an input or its index" in err, err
+    assert (tmp_path / "ref.fa.fai").read_text() == index

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from demo.synthetic import make_planted_dataset, split_indices, write_planted
+from demo.synthetic import make_planted_dataset, split_indices, write_planted, write_table
 from dnabert.checkpoint import load_model
 from dnabert.inference import predict
 from dnabert.tables import read_labeled
@@ -51,14 +51,21 @@ def data(tmp_path_factory):
     return out
 
 
-def torchrun(tmp_path, *argv):
-    """Run the command line ``argv`` in 2 processes with torchrun (``python -m torch.distributed.run``).
+def torchrun(tmp_path, *argv, launcher: str = "torchrun"):
+    """Run the command line ``argv`` in 2 processes with torchrun (``python -m torch.distributed.run``) or
+    ``accelerate launch`` (``launcher="accelerate"``).
 
     Returns the processes' output (stdout + stderr) and the launcher's log lines.
     """
-    launcher, log = tmp_path / "launch.py", tmp_path / "ranks.log"
-    launcher.write_text(LAUNCHER)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(launcher), *map(str, argv)]
+    script, log = tmp_path / "launch.py", tmp_path / "ranks.log"
+    script.write_text(LAUNCHER)
+    if launcher == "accelerate":
+        # --multi_gpu: accelerate's torchrun launcher, also on CPU (without it, CPU processes need mpirun)
+        start = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
+        start += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    else:
+        start = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    cmd = [*start, str(script), *map(str, argv)]
     env = {**os.environ, "PYTHONPATH": str(REPO), "DNABERT_TEST_LOG": str(log)}
     result = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -99,3 +106,90 @@ def test_pretrain_under_torchrun(tmp_path, data):
     assert abs(first - math.log(4**6 + 5)) < 0.5 and math.isfinite(last)
     lm = load_model(out, task="mlm")
     assert lm.k == 6 and sum(p.numel() for p in lm.model.parameters()) > 0
+
+
+# Issue 26: without --device on a machine without a GPU, each rank trained its own model (the Trainer was not in
+# distributed mode) and one rank failed on the output folder; and `accelerate launch` is the other launcher.
+NO_DEVICE = [a for a in TINY if a not in ("--device", "cpu")]
+
+
+@pytest.mark.parametrize("launcher", ["torchrun", "accelerate"])
+def test_finetune_without_device_is_one_data_parallel_run(tmp_path, data, launcher):
+    out = tmp_path / "ft"
+    argv = ["finetune", *NO_DEVICE, "--train", data / "train.tsv", "--dev", data / "dev.tsv", "--epochs", 1, "--batch-size", 8]
+    output, lines = torchrun(tmp_path, *argv, "--out", out, launcher=launcher)
+    assert sorted(line for line in lines if line.startswith("start")) == ["start 0/2", "start 1/2"]
+    assert [line for line in lines if line.startswith("save")] == ["save 0"]
+    assert "parallel_mode != ParallelMode.DISTRIBUTED" not in output and "Could not locate the best model" not in output
+    n_train = len(read_labeled(data / "train.tsv").seqs)
+    assert json.loads((out / "metrics.json").read_text())["steps"] == math.ceil(n_train / 16)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ft", "launch.py", "ranks.log"]  # one output folder
+    load_model(out)
+
+
+STEP = """
+import os, sys
+import torch
+from transformers import TrainerCallback
+from dnabert.finetune import FinetuneSettings, finetune
+from dnabert.tables import read_labeled
+from dnabert.training import ModelShape
+
+folder, batch = sys.argv[1], int(sys.argv[2])
+rank = os.environ.get("RANK", "single")
+
+
+class Dump(TrainerCallback):
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        params = {n: p.detach().clone() for n, p in model.named_parameters()}
+        torch.save(params, f"{folder}/params_{rank}_{state.global_step}.pt")
+
+
+settings = FinetuneSettings(
+    epochs=1, batch_size=batch, learning_rate=1e-3, warmup=0.4, head_dropout=0.0, seed=3, device="cpu", log_every=1
+)  # warm-up: 0.4 of the run's steps, which must count the world's batch (1 step: no warm-up step, full rate)
+shape = ModelShape(layers=1, hidden=32, heads=2, intermediate=64, dropout=0.0)
+finetune(read_labeled(sys.argv[3]), f"{folder}/model", read_labeled(sys.argv[4]), k=4, shape=shape, settings=settings,
+         callbacks=[Dump()])
+"""
+
+
+def test_two_processes_equal_one_process_with_their_global_batch(tmp_path, data):
+    """DDP through the Trainer: 2 processes x 8 sequences take one step that leaves identical parameters on both
+    ranks, the parameters and dev metrics of one process taking all 16 in one step (dropout off, same seed)."""
+    planted = make_planted_dataset(8, 8, length=60, seed=2)
+    train = tmp_path / "train16.tsv"
+    write_table(train, planted)
+    script = tmp_path / "step.py"
+    script.write_text(STEP)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    runs = {}
+    for name, prefix, batch in (("ddp", ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"], 8),
+                                ("single", [], 16)):  # fmt: skip
+        folder = tmp_path / name
+        folder.mkdir()
+        cmd = [sys.executable, *prefix, str(script), str(folder), str(batch), str(train), str(data / "dev.tsv")]
+        result = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+        assert result.returncode == 0, result.stderr[-3000:]
+        runs[name] = (folder, result.stdout + result.stderr)
+    ddp, single = runs["ddp"][0], runs["single"][0]
+    assert sorted(p.name for p in ddp.glob("params_*")) == ["params_0_1.pt", "params_1_1.pt"]  # one step each
+    rank0, rank1, alone = (torch_load(ddp / "params_0_1.pt"), torch_load(ddp / "params_1_1.pt"),
+                           torch_load(single / "params_single_1.pt"))  # fmt: skip
+    for name, p in rank0.items():
+        assert np.array_equal(p, rank1[name]), name  # gradients synchronised: the same update on both ranks
+        # AdamW's first step is lr * g / (|g| + eps): rounding may move an element with g near 0 by up to 2 lr
+        close = np.isclose(p, alone[name], rtol=1e-4, atol=1e-6)
+        assert close.mean() > 0.99 and np.abs(p - alone[name]).max() <= 2e-3 + 1e-6, name
+    # the first step's logged training loss is the mean over the same 16 sequences
+    assert logged(runs["ddp"][1], "loss")[0] == pytest.approx(logged(runs["single"][1], "loss")[0], rel=1e-5)
+    m_ddp, m_single = (json.loads((f / "model" / "metrics.json").read_text())["dev"] for f in (ddp, single))
+    for key in ("auroc", "loss", "accuracy"):
+        if key in m_single:
+            assert m_ddp[key] == pytest.approx(m_single[key], abs=1e-3), key
+
+
+def torch_load(path):
+    import torch
+
+    return {n: t.numpy() for n, t in torch.load(path, weights_only=True).items()}

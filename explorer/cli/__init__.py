@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dnabert.errors import InputError
 from explorer.cli import app, evidence, genome, inference, maps, motifs, training, variants
-from explorer.cli.common import INPUT_OPTIONS, OUTPUT_OPTIONS, model_help
+from explorer.cli.common import OUTPUT_OPTIONS, input_paths, model_help
 
 COMMAND_MODULES = (inference, motifs, evidence, variants, genome, maps, training, app)
 DISTRIBUTION = "dnabert-explorer"
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, signal.default_int_handler)
     try:
         refuse_overlaps(
-            {f"--{d.replace('_', '-')}": getattr(args, d, None) for d in INPUT_OPTIONS},
+            input_paths(args),
             {f"--{d}": getattr(args, d, None) for d in OUTPUT_OPTIONS},
         )
         return args.func(args)

@@ -11,12 +11,17 @@ from explorer.cli.argtypes import device, integer
 CHUNK = 4096  # sequences per inference call, so huge inputs stream through memory
 # option dests naming files a command reads / writes: no output may be an input or another output
 INPUT_OPTIONS = ("input", "variants", "vcf", "genome", "regions", "positives", "negatives", "scores", "train", "dev", "test",
-                 "model", "compare", "motif_db", "motifs", "explain_motifs")  # fmt: skip
-OUTPUT_OPTIONS = ("out", "tsv", "maps", "motif_changes")
+                 "model", "compare", "motif_db", "motifs", "explain_motifs", "scan", "instances")  # fmt: skip
+OUTPUT_OPTIONS = ("out", "tsv", "maps", "npz", "motif_changes")
 GENOME_HELP = (
     "with genome coordinates (headers chrom:start-end[(+|-)], or --regions) also chrom, chrom_start, chrom_end, chrom_strand "
     "(0-based, half-open; empty for sequences without coordinates)"
 )
+
+
+def input_paths(args: argparse.Namespace) -> dict[str, object]:
+    """Option name (``--motif-db``) -> value of every :data:`INPUT_OPTIONS` option: the inputs outputs are checked against."""
+    return {f"--{d.replace('_', '-')}": getattr(args, d, None) for d in INPUT_OPTIONS}
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:

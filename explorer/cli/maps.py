@@ -9,10 +9,10 @@ import sys
 from explorer.cli.argtypes import SEED
 from explorer.cli.common import (
     GENOME_HELP,
-    INPUT_OPTIONS,
     add_attention_arg,
     add_located_input,
     add_model_args,
+    input_paths,
     load_for_cli,
     read_located,
 )
@@ -66,7 +66,7 @@ def run_comparison(args: argparse.Namespace, table_path: str, npz_stem: str | No
 
     npz = {tag: f"{npz_stem}_{tag}.npz" for tag in "AB"} if npz_stem else {}
     outputs = {"table": table_path, **{f"model {tag} tracks": path for tag, path in npz.items()}, "--tsv": long_tsv}
-    refuse_overlaps({f"--{d.replace('_', '-')}": getattr(args, d, None) for d in INPUT_OPTIONS}, outputs)
+    refuse_overlaps(input_paths(args), outputs)
     for path in outputs.values():
         if path:
             check_output_file(path)

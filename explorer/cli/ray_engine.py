@@ -16,7 +16,9 @@ import numpy as np
 from dnabert import distributed as dist
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
+from dnabert.outputs import refuse_overlaps
 from dnabert.variants import Edit, EditScores, MutationMap, mutation_maps_from_arrays
+from explorer.cli.common import input_paths
 
 
 def shard_folder(out: str | Path) -> Path:
@@ -28,6 +30,7 @@ def shard_folder(out: str | Path) -> Path:
 def _engine(args: argparse.Namespace) -> dist.RayEngine:
     if args.shard_size < 1:
         raise InputError(f"--shard-size must be at least 1, got {args.shard_size}")
+    refuse_overlaps(input_paths(args), {"the shard folder": shard_folder(args.out)})  # an output like --out, written as it goes
     return dist.RayEngine(shard_folder(args.out), args.address, args.num_workers)
 
 
