@@ -49,7 +49,7 @@ QUIET_MS = 300  # the page counts as idle after this long without a DOM change a
 TIMEOUT_S = 240  # a single wait (Find motifs on a busy machine included)
 VERBOSE = False
 WIRES: dict = {}  # page -> its Wire
-SENT: dict = {}  # (page, interaction) -> bytes the server sent for each timed interaction
+SENT: dict = {}  # (page, interaction) -> (bytes the server sent, whether the whole page reran) of each timed interaction
 APP = '[data-testid="stApp"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
@@ -62,14 +62,15 @@ PROBE = """() => {
   });
 }""" % APP
 
-REASONS = {
-    "aggregation": "the track figure is rebuilt for the new mode and the download of every score is re-sent",
-    "sequence": "a new sequence changes every section of the page (track, heads, attribution): the whole page reruns",
-    "layer": "the head views (grid, context plot, all heads, bertviz) are rebuilt for the new layer",
-    "motif": "the motif's logos, matches and instances are redrawn",
-    "sorting": "the landscape figure (200 x 100 heatmap with mean profiles) is rebuilt and redrawn",
-    "map selection": "the selection reruns the page with the map (the map figure is re-sent)",
-    "clear selection": "clearing reruns the page with the map (the map figure is re-sent)",
+REASONS = {  # what each interaction must redraw (the rest of its page stays as drawn unless the whole page reruns)
+    "aggregation": "redraws the track in the new mode and the downloads and command line that name the mode",
+    "sequence": "every section shows the chosen sequence, so the whole page reruns: the track, the window's attention "
+    "(one forward pass), head grid, context plot, all-heads view and bertviz page",
+    "layer": "redraws the head views of the new layer (grid, context plot, all heads, bertviz page)",
+    "motif": "redraws the motif's logos (two PNGs), matches, members and instances",
+    "sorting": "rebuilds and redraws the landscape (200 x 100 heatmap with the mean profiles)",
+    "map selection": "redraws the selection's banner (the map stays)",
+    "clear selection": "redraws the selection's banner (the map stays)",
 }
 
 
@@ -124,6 +125,7 @@ class Wire:
     def __init__(self, page):
         self.finished = 0
         self.bytes = 0
+        self.whole = 0  # finished runs of the whole page (the others reran fragments only)
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
@@ -136,6 +138,7 @@ class Wire:
         msg.ParseFromString(payload)
         if msg.WhichOneof("type") == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
             self.finished += 1
+            self.whole += msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
 
 
 def act(page, action) -> None:
@@ -174,16 +177,17 @@ def radio(page, label: str, option: str) -> None:
 
 
 def select(page, label: str, option: str) -> None:
-    """Pick ``option`` of the select box labelled ``label``: open it, click the option."""
-    box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text=label).first
-    box.get_by_role("button", name="Open").click()
-    page.get_by_role("option", name=option, exact=True).first.click()
+    """Pick ``option`` of the select box labelled ``label``: type it into the box, click it in the list."""
+    box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text=label).first.get_by_role("combobox")
+    box.click()
+    box.fill(option)
+    page.get_by_role("option").get_by_text(option, exact=True).first.click()
 
 
 def options(page, label: str, n: int) -> list[str]:
     """The first ``n`` options of a select box (opened and closed again)."""
     box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text=label).first
-    box.get_by_role("button", name="Open").click()
+    box.click()
     opts = page.get_by_role("option")
     opts.first.wait_for()
     names = [opts.nth(i).inner_text() for i in range(min(n, opts.count()))]
@@ -210,10 +214,10 @@ def box_select(page) -> None:
 def timed(page, what: str, action) -> float:
     page.evaluate(PROBE)
     wire = WIRES[page]
-    runs, sent = wire.finished, wire.bytes
+    runs, sent, whole = wire.finished, wire.bytes, wire.whole
     action()
     seconds = settle(page, runs)
-    SENT.setdefault((page, what), []).append(wire.bytes - sent)
+    SENT.setdefault((page, what), []).append((wire.bytes - sent, wire.whole > whole))
     if VERBOSE:
         print(f"    {what}: {seconds:.2f} s, {(wire.bytes - sent) / 1e3:.0f} kB sent", file=sys.stderr, flush=True)
     if page.get_by_text("Traceback").count():
@@ -317,23 +321,30 @@ def main() -> None:
                 print(f"round {r}: " + "; ".join(
                     f"{name}: " + ", ".join(f"{w} {v[-1]:.2f}" for w, v in times[name].items()) for name in pages), flush=True)  # fmt: skip
     med = {name: {w: statistics.median(v) for w, v in t.items()} for name, t in times.items()}
+    sent = {(name, w): statistics.median(b for b, _ in SENT[pages[name], w][1:]) / 1e3 for name in pages for w in times[name]}
+    whole = {(name, w): any(f for _, f in SENT[pages[name], w][1:]) for name in pages for w in times[name]}
+    load = f"load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs"
     print(f"\nclick to idle page, headless Chromium, example data (200 + 200 x 100 bp, demo model), median of {args.repeats}, "
-          f"{args.busy} busy processes; load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs")  # fmt: skip
+          f"{args.busy} busy processes; {load}")  # fmt: skip
     names = list(pages)
-    print(f"  {'interaction':18s}" + "".join(f"{n:>22s}" for n in names) + ("   ratio" if len(names) == 2 else "") + "   target 0.5 s")
+    print(f"  {'interaction':16s}" + "".join(f"{n[:24]:>25s} {'kB sent':>8s} {'reran':>9s}" for n in names)
+          + ("   ratio" if len(names) == 2 else "") + f"   target {TARGET_S} s")  # fmt: skip
     missed = []
     for what in med["this tree"]:
-        cells = "".join(f"{med[n].get(what, float('nan')):20.2f} s" for n in names)
+        cells = "".join(
+            f"{med[n].get(what, float('nan')):23.2f} s {sent.get((n, what), float('nan')):8.0f} {'page' if whole.get((n, what)) else 'fragment':>9s}"
+            for n in names
+        )
         ratio = f"{med[names[0]][what] / med['this tree'][what]:7.1f}x" if len(names) == 2 and what in med[names[0]] else ""
         ok = med["this tree"][what] < TARGET_S
-        print(f"  {what:18s}{cells}{ratio}   {'met' if ok else 'MISSED'}")
+        print(f"  {what:16s}{cells}{ratio}   {'met' if ok else 'MISSED'}")
         if not ok:
             missed.append(what)
     for what in missed:
-        print(f"  {what}: {med['this tree'][what]:.2f} s > {TARGET_S} s: {REASONS[what]}")
+        print(f"  {what}: {med['this tree'][what]:.2f} s > {TARGET_S} s; {'the whole page' if whole['this tree', what] else 'a fragment'} "
+              f"reran and {sent['this tree', what]:.0f} kB were sent: it {REASONS[what]} ({load})")  # fmt: skip
     if not missed:
         print(f"  every interaction under {TARGET_S} s at the median")
-
 
 if __name__ == "__main__":
     main()

@@ -78,9 +78,10 @@ def test_aggregation_switch_does_not_redraw_the_head_views(page):
 
 def test_layer_choice_does_not_redraw_the_track(page):
     marked(page)
-    box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Layer").first
-    box.get_by_role("button", name="Open").click()
-    page.get_by_role("option", name="layer 0", exact=True).click()
+    box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Layer").first.get_by_role("combobox")
+    box.click()
+    box.fill("layer 0")
+    page.get_by_role("option").get_by_text("layer 0", exact=True).click()
     idle(page)
     page.locator(".st-key-head_grid_chart .updatemenu-header", has_text="layer 0").first.wait_for(timeout=TIMEOUT)  # its layer menu
     page.wait_for_timeout(1000)
