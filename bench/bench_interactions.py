@@ -250,7 +250,7 @@ def run_round(page, r: int) -> dict[str, float]:
     seqs = options(page, "Sequence", 6)
     t["sequence"] = timed(page, "sequence", lambda: select(page, "Sequence", seqs[1 + r % 5]))
     layers = options(page, "Layer", 8)
-    t["layer"] = timed(page, "layer", lambda: select(page, "Layer", layers[r % len(layers)] if r % len(layers) else layers[-1]))
+    t["layer"] = timed(page, "layer", lambda: select(page, "Layer", layers[r % len(layers)]))  # the last is the default
 
     open_page(page, "Motifs")
     if not page.get_by_role("button", name="MEME").count():
