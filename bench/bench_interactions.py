@@ -185,9 +185,10 @@ def select(page, label: str, option: str) -> None:
 
 
 def options(page, label: str, n: int) -> list[str]:
-    """The first ``n`` options of a select box (opened and closed again)."""
-    box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text=label).first
+    """The first ``n`` options of a select box (opened with the arrow key, closed again)."""
+    box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text=label).first.get_by_role("combobox")
     box.click()
+    box.press("ArrowDown")
     opts = page.get_by_role("option")
     opts.first.wait_for()
     names = [opts.nth(i).inner_text() for i in range(min(n, opts.count()))]
@@ -242,14 +243,17 @@ def session(browser, url: str):
 
 def run_round(page, r: int) -> dict[str, float]:
     """One of each interaction; the option picked depends on the round, so every click changes something."""
+    from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
+    from dnabert.sequences import read_sequences
+
     t: dict[str, float] = {}
     page.evaluate(PROBE)
     open_page(page, "Attention")
     modes = ["mean", "rollout", "last"]
     t["aggregation"] = timed(page, "aggregation", lambda: radio(page, "Aggregation", modes[r % 3]))
-    seqs = options(page, "Sequence", 6)
+    seqs = read_sequences(DEMO_MODEL_DIR / "example_positives.fa").ids[:6]
     t["sequence"] = timed(page, "sequence", lambda: select(page, "Sequence", seqs[1 + r % 5]))
-    layers = options(page, "Layer", 8)
+    layers = [f"layer {i}" for i in range(load_model(DEMO_MODEL_DIR).model.config.num_hidden_layers)]
     t["layer"] = timed(page, "layer", lambda: select(page, "Layer", layers[r % len(layers)]))  # the last is the default
 
     open_page(page, "Motifs")
