@@ -197,6 +197,23 @@ def options(page, label: str, n: int) -> list[str]:
     return names
 
 
+def other(choices: list[str], current: str, r: int) -> str:
+    """One of ``choices`` that is not the current value (a page's widgets are back at their defaults when it is
+    opened again), picked by round."""
+    rest = [c for c in choices if c != current]
+    return rest[r % len(rest)]
+
+
+def radio_value(page, label: str) -> str:
+    group = page.get_by_test_id("stMain").get_by_test_id("stRadio").filter(has_text=label).first
+    return group.locator("label").filter(has=page.locator("input:checked")).first.inner_text().strip()
+
+
+def select_value(page, label: str) -> str:
+    box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text=label).first.get_by_role("combobox")
+    return box.input_value()
+
+
 def box_select(page) -> None:
     """Drag a box over the left half of the embedding map."""
     plot = page.locator(".js-plotly-plot").first
@@ -250,11 +267,11 @@ def run_round(page, r: int) -> dict[str, float]:
     page.evaluate(PROBE)
     open_page(page, "Attention")
     modes = ["mean", "rollout", "last"]
-    t["aggregation"] = timed(page, "aggregation", lambda: radio(page, "Aggregation", modes[r % 3]))
+    t["aggregation"] = timed(page, "aggregation", lambda: radio(page, "Aggregation", other(modes, radio_value(page, "Aggregation"), r)))
     seqs = read_sequences(DEMO_MODEL_DIR / "example_positives.fa").ids[:6]
-    t["sequence"] = timed(page, "sequence", lambda: select(page, "Sequence", seqs[1 + r % 5]))
+    t["sequence"] = timed(page, "sequence", lambda: select(page, "Sequence", other(seqs, select_value(page, "Sequence"), r)))
     layers = [f"layer {i}" for i in range(load_model(DEMO_MODEL_DIR).model.config.num_hidden_layers)]
-    t["layer"] = timed(page, "layer", lambda: select(page, "Layer", layers[r % len(layers)]))  # the last is the default
+    t["layer"] = timed(page, "layer", lambda: select(page, "Layer", other(layers, select_value(page, "Layer"), r)))
 
     open_page(page, "Motifs")
     if not page.get_by_role("button", name="MEME").count():
@@ -262,11 +279,11 @@ def run_round(page, r: int) -> dict[str, float]:
         page.get_by_role("button", name="MEME").wait_for(timeout=TIMEOUT_S * 1000)
     motifs = options(page, "Motif", 4)
     if len(motifs) > 1:
-        t["motif"] = timed(page, "motif", lambda: select(page, "Motif", motifs[1 + r % (len(motifs) - 1)] if r % 2 == 0 else motifs[0]))
+        t["motif"] = timed(page, "motif", lambda: select(page, "Motif", other(motifs, select_value(page, "Motif"), r)))
 
     open_page(page, "Landscape")
     sorts = ["predicted class", "position of the maximum", "input order", "predicted probability"]
-    t["sorting"] = timed(page, "sorting", lambda: select(page, "Sort rows by", sorts[r % 4]))
+    t["sorting"] = timed(page, "sorting", lambda: select(page, "Sort rows by", other(sorts, select_value(page, "Sort rows by"), r)))
 
     open_page(page, "Embedding map")
     page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_S * 1000)
