@@ -200,7 +200,7 @@ def options(page, label: str, n: int) -> list[str]:
 def other(choices: list[str], current: str, r: int) -> str:
     """One of ``choices`` that is not the current value (a page's widgets are back at their defaults when it is
     opened again), picked by round."""
-    rest = [c for c in choices if c != current]
+    rest = [c for c in choices if c.split() != current.split()]  # the page may show runs of spaces as one
     return rest[r % len(rest)]
 
 
