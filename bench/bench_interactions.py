@@ -30,13 +30,13 @@ into a temporary folder) and runs the same interactions on it, interleaved
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import signal
 import statistics
 import subprocess
 import sys
 import tarfile
-import io
 import tempfile
 import time
 import urllib.request
@@ -57,10 +57,10 @@ PROBE = """() => {
   if (window.__bench) return;
   const b = (window.__bench = {input: 0, last: 0});
   for (const type of ["pointerup", "keyup"]) window.addEventListener(type, () => (b.input = performance.now()), true);
-  new MutationObserver(() => (b.last = performance.now())).observe(document.querySelector('%s'), {
+  new MutationObserver(() => (b.last = performance.now())).observe(document.querySelector('APP'), {
     subtree: true, childList: true, attributes: true, characterData: true,
   });
-}""" % APP
+}""".replace("'APP'", repr(APP))
 
 REASONS = {  # what each interaction must redraw (the rest of its page stays as drawn unless the whole page reruns)
     "aggregation": "redraws the track in the new mode and the downloads and command line that name the mode",
@@ -252,8 +252,8 @@ def session(browser, url: str):
     page.wait_for_selector(IDLE, timeout=TIMEOUT_S * 1000)
     page.evaluate(PROBE)
     for kind, button in (("Input", "Load sequences"), ("Negatives", "Load negatives")):
-        act(page, lambda: radio(page, kind, "Example data"))
-        act(page, lambda: page.get_by_role("button", name=button).click())
+        act(page, lambda kind=kind: radio(page, kind, "Example data"))
+        act(page, lambda button=button: page.get_by_role("button", name=button).click())
     page.get_by_text("Input summary").wait_for(timeout=TIMEOUT_S * 1000)
     return context, page
 
