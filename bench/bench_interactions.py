@@ -64,7 +64,7 @@ PROBE = """() => {
 
 REASONS = {  # what each interaction must redraw (the rest of its page stays as drawn unless the whole page reruns)
     "aggregation": "redraws the track in the new mode and the downloads and command line that name the mode",
-    "sequence": "every section shows the chosen sequence, so the whole page reruns: the track, the window's attention "
+    "sequence": "reruns the whole page, since every section shows the chosen sequence: the track, the window's attention "
     "(one forward pass), head grid, context plot, all-heads view and bertviz page",
     "layer": "redraws the head views of the new layer (grid, context plot, all heads, bertviz page)",
     "motif": "redraws the motif's logos (two PNGs), matches, members and instances",
@@ -363,7 +363,8 @@ def main() -> None:
             missed.append(what)
     for what in missed:
         print(f"  {what}: {med['this tree'][what]:.2f} s > {TARGET_S} s; {'the whole page' if whole['this tree', what] else 'a fragment'} "
-              f"reran and {sent['this tree', what]:.0f} kB were sent: it {REASONS[what]} ({load})")  # fmt: skip
+              f"reran and {sent['this tree', what]:.0f} kB were sent: it {REASONS[what]} ({load}; a run that sends a few kB "
+              "and still takes seconds waits for the CPU, not for work)")  # fmt: skip
     if not missed:
         print(f"  every interaction under {TARGET_S} s at the median")
 
