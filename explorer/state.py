@@ -241,15 +241,28 @@ def run_evidence(seqs: SequenceSet, kind: str, attention: str) -> list[np.ndarra
     return session_cached(("evidence", model_name, seqs.seqs, kind), compute)
 
 
-def session_cached(key_parts: tuple, compute, keep: int = 6):
-    """Return ``compute()`` cached in this session under a hash of ``key_parts``."""
-    cache: dict = st.session_state.setdefault("_results", {})
+def session_cached(key_parts: tuple, compute, keep: int = 6, store: str = "_results"):
+    """Return ``compute()`` cached in this session under a hash of ``key_parts`` (the last ``keep`` results of ``store``:
+    results in ``_results``, figures and per-sequence views in their own store, so they never evict a prediction)."""
+    cache: dict = st.session_state.setdefault(store, {})
     key = content_hash(*key_parts)
     if key not in cache:
         while len(cache) >= keep:
             cache.pop(next(iter(cache)))
         cache[key] = compute()
     return cache[key]
+
+
+def session_figure(key_parts: tuple, build):
+    """A figure (or other view) built by ``build()``, kept in this session under the model and ``key_parts`` (plain
+    values: ids, sequences, options), so a rerun that does not change it does not rebuild it."""
+    return session_cached(("figure", st.session_state.get("model_name", "demo"), *key_parts), build, keep=16, store="_figures")
+
+
+def rerun_only(*fragments: str):
+    """A widget callback that reruns only the named fragments of the page (``@st.fragment(key=...)``), not the whole
+    page: for a widget that only those sections depend on; they read its value from ``st.session_state``."""
+    return lambda: st.rerun(list(fragments))
 
 
 def button_result(name: str, key_parts: tuple, run: bool, compute, button: str, prompt: str) -> tuple:

@@ -50,13 +50,14 @@ if len(data) < 3:
 
 def keep_selection(n_pos: int) -> None:
     """Chart callback: keep the selected positives (rows < n_pos of the map) for the Landscape, Motifs and Predict pages;
-    an emptied selection clears it."""
+    an emptied selection clears it. Reruns only the selection's banner: the map stays as drawn."""
     points = st.session_state["embed_chart"].selection.points
     if not points:
         clear_selection()
-        return
-    rows = np.unique([int(np.ravel(p["customdata"])[0]) for p in points])
-    select_on_map(rows[rows < n_pos])
+    else:
+        rows = np.unique([int(np.ravel(p["customdata"])[0]) for p in points])
+        select_on_map(rows[rows < n_pos])
+    st.rerun("embed_selection")
 
 
 try:
@@ -93,16 +94,24 @@ st.plotly_chart(
     on_select=partial(keep_selection, len(pos)),
     selection_mode=("box", "lasso", "points"),
 )
-chosen = map_selection()
-if chosen is None:
-    st.caption("Select points (box, lasso or click) to narrow the Landscape, Motifs and Predict pages to those sequences.")
-else:
-    text, clear = st.columns([6, 1], vertical_alignment="center")
-    text.info(
-        f"{len(chosen)} of {len(pos)} positives selected: the Landscape, Motifs and Predict pages show only them"
-        + (" (the selection holds no positive)." if not len(chosen) else "."),
-    )
-    clear.button("Clear selection", on_click=clear_selection, key="clear_map_selection")
+
+
+@st.fragment(key="embed_selection")
+def selection_view() -> None:
+    """How many positives are selected, with the button that clears them: a selection reruns only this."""
+    chosen = map_selection()
+    if chosen is None:
+        st.caption("Select points (box, lasso or click) to narrow the Landscape, Motifs and Predict pages to those sequences.")
+    else:
+        text, clear = st.columns([6, 1], vertical_alignment="center")
+        text.info(
+            f"{len(chosen)} of {len(pos)} positives selected: the Landscape, Motifs and Predict pages show only them"
+            + (" (the selection holds no positive)." if not len(chosen) else "."),
+        )
+        clear.button("Clear selection", on_click=clear_selection, key="clear_map_selection")
+
+
+selection_view()
 table = pd.DataFrame({"id": data.ids, "set": label, "x": xy[:, 0], "y": xy[:, 1], "predicted": predicted})
 for c, lab in enumerate(lm.labels):
     table[f"p_{lab}"] = pred.probs[:, c]

@@ -145,7 +145,11 @@ if files is None:  # once per run and kind, after the table is on the page: logo
     with st.spinner("Drawing the logos and the report..."):
         files, zipped = result_files(result)
     drawn[shown] = (files, zipped)  # kept in the session's stored result (the same dict)
-if len(table):
+
+
+@st.fragment(key="motif_detail")
+def motif_view() -> None:
+    """One motif's logos, matches, members and instances: picking another motif reruns only this."""
     choice = st.selectbox(
         "Motif", range(len(result.motifs)), format_func=lambda i: f"{result.motifs[i].id}  {result.motifs[i].consensus}"
     )
@@ -165,6 +169,10 @@ if len(table):
         st.dataframe(members[members["motif"] == motif.id].drop(columns=["motif"]), hide_index=True, width="stretch")
     st.subheader(f"Instances of {motif.id}")
     st.dataframe(motif.instances, hide_index=True, width="stretch")
+
+
+if len(table):
+    motif_view()
 else:
     st.warning("No motif passed the filters. Try a looser q-value cutoff, a lower z, or more sequences.")
 
