@@ -12,8 +12,9 @@ target (reverse-complemented when ``orientation`` is ``-``) that query column
 0 faces, so target column j sits under query column ``j - offset``;
 ``overlap`` is the number of aligned columns.
 
-memelite compiles TOMTOM on its first call (about 40 s, cached on disk after)
-and again for any dtype other than float64, so matrices are always float64.
+TOMTOM runs through :func:`motif.tomtom.tomtom`: memelite's algorithm in NumPy
+for the few queries of a motif run (no compile wait on a fresh install),
+memelite's numba code for large query sets. Matrices are always float64.
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def match_motifs(ppms: list[np.ndarray], database: MotifDatabase, top: int = 5) 
         Columns :data:`MATCH_COLUMNS` (``motif`` = query index, ``rank`` from
         1), at most ``top`` rows per query, best first.
     """
-    from memelite import tomtom
+    from motif.tomtom import tomtom
 
     if not ppms or not len(database):
         return pd.DataFrame(columns=MATCH_COLUMNS)
