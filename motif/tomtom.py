@@ -233,6 +233,7 @@ def tomtom_numpy(queries: list[np.ndarray], targets: list[np.ndarray]) -> tuple[
     columns, norms, counts, inverse, lengths = _hashed_targets(targets)
     n_t = len(targets)
     weights = counts / counts.sum()
+    col = np.arange(len(inverse)) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # column within its target
     out = np.empty((5, len(queries), n_t))
     for qi, query in enumerate(queries):
         w = query.shape[1]
@@ -246,17 +247,20 @@ def tomtom_numpy(queries: list[np.ndarray], targets: list[np.ndarray]) -> tuple[
 
         # alignment scores: position k of target r sums column i's score at target column k - (w - 1 - i)
         starts = np.concatenate([[0], np.cumsum(lengths + w - 1)[:-1]])
-        target_start = np.repeat(starts, lengths)
-        col = np.arange(len(inverse)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        pos = (target_start + col)[None, :] + (w - 1 - np.arange(w))[:, None]
-        sums = np.bincount(pos.ravel(), weights=(x[:, inverse] - offset).ravel().astype(np.float64), minlength=int(starts[-1] + lengths[-1] + w - 1))
-        sums = np.rint(sums).astype(np.int64) + w * offset
+        place = np.repeat(starts, lengths) + col
+        gathered = x[:, inverse] - offset
+        table = np.zeros((w, int(starts[-1] + lengths[-1] + w - 1)), dtype=np.int64)
+        for i in range(w):
+            table[i, place + (w - 1 - i)] = gathered[i]
+        sums = table.sum(axis=0) + w * offset
         best, at, overlap = _best_offsets(sums, starts, lengths, w)
 
         n = N_SCORE_BINS * w + w * offset + 1
         log_below, index = _span_survivals(f, offset, n)
         widths = np.unique(lengths)
-        null = _alignment_weights(w, widths, index) @ log_below  # log P(max < s), per target width
+        spans = _alignment_weights(w, widths, index)
+        # log P(max < s) per target width; summed in NumPy, not BLAS (whose threads stall on a busy machine)
+        null = np.stack([(log_below[nz] * r[nz, None]).sum(axis=0) for r in spans for nz in [np.flatnonzero(r)]])
         row = np.searchsorted(widths, lengths)
         p = np.where(best > 0, -np.expm1(null[row, np.clip(best, 0, n - 1)]), 1.0)
         p = np.clip(p, 0.0, 1.0)
