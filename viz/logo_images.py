@@ -13,7 +13,8 @@ oriented target from x = -offset).
 
 Letters are block glyphs defined here in a unit box (A with its hole drawn
 even-odd), stretched to their information height. PNGs are drawn at twice
-the resolution and downsampled (anti-aliasing); text uses Pillow's bundled
+the resolution and averaged down (anti-aliasing); a letter too flat to
+read is drawn as its coloured box; text uses Pillow's bundled
 font.
 """
 
@@ -30,7 +31,8 @@ from dnabert.sequences import BASES
 COLORS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff9f1c", "T": "#d62728"}  # per base, also viz.logos' colours
 MARGINS = {"left": 0.6, "right": 0.15, "bottom": 0.45, "top": 0.3, "between": 0.55}  # inches around / between axes
 FONT_PT = 10  # title size; tick labels 8 pt
-SUPERSAMPLE = 2  # PNGs are drawn at this multiple of the requested resolution, then downsampled
+SUPERSAMPLE = 2  # PNGs are drawn at this multiple of the requested resolution, then averaged down
+SOLID_BELOW_PX = 4  # in PNGs, a letter flatter than this (pixels) is drawn as its filled box
 
 
 def _arc(rx: float, ry: float, start: float, stop: float, n: int = 24) -> list[tuple[float, float]]:
@@ -190,6 +192,11 @@ def _png(canvas: _Canvas) -> bytes:
         return [(x * k, y * k) for x, y in points]
 
     for outline, holes, colour in canvas.polygons:
+        ys = [y for _, y in outline]
+        if max(ys) - min(ys) < SOLID_BELOW_PX:  # too flat to show a letter: its box, so that its colour shows
+            xs = [x for x, _ in outline]
+            draw.rectangle([min(xs) * k, min(ys) * k, max(xs) * k, max(ys) * k], fill=colour)
+            continue
         draw.polygon(scaled(outline), fill=colour)
         for hole in holes:
             draw.polygon(scaled(hole), fill="white")
@@ -205,7 +212,7 @@ def _png(canvas: _Canvas) -> bytes:
             img.paste((0, 0, 0), (round(x * k - label.width / 2), round(y * k - label.height / 2)), label)
         else:
             draw.text((x * k, y * k), s, fill="black", font=font, anchor=anchor)
-    img = img.resize((round(canvas.width), round(canvas.height)), Image.Resampling.LANCZOS)
+    img = img.reduce(k)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()

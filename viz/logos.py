@@ -155,40 +155,6 @@ def _draw_match(fig: Figure, query_width: int, target, offset: int, strand: str 
     _fit_margins(fig, 2)
 
 
-def aligned_logo_images(
-    query: np.ndarray,
-    matches: list[tuple[np.ndarray, int, str | int, str]],
-    query_name: str = "motif",
-    fmt: str = "png",
-    dpi: int = 150,
-) -> list[bytes]:
-    """Rendered :func:`aligned_logos` of one query against several matches, drawing the query once.
-
-    Parameters
-    ----------
-    query : np.ndarray, shape (4, Wq)
-    matches : list of (target, offset, strand, target_name)
-        As the arguments of :func:`aligned_logos` (targets (4, Wt)).
-    query_name : str
-    fmt : {"png", "svg"}
-    dpi : int
-
-    Returns
-    -------
-    list of bytes
-        One image per match, in order (one figure, its lower axes redrawn per match).
-    """
-    if not matches:
-        return []
-    (target, offset, strand, name), *rest = matches
-    fig = aligned_logos(query, target, offset, strand, query_name, name)
-    images = [figure_bytes(fig, (fmt,), dpi)[fmt]]
-    for target, offset, strand, name in rest:
-        _draw_match(fig, check_ppm(query).shape[1], target, offset, strand, name)
-        images.append(figure_bytes(fig, (fmt,), dpi)[fmt])
-    return images
-
-
 def figure_bytes(fig: Figure, formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> dict[str, bytes]:
     """Render a matplotlib figure in each of ``formats`` ("png", "svg").
 
