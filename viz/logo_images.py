@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -180,8 +181,15 @@ def _svg(canvas: _Canvas) -> bytes:
     return "\n".join(out).encode()
 
 
+@lru_cache(maxsize=16)
+def _font(size: float):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
 def _png(canvas: _Canvas) -> bytes:
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     k = SUPERSAMPLE
     size = (round(canvas.width * k), round(canvas.height * k))
@@ -203,7 +211,7 @@ def _png(canvas: _Canvas) -> bytes:
     for x0, y0, x1, y1 in canvas.lines:
         draw.line([(x0 * k, y0 * k), (x1 * k, y1 * k)], fill="black", width=k)
     for x, y, s, px, anchor, rotated in canvas.texts:
-        font = ImageFont.load_default(size=px * k)
+        font = _font(px * k)
         if rotated:
             w = int(draw.textlength(s, font=font)) + 2
             label = Image.new("L", (w, int(px * k * 1.4)), 0)
