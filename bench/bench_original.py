@@ -279,13 +279,14 @@ def main() -> None:
     parser.add_argument(
         "--input", choices=("shared", "demo", "synthetic"), default="shared", help="which planted input (see the module docstring)"
     )
+    parser.add_argument("--sets", nargs="+", choices=tuple(TARGETS), default=list(TARGETS), help="shared sets to run (--input shared)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--keep", type=Path, help="scratch folder to use and keep (default: a temporary folder, removed)")
     args = parser.parse_args()
     scripts = original_scripts(args.original.resolve())
     sys.path.insert(0, str(ROOT))
     if args.input == "shared":
-        inputs = {name: (lambda name=name: shared_input(name)) for name in TARGETS}
+        inputs = {name: (lambda name=name: shared_input(name)) for name in args.sets}
     else:
         inputs = {args.input: lambda: (planted_demo if args.input == "demo" else planted_synthetic)(args.n, args.seed)}
     with tempfile.TemporaryDirectory(prefix="bench-original-") as tmp:
