@@ -86,7 +86,10 @@ def result_files(result) -> tuple[dict[str, bytes], bytes]:
 def discover():
     params.check()
     pred = run_prediction(pos, attention=attention)
-    with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
+    with st.spinner(
+        "Finding motifs: high-attention regions, enriched candidates, one motif per factor, then TOMTOM against "
+        "JASPAR (NumPy, nothing to compile). Seconds on the example data, longer on a busy machine..."
+    ):
         db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
         found = find_motifs(pos.seqs, pred.scores, None if shuffled else neg.seqs, params, db, pos.ids)
         locate_instances(found.motifs, pos.ids, coordinates(pos))  # genome columns where headers carry coordinates
@@ -112,7 +115,7 @@ if len(table):
     first = ["id", "consensus", "top_matches"]  # the names in view without scrolling
     st.dataframe(table[first + [c for c in table.columns if c not in first]], hide_index=True, width="stretch", column_config=sci)
 if files is None:  # once per run, after the table is on the page: logos and report take longer than the analysis
-    with st.spinner("Drawing the logos and the report..."):
+    with st.spinner("Drawing the logos (five images per motif, a few hundredths of a second each) and the report..."):
         files, zipped = result_files(result)
     st.session_state["motif_result"] = (st.session_state["motif_result"][0], result, files, zipped)
 if len(table):
