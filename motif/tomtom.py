@@ -210,10 +210,9 @@ def _best_offsets(sums: np.ndarray, starts: np.ndarray, lengths: np.ndarray, w: 
     local = np.arange(len(sums)) - starts[owner]
     tied = sums == best[owner]
     n_tied = np.bincount(owner[tied], minlength=len(starts))
-    first = np.full(len(starts), -1, dtype=np.int64)
     hit = np.flatnonzero(tied)
-    first[owner[hit[::-1]]] = local[hit[::-1]]  # the last write per owner is its first tied position
-    pos = first
+    _, first = np.unique(owner[hit], return_index=True)  # every target has a tied position: its best
+    pos = local[hit[first]]
     for r in np.flatnonzero(n_tied > 1):
         ks = local[starts[r] : starts[r] + lengths[r] + w - 1][tied[starts[r] : starts[r] + lengths[r] + w - 1]]
         k = ks[0]
