@@ -1,6 +1,6 @@
 """Motif discovery against the original DNABERT motif code, run the same way on the same input.
 
-    python -m bench.bench_original --original PATH [--input demo|synthetic] [--n 5000] [--rounds 2] [--keep DIR]
+    python -m bench.bench_original --original PATH [--input shared|demo|synthetic] [--n 5000] [--rounds 2] [--keep DIR]
 
 ``PATH`` is the folder of a clone of the original motif scripts (``find_motifs.py``
 and ``motif_utils.py``, from github.com/jerryji1993/DNABERT, folder ``motif/``;
@@ -9,9 +9,18 @@ Python that runs this bench: numpy, pandas, scipy, statsmodels, biopython and
 pyahocorasick (``pip install pandas scipy statsmodels biopython pyahocorasick``);
 its last stage draws logos through the weblogo.berkeley.edu web service.
 
-Input (``--input``), ``--n`` positives and ``--n`` negatives of 100 bp:
+Input (``--input``):
 
-* ``demo`` (default): the demo model's kind of planted data (CTCF and YY1 sites in
+* ``shared`` (default): both sets of ``../shared/bench_inputs/`` (its README; from a
+  worktree, ``../../shared``), ``synth5k`` (5000 + 5000) and ``synth10k`` (10000 +
+  10000) x 100 bp, one planted GC-rich motif per positive, synthetic attention, made
+  with the planted generator the original was timed on. The bench prints, per set, the
+  original's time over our whole default command's, against the targets (at least 10x
+  on synth5k, 20x on synth10k).
+
+Or ``--n`` positives and ``--n`` negatives of 100 bp:
+
+* ``demo``: the demo model's kind of planted data (CTCF and YY1 sites in
   human-like background; negatives part background, part shuffled positives; the
   settings of :class:`demo.recipe.DemoRecipe`, another seed) with the demo
   model's ``last`` attention (DNABERT-viz's) of the positives;
@@ -40,19 +49,19 @@ CPU seconds):
   (instance files and a weblogo request per motif, which needs the network) is
   not timed. Proxy variables point to a closed local port, so no request leaves
   the machine even if it got that far.
-* ours, whole command: ``python -m dnabert motifs --scores pos_atten.npy
-  --positives pos.fa --negatives neg.fa --mode regions --out ...`` (the mode
-  of the original's analysis), with TOMTOM matching against JASPAR 2024, PNG
-  logos and the HTML report: more work than the part of the original timed.
-* ours with ``--logos none`` (JASPAR matching, tables, MEME file, report without images), and
+* ours, whole default command: ``python -m dnabert motifs --scores pos_atten.npy
+  --positives pos.fa --negatives neg.fa --out ...`` (k-mer mode), with TOMTOM
+  matching against JASPAR 2024, PNG logos and the HTML report: more work than the
+  part of the original timed.
+* ours, the same with ``--mode regions`` (the mode of the original's analysis).
+* ours in regions mode with ``--logos none`` (JASPAR matching, tables, MEME file, report without images), and
   ours with ``--no-match --logos none`` (the work of the original's timed part, plus writing
   the tables and MEME file).
 * ours in-process: :func:`motif.pipeline.find_motifs` in regions mode with
-  JASPAR matching, data already in memory, TOMTOM compiled.
+  JASPAR matching, data already in memory.
 * a floor: a new Python process that imports numpy, pandas and scipy.stats.
 
-TOMTOM's one-time compilation (once per machine, :mod:`motif.warmup`) is paid
-before timing.
+Nothing is compiled or warmed before timing: TOMTOM runs in NumPy (:mod:`motif.tomtom`).
 """
 
 from __future__ import annotations
@@ -71,6 +80,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = [ROOT.parent / "shared" / "bench_inputs", ROOT.parent.parent / "shared" / "bench_inputs"]  # from a checkout or a worktree
+TARGETS = {"synth5k": 10.0, "synth10k": 20.0}  # original / our whole default command
+DEFAULT_CASE = "dnabert motifs (default: k-mers, JASPAR, PNG logos, report)"
 PLANTED = ("MA0506.3", "MA0139.2", "MA0138.3")  # NRF1, CTCF, REST
 K = 6  # k-mer size of the original's dev.tsv sentences
 LAST_TIMED_LINE = "* Saving outputs"
@@ -120,6 +132,20 @@ def planted_synthetic(n: int, seed: int) -> tuple[list[str], list[str], np.ndarr
     pos = [data.seqs[i] for i in np.flatnonzero(labels == 1)]
     neg = [data.seqs[i] for i in np.flatnonzero(labels == 0)]
     return pos, neg, np.stack(scores)
+
+
+def shared_input(name: str) -> tuple[list[str], list[str], np.ndarray]:
+    """Positives, negatives and positives' attention of one set of ``../shared/bench_inputs``."""
+    import gzip
+
+    folder = next((p / name for p in SHARED if (p / name).is_dir()), None)
+    if folder is None:
+        sys.exit(f"no {name} in {' or '.join(str(p) for p in SHARED)}")
+    with gzip.open(folder / "pos.txt.gz", "rt") as fh:
+        pos = fh.read().split()
+    with gzip.open(folder / "neg.txt.gz", "rt") as fh:
+        neg = fh.read().split()
+    return pos, neg, np.load(folder / "pos_atten.npy").astype(np.float32)
 
 
 def write_inputs(work: Path, pos: list[str], neg: list[str], attention: np.ndarray) -> None:
@@ -173,10 +199,11 @@ def run_original(scripts: Path, work: Path) -> dict:
 
 
 def run_ours(work: Path, extra: list[str]) -> dict:
-    """One run of ``python -m dnabert motifs --scores ... --mode regions`` (whole process)."""
+    """One run of ``python -m dnabert motifs --scores ... [extra]`` (whole process)."""
     out = work / "ours_out"
+    shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "dnabert", "motifs", "--scores", str(work / "pos_atten.npy"), "--positives", str(work / "pos.fa"),
-           "--negatives", str(work / "neg.fa"), "--mode", "regions", "--out", str(out), *extra]  # fmt: skip
+           "--negatives", str(work / "neg.fa"), "--out", str(out), *extra]  # fmt: skip
     cpu0, t0 = children_cpu(), time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
@@ -201,53 +228,30 @@ def run_imports() -> dict:
     return {"wall": time.perf_counter() - t0, "cpu": children_cpu() - cpu0}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--original", type=Path, required=True, help="folder of the original find_motifs.py and motif_utils.py")
-    parser.add_argument("--n", type=int, default=5000, help="positives (= negatives), 100 bp each")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved runs of each")
-    parser.add_argument(
-        "--input", choices=("demo", "synthetic"), default="demo", help="which planted input (see the module docstring)"
-    )
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--keep", type=Path, help="scratch folder to use and keep (default: a temporary folder, removed)")
-    args = parser.parse_args()
-    scripts = original_scripts(args.original.resolve())
-    sys.path.insert(0, str(ROOT))
+def bench(label: str, work: Path, pos: list[str], neg: list[str], attention: np.ndarray, scripts: Path, rounds: int) -> None:
+    """Time every case on one input, interleaved, and print the table (and the target, for a shared set)."""
     from motif.jaspar import load_jaspar
-    from motif.warmup import warm_tomtom
 
-    with tempfile.TemporaryDirectory(prefix="bench-original-") as tmp:
-        work = args.keep.resolve() if args.keep else Path(tmp)
-        if args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-            work.mkdir(parents=True)
-        t0 = time.perf_counter()
-        pos, neg, attention = (planted_demo if args.input == "demo" else planted_synthetic)(args.n, args.seed)
-        write_inputs(work, pos, neg, attention)
-        print(
-            f"input ({args.input}): {len(pos)} + {len(neg)} x 100 bp written to {work} in {time.perf_counter() - t0:.0f} s",
-            flush=True,
-        )
-        print(f"TOMTOM ready (compiled once per machine) in {warm_tomtom():.1f} s", flush=True)
-        database = load_jaspar()
-        cases = {
-            "original find_motifs.py, up to its output stage": lambda: run_original(scripts, work),
-            "dnabert motifs --mode regions (JASPAR, PNG logos, report)": lambda: run_ours(work, []),
-            "dnabert motifs --mode regions --logos none": lambda: run_ours(work, ["--logos", "none"]),
-            "dnabert motifs --mode regions --no-match --logos none": lambda: run_ours(work, ["--no-match", "--logos", "none"]),
-            "find_motifs(mode='regions') in-process, with JASPAR": lambda: run_in_process(pos, neg, attention, database),
-            "python -c 'import numpy, pandas, scipy.stats' (a floor)": run_imports,
-        }
-        runs: dict[str, list[dict]] = {name: [] for name in cases}
-        for r in range(args.rounds):
-            for name, case in cases.items():
-                runs[name].append(case())
-            print(f"round {r + 1}: " + ", ".join(f"{v[-1]['wall']:.2f}" for v in runs.values()) + " s", flush=True)
+    t0 = time.perf_counter()
+    write_inputs(work, pos, neg, attention)
+    print(f"input ({label}): {len(pos)} + {len(neg)} x 100 bp written to {work} in {time.perf_counter() - t0:.0f} s", flush=True)
+    database = load_jaspar()
+    cases = {
+        "original find_motifs.py, up to its output stage": lambda: run_original(scripts, work),
+        DEFAULT_CASE: lambda: run_ours(work, []),
+        "dnabert motifs --mode regions (JASPAR, PNG logos, report)": lambda: run_ours(work, ["--mode", "regions"]),
+        "dnabert motifs --mode regions --logos none": lambda: run_ours(work, ["--mode", "regions", "--logos", "none"]),
+        "dnabert motifs --mode regions --no-match --logos none": lambda: run_ours(work, ["--mode", "regions", "--no-match", "--logos", "none"]),
+        "find_motifs(mode='regions') in-process, with JASPAR": lambda: run_in_process(pos, neg, attention, database),
+        "python -c 'import numpy, pandas, scipy.stats' (a floor)": run_imports,
+    }
+    runs: dict[str, list[dict]] = {name: [] for name in cases}
+    for r in range(rounds):
+        for name, case in cases.items() if r % 2 == 0 else reversed(cases.items()):
+            runs[name].append(case())
+        print(f"round {r + 1}: " + ", ".join(f"{v[-1]['wall']:.2f}" for v in runs.values()) + " s", flush=True)
 
-    print(
-        f"\n{args.input} input, {args.n} + {args.n} sequences x 100 bp, {args.rounds} interleaved rounds; load average {os.getloadavg()[0]:.2f}"
-    )
+    print(f"\n{label}, {len(pos)} + {len(neg)} sequences x 100 bp, {rounds} interleaved rounds; load average {os.getloadavg()[0]:.2f}")
     original = runs[next(iter(cases))]
     print("original stages (seconds since its start, first round):")
     for stage, seconds in original[0]["stages"].items():
@@ -261,6 +265,36 @@ def main() -> None:
         print(
             f"{name:58s} {wall:7.2f} {cpu:6.2f} {base_wall / wall:19.1f}x {base_cpu / cpu:5.1f}x  {results[0].get('motifs', '')}"
         )
+    if label in TARGETS:
+        ratio = base_wall / statistics.median(r["wall"] for r in runs[DEFAULT_CASE])
+        verdict = "met" if ratio >= TARGETS[label] else "NOT met"
+        print(f"{label}: whole default command {ratio:.1f}x faster than the original (target at least {TARGETS[label]:.0f}x: {verdict})\n", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--original", type=Path, required=True, help="folder of the original find_motifs.py and motif_utils.py")
+    parser.add_argument("--n", type=int, default=5000, help="positives (= negatives), 100 bp each (demo and synthetic inputs)")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved runs of each")
+    parser.add_argument(
+        "--input", choices=("shared", "demo", "synthetic"), default="shared", help="which planted input (see the module docstring)"
+    )
+    parser.add_argument("--sets", nargs="+", choices=tuple(TARGETS), default=list(TARGETS), help="shared sets to run (--input shared)")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--keep", type=Path, help="scratch folder to use and keep (default: a temporary folder, removed)")
+    args = parser.parse_args()
+    scripts = original_scripts(args.original.resolve())
+    sys.path.insert(0, str(ROOT))
+    if args.input == "shared":
+        inputs = {name: (lambda name=name: shared_input(name)) for name in args.sets}
+    else:
+        inputs = {args.input: lambda: (planted_demo if args.input == "demo" else planted_synthetic)(args.n, args.seed)}
+    with tempfile.TemporaryDirectory(prefix="bench-original-") as tmp:
+        for label, load in inputs.items():
+            work = (args.keep.resolve() if args.keep else Path(tmp)) / label
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            bench(label, work, *load(), scripts, args.rounds)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,31 @@ import numpy as np
 import pandas as pd
 
 from dnabert.errors import InputError
+from dnabert.options import SCAN_STRIDE, SCAN_WINDOW
 
 if TYPE_CHECKING:
     from dnabert.checkpoint import LoadedModel
+
+
+MIN_WINDOWS = 5  # a default window and stride give every sequence at least this many windows (when it has 24 bp)
+
+
+def default_window(length: int) -> tuple[int, int]:
+    """Window and stride (bp) that suit a sequence of ``length`` bp (the Scan page's defaults).
+
+    :data:`~dnabert.options.SCAN_WINDOW` and ``SCAN_STRIDE`` when they give at least
+    :data:`MIN_WINDOWS` windows; for shorter sequences half the sequence (at least
+    12 bp, or the whole of a shorter one), with a stride of a fifth of the window:
+    six windows (a 100-bp sequence: 50-bp windows every 10 bp).
+
+    Returns
+    -------
+    window, stride : int
+    """
+    if length >= SCAN_WINDOW + (MIN_WINDOWS - 1) * SCAN_STRIDE:
+        return SCAN_WINDOW, SCAN_STRIDE
+    window = max(min(SCAN_WINDOW, length // 2), min(length, 12), 1)
+    return window, max(1, window // 5)
 
 
 def scan_starts(length: int, window: int, stride: int) -> np.ndarray:

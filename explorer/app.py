@@ -8,24 +8,16 @@ import streamlit as st
 from dnabert.baseline import folder_notes, folder_record
 from dnabert.training_summary import verdict_line
 from dnabert.errors import InputError
-from motif.warmup import warm_tomtom_in_background
 from dnabert.model_info import describe
 from explorer.state import available_models, current_model, model_card, relative_paths, show_error
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
 
-@st.cache_resource(show_spinner=False)
-def _warm_tomtom():
-    """Once per server: compile (or load) TOMTOM in the background, so the first *Find motifs* need not."""
-    return warm_tomtom_in_background()
-
-
 def main() -> None:
     """Build one run of the app: page navigation and the sidebar's model picker."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the app reads model ids from the cache unless the user says otherwise
     st.set_page_config(page_title="DNABERT Explorer", layout="wide")
-    _warm_tomtom()
     pages = [
         st.Page(PAGES / "home.py", title="Data", default=True),
         st.Page(PAGES / "predict.py", title="Predict"),

@@ -12,8 +12,9 @@ target (reverse-complemented when ``orientation`` is ``-``) that query column
 0 faces, so target column j sits under query column ``j - offset``;
 ``overlap`` is the number of aligned columns.
 
-memelite compiles TOMTOM on its first call (about 40 s, cached on disk after)
-and again for any dtype other than float64, so matrices are always float64.
+TOMTOM runs through :func:`motif.tomtom.tomtom`: memelite's algorithm in NumPy
+for the few queries of a motif run (no compile wait on a fresh install),
+memelite's numba code for large query sets. Matrices are always float64.
 """
 
 from __future__ import annotations
@@ -136,6 +137,29 @@ def load_jaspar(release: str = "JASPAR2024", collection: str = "CORE", tax_group
     return _read_jaspar(release, collection, tax_group)  # one cache key however the arguments are passed
 
 
+def _latest_matrices(conn, collection: str, tax_group: str | None) -> list[tuple[int, str, str]]:
+    """(internal id, versioned id, TF name) of the latest version of every matrix of a collection and group.
+
+    The selection of pyjaspar's ``fetch_motifs(collection=..., tax_group=[...])`` in three
+    queries instead of one per matrix (pyjaspar checks each matrix's version with a table
+    scan: 8945 queries, seconds to a minute on a busy machine, for the 879 vertebrate
+    matrices); tests/test_motif_jaspar.py checks that both give the same matrices in the
+    same order.
+    """
+    tables, where, args = "MATRIX m", "m.COLLECTION = ?", [collection.upper()]
+    if tax_group:
+        tables += ", MATRIX_ANNOTATION ma6"
+        where += " and m.ID = ma6.ID and ma6.TAG = 'tax_group' and ma6.VAL = ?"
+        args.append(tax_group.lower())
+    selected = [r[0] for r in conn.execute(f"select distinct(m.ID) from {tables} where {where} COLLATE NOCASE", args)]
+    info = {r[0]: r[1:] for r in conn.execute("select ID, BASE_ID, VERSION, NAME from MATRIX")}
+    latest: dict[str, int] = {}
+    for base, version, _ in info.values():
+        key = base.upper()
+        latest[key] = max(latest.get(key, version), version)
+    return [(i, f"{info[i][0]}.{info[i][1]}", info[i][2]) for i in selected if info[i][1] >= latest[info[i][0].upper()]]
+
+
 @lru_cache(maxsize=8)
 def _read_jaspar(release: str, collection: str, tax_group: str | None) -> MotifDatabase:
     import pyjaspar
@@ -144,9 +168,7 @@ def _read_jaspar(release: str, collection: str, tax_group: str | None) -> MotifD
         raise DatabaseError(f"unknown JASPAR release {release!r}; available: {', '.join(sorted(pyjaspar.jaspar_releases))}")
     db = pyjaspar.jaspardb(release=release)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            found = db.fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
+        found = _latest_matrices(db.conn, collection, tax_group)
         if not found:
             collections = sorted(r[0] for r in db.conn.execute("SELECT DISTINCT collection FROM MATRIX"))
             groups = sorted({r[0] for r in db.conn.execute("SELECT DISTINCT val FROM MATRIX_ANNOTATION WHERE tag = 'tax_group'")})
@@ -154,11 +176,18 @@ def _read_jaspar(release: str, collection: str, tax_group: str | None) -> MotifD
                 f"{release} has no matrix in collection {collection!r} for taxonomic group {tax_group!r}; "
                 f"collections: {', '.join(collections)}; taxonomic groups: {', '.join(groups)}"
             )
-        ppms = [_frozen(_ppm(m)) for m in found]
+        counts: dict[int, dict[str, list[float]]] = {}
+        ids = ",".join(str(int(i)) for i, _, _ in found)
+        for i, row, _, val in db.conn.execute(f"SELECT ID, row, col, val FROM MATRIX_DATA WHERE ID IN ({ids}) ORDER BY ID, row, col"):
+            counts.setdefault(i, {}).setdefault(row.upper(), []).append(float(val))
+        ppms = []
+        for i, _, _ in found:
+            c = np.array([counts[i][b] for b in BASES], dtype=np.float64)
+            ppms.append(_frozen(c / c.sum(axis=0, keepdims=True)))
         return MotifDatabase(
             name=f"{release} {collection} {tax_group or 'all taxa'}",
-            ids=tuple(m.matrix_id for m in found),
-            names=tuple(m.name for m in found),
+            ids=tuple(m[1] for m in found),
+            names=tuple(m[2] for m in found),
             ppms=tuple(ppms),
         )
     finally:
@@ -204,7 +233,7 @@ def match_motifs(ppms: list[np.ndarray], database: MotifDatabase, top: int = 5) 
         Columns :data:`MATCH_COLUMNS` (``motif`` = query index, ``rank`` from
         1), at most ``top`` rows per query, best first.
     """
-    from memelite import tomtom
+    from motif.tomtom import tomtom
 
     if not ppms or not len(database):
         return pd.DataFrame(columns=MATCH_COLUMNS)

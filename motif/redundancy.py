@@ -210,7 +210,7 @@ def motif_similarity(ppms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np
     minus : np.ndarray, shape (M, M), bool
         The target aligns as its reverse complement.
     """
-    from memelite import tomtom
+    from motif.tomtom import tomtom
 
     queries = [np.asarray(m, dtype=np.float64) for m in ppms]
     p, _, offset, _, strand = tomtom(queries, queries + list(load_jaspar(*REFERENCE).ppms))

@@ -1,57 +1,37 @@
-"""Pay memelite's TOMTOM compilation once per machine, ahead of the first motif search.
+"""Pay memelite's TOMTOM compilation once per machine, for large query sets.
 
-memelite compiles TOMTOM with numba on its first call (about 40 CPU s) and keeps
-the machine code in numba's on-disk cache (``cache=True``): next to memelite's
-sources, or in the user's cache folder when that is read-only, or under
-``NUMBA_CACHE_DIR`` when set. A later process then loads it in a fraction of a
-second. :func:`warm_tomtom` makes that first call on a real JASPAR search;
-:func:`warm_tomtom_in_background` runs it in a separate process (so a cold
-compile holds no lock of the caller), then loads the cached code into this one.
+A motif run compares a few motifs with a database, which :mod:`motif.tomtom`
+does in NumPy: the app and the command line never wait for a compiler. More
+than :data:`motif.tomtom.NUMPY_MAX_QUERIES` queries per call go to memelite's
+numba code, compiled on its first call (40 s or more) and kept in numba's
+on-disk cache (``cache=True``: next to memelite's sources, in the user's cache
+folder when that is read-only, or under ``NUMBA_CACHE_DIR``). Compile it ahead:
 
-    python -m motif.warmup      # compile now, e.g. after installing
+    python -m motif.warmup
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parent.parent
 
 
 def warm_tomtom() -> float:
-    """Run TOMTOM once, two JASPAR motifs against the JASPAR vertebrate CORE collection.
+    """Run memelite's compiled TOMTOM once, two JASPAR motifs against the JASPAR vertebrate CORE collection.
 
     Returns
     -------
     float
         Seconds taken (compiling or loading the compiled code, then matching).
     """
-    from motif.jaspar import load_jaspar, match_motifs
+    from memelite import tomtom
+
+    from motif.jaspar import load_jaspar
 
     t0 = time.perf_counter()
     database = load_jaspar()
-    match_motifs([database.ppms[0], database.ppms[-1]], database)
+    tomtom([database.ppms[0], database.ppms[-1]], list(database.ppms))
     return time.perf_counter() - t0
 
 
-def warm_tomtom_in_background() -> threading.Thread:
-    """Start a daemon thread that compiles TOMTOM in a child process, then loads it here.
-
-    Returns at once; failures are left to the first real search, which compiles as usual.
-    """
-
-    def run() -> None:
-        subprocess.run([sys.executable, "-m", "motif.warmup"], cwd=_ROOT, capture_output=True, check=False)
-        warm_tomtom()
-
-    thread = threading.Thread(target=run, name="tomtom-warmup", daemon=True)
-    thread.start()
-    return thread
-
-
 if __name__ == "__main__":
-    print(f"TOMTOM ready in {warm_tomtom():.1f} s")
+    print(f"TOMTOM (numba) ready in {warm_tomtom():.1f} s")

@@ -16,7 +16,7 @@ from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
 from dnabert.embeddings import embed
 from dnabert.inference import Prediction, predict, predict_modes
 from dnabert.kmer import encode_batch
-from dnabert.scan import check_scan, scan_probs, scan_starts, scan_table
+from dnabert.scan import check_scan, default_window, scan_probs, scan_starts, scan_table
 from dnabert.sequences import read_sequences
 from explorer.state import MAP_SELECTION, content_hash
 
@@ -191,12 +191,20 @@ def test_scan_page_matches_dnabert_scan_and_writes_tracks(tmp_path):
 def test_scan_page_on_a_loaded_sequence_and_a_window_too_long():
     at = example()
     at.switch_page("explorer/pages/scan.py").run()
-    at.button[0].click().run()  # defaults: one window of 300 bp covers a 100 bp sequence whole
+    assert (at.number_input(key="scan_window").value, at.number_input(key="scan_stride").value) == default_window(100)
+    at.button[0].click().run()  # defaults for a 100 bp sequence: 50 bp windows every 10 bp
     assert not at.exception and not at.error, [e.value for e in at.error]
     table = at.dataframe[0].value
-    assert len(table) == 1 and (table["start"].iloc[0], table["end"].iloc[0]) == (0, 100)
+    assert table["start"].tolist() == [0, 10, 20, 30, 40, 50] and (table["end"] - table["start"] == 50).all()
     assert {b.proto.label for b in at.get("download_button")} == {"scan_positive.bedGraph", "scan.tsv"}  # no coordinates
     at.number_input(key="scan_window").set_value(600)
     at.button[0].click().run()
     assert "window 600 gives more k-mers than the model window (510); use at most 515" in at.error[0].value
     assert not at.exception
+
+
+def test_default_scan_window_gives_several_windows():
+    assert default_window(100) == (50, 10) and default_window(5000) == (300, 50)
+    for length in (24, 37, 100, 299, 499, 500, 730):
+        window, stride = default_window(length)
+        assert 1 <= window <= length and len(scan_starts(length, window, stride)) >= 5

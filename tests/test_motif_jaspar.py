@@ -19,6 +19,26 @@ def test_default_database_is_jaspar2024_core_vertebrates_latest():
     assert load_jaspar() is jaspar_db
 
 
+@pytest.mark.parametrize("collection, group", [("CORE", "vertebrates"), ("CORE", "insects"), ("UNVALIDATED", None)])
+def test_database_reader_gives_pyjaspars_selection(collection, group):
+    """load_jaspar reads pyjaspar's SQLite in three queries; pyjaspar's own fetch_motifs is the reference."""
+    import warnings
+
+    import pyjaspar
+
+    from motif.jaspar import _read_jaspar
+
+    db = pyjaspar.jaspardb(release="JASPAR2024")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = db.fetch_motifs(collection=collection, tax_group=[group] if group else None)
+    ours = _read_jaspar("JASPAR2024", collection, group)
+    assert list(ours.ids) == [m.matrix_id for m in expected] and list(ours.names) == [m.name for m in expected]
+    for m, ppm in zip(expected, ours.ppms):
+        counts = np.array([m.counts[b] for b in "ACGT"], dtype=np.float64)
+        np.testing.assert_allclose(ppm, counts / counts.sum(axis=0), rtol=1e-12)
+
+
 def test_database_read_once_however_the_arguments_are_given():
     """The app's warm-up calls load_jaspar() and its Motifs page load_jaspar("JASPAR2024", "CORE", "vertebrates"):
     the page must get the database the warm-up read (reading it again costs about a second)."""

@@ -11,7 +11,7 @@ from PIL import Image
 from motif.jaspar import load_jaspar
 from motif.output import write_results
 from motif.pipeline import MotifParams, find_motifs
-from viz.logos import COLORS, MARGINS, aligned_logo_images, aligned_logos, figure_bytes
+from viz.logo_images import COLORS, MARGINS, aligned_logo_image
 from viz.motif_images import REPORT_DPI as DPI
 from viz.motif_images import motif_images
 
@@ -33,21 +33,26 @@ def information_content(ppm: np.ndarray) -> np.ndarray:
         return 2 + np.nansum(np.where(p > 0, p * np.log2(p), 0.0), axis=0)
 
 
-def stack_heights_from_png(png: bytes, width: int) -> np.ndarray:
-    """Height in bits of the letter stack at each of ``width`` positions, read from the pixels.
+def stack_heights_from_png(png: bytes, width: int, rows: int = 1, row: int = 0, start: int = 0, lo: float = -0.5, hi=None) -> np.ndarray:
+    """Height in bits of the letter stack at positions start .. start + width - 1, read from the pixels.
 
-    The axes sit in fixed margins (viz.logos.MARGINS), x from -0.5 to width - 0.5, y from 0 to 2 bits;
-    a stack's top is the highest pixel coloured like a base.
+    The axes sit in fixed margins (viz.logo_images.MARGINS), ``rows`` of them stacked, x from ``lo``
+    to ``hi`` (default width - 0.5), y from 0 to 2 bits; a stack's top is the highest pixel coloured like a base.
     """
     img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
     h, w = img.shape[:2]
+    hi = width - 0.5 if hi is None else hi
+    axis_h = (h / DPI - MARGINS["bottom"] - MARGINS["top"] - (rows - 1) * MARGINS["between"]) / rows
     left, right = MARGINS["left"] * DPI, w - MARGINS["right"] * DPI
-    top, bottom = MARGINS["top"] * DPI, h - MARGINS["bottom"] * DPI
+    top = (MARGINS["top"] + row * (axis_h + MARGINS["between"])) * DPI
+    bottom = top + axis_h * DPI
+    img = img[int(np.floor(top)) - 2 : int(np.ceil(bottom)) + 1]
+    top, bottom = top - (int(np.floor(top)) - 2), bottom - (int(np.floor(top)) - 2)
     colours = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in COLORS.values()], dtype=float)
     is_base = (np.linalg.norm(img[:, :, None, :] - colours[None, None], axis=-1) < 40).any(axis=-1)  # (h, w)
     heights = []
-    for x in range(width):
-        column = round(left + (x + 0.5) / width * (right - left))
+    for x in range(start, start + width):
+        column = round(left + (x - lo) / (hi - lo) * (right - left))
         rows = np.flatnonzero(is_base[:, column - 2 : column + 3].any(axis=1))
         heights.append(0.0 if not len(rows) else (bottom - rows.min()) / (bottom - top) * 2)
     return np.array(heights)
@@ -87,13 +92,17 @@ def test_no_logos(result, tmp_path):
     assert (out / "motifs.meme").read_text().count("MOTIF") == len(result.motifs)
 
 
-def test_aligned_images_drawn_on_one_figure_equal_separate_figures(result):
+def test_aligned_images_show_motif_above_its_oriented_match(result):
     m = result.motifs[0]
     rows = result.matches[result.matches["motif"] == m.id].head(3)
-    matches = [(result.target_ppms[r.target_id], int(r.offset), r.orientation, r.target_id) for r in rows.itertuples()]
-    assert len(matches) >= 2
-    together = aligned_logo_images(m.ppm, matches, m.id, "png", dpi=DPI)
-    for image, (target, offset, strand, name) in zip(together, matches):
-        alone = figure_bytes(aligned_logos(m.ppm, target, offset, strand, m.id, name), ("png",), dpi=DPI)["png"]
-        a, b = (np.asarray(Image.open(io.BytesIO(x)).convert("RGB"), dtype=int) for x in (image, alone))
-        assert a.shape == b.shape and np.abs(a - b).max() <= 8
+    assert len(rows)
+    for r in rows.itertuples():
+        target = result.target_ppms[r.target_id]
+        shown = target[::-1, ::-1] if r.orientation == "-" else target
+        png = aligned_logo_image(m.ppm, target, int(r.offset), r.orientation, m.id, r.target_id, "png", DPI)
+        wq, wt, offset = m.ppm.shape[1], shown.shape[1], int(r.offset)
+        lo, hi = min(0, -offset) - 0.5, max(wq, wt - offset) - 0.5
+        top = stack_heights_from_png(png, wq, rows=2, row=0, start=0, lo=lo, hi=hi)
+        bottom = stack_heights_from_png(png, wt, rows=2, row=1, start=-offset, lo=lo, hi=hi)
+        np.testing.assert_allclose(top, information_content(m.ppm), atol=0.06)
+        np.testing.assert_allclose(bottom, information_content(shown), atol=0.06)

@@ -2,13 +2,13 @@
 
 from functools import partial
 
-import memelite
 import numpy as np
 import pytest
 from motif_fixtures import PLANTED, make_planted, tomtom_warm  # noqa: F401 (tomtom_warm: session fixture)
 from scipy.special import logsumexp
 
 import explorer.cli
+import motif.tomtom
 from demo.synthetic import write_fasta
 from dnabert.sequences import reverse_complement
 from motif.encoding import encode
@@ -204,13 +204,13 @@ def test_one_factor_per_motif_is_not_split():
 def test_no_tomtom_without_matching_and_a_single_motif(tmp_path, monkeypatch):
     """--no-match with one assembled motif: nothing to compare, so TOMTOM is not run (it ran against JASPAR before)."""
     calls = []
-    real = memelite.tomtom
+    real = motif.tomtom.tomtom  # the one entry point (NumPy for few queries, memelite for many)
 
     def counted(queries, targets, *args, **kwargs):
         calls.append((len(queries), len(targets)))
         return real(queries, targets, *args, **kwargs)
 
-    monkeypatch.setattr(memelite, "tomtom", counted)
+    monkeypatch.setattr(motif.tomtom, "tomtom", counted)
     data = make_planted(1000, 1000, motifs=("REST",), hit_rate=0.9, seed=5)
     ids = [f"p{i}" for i in range(len(data.pos))]
     write_fasta(tmp_path / "pos.fa", ids, data.pos)

@@ -11,7 +11,9 @@ TOMTOM alignment (memelite's convention, checked on sub-motifs): with strand
 So the aligned logo draws the query at x = 0 .. Wq-1 and the target (reverse
 complemented for "-") from x = -offset.
 
-Figures are matplotlib (logomaker draws glyphs with it), made with
+The motif command's and the app's logo files are drawn without matplotlib by
+:mod:`viz.logo_images` (same layout, colours and alignment; a tenth of the cost).
+Figures here are matplotlib (logomaker draws glyphs with it), made with
 ``matplotlib.figure.Figure`` directly rather than pyplot: no GUI backend, no
 global figure registry to close, safe in the app's threads. Render them with
 :func:`figure_bytes` (PNG and / or SVG). Margins are fixed in inches
@@ -32,9 +34,7 @@ from matplotlib.ticker import MaxNLocator
 
 from dnabert.errors import InputError
 from dnabert.sequences import BASES
-
-COLORS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff9f1c", "T": "#d62728"}
-MARGINS = {"left": 0.6, "right": 0.15, "bottom": 0.45, "top": 0.3, "between": 0.55}  # inches around / between axes
+from viz.logo_images import COLORS, MARGINS, check_ppm, information_heights, reverse_complement_ppm  # noqa: F401 (re-exported)
 
 
 def _fit_margins(fig: Figure, rows: int) -> None:
@@ -57,33 +57,6 @@ def _logo_figure(width: float, height: float, rows: int = 1) -> tuple[Figure, li
     return fig, list(fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0])
 
 
-def check_ppm(ppm: np.ndarray, name: str = "PPM") -> np.ndarray:
-    """Validate a (4, W) ACGT matrix and normalise its columns to sum 1.
-
-    Returns
-    -------
-    np.ndarray, shape (4, W), float64
-    """
-    try:
-        a = np.asarray(ppm, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a numeric (4, W) matrix") from None
-    if a.ndim != 2 or a.shape[0] != 4 or a.shape[1] == 0:
-        hint = " (a (W, 4) matrix: pass its transpose)" if a.ndim == 2 and a.shape[1] == 4 else ""
-        raise InputError(f"{name} must have shape (4, W), rows A, C, G, T and one column per position; got {a.shape}{hint}")
-    if not np.isfinite(a).all() or (a < 0).any():
-        raise InputError(f"{name} must hold finite, non-negative probabilities or counts")
-    sums = a.sum(axis=0, keepdims=True)
-    if (sums == 0).any():
-        raise InputError(f"{name}: position {int(np.flatnonzero(sums[0] == 0)[0]) + 1} has all-zero probabilities")
-    return a / sums
-
-
-def reverse_complement_ppm(ppm: np.ndarray) -> np.ndarray:
-    """Reverse complement of a (4, W) ACGT matrix: positions reversed, A<->T and C<->G swapped."""
-    return np.asarray(ppm)[::-1, ::-1].copy()
-
-
 def information_matrix(ppm: np.ndarray) -> pd.DataFrame:
     """Information content per base and position (bits; column heights sum to 2 - entropy).
 
@@ -91,8 +64,7 @@ def information_matrix(ppm: np.ndarray) -> pd.DataFrame:
     -------
     pd.DataFrame, shape (W, 4), columns A, C, G, T, index 0..W-1 (logomaker's layout)
     """
-    df = pd.DataFrame(check_ppm(ppm).T, columns=list(BASES))
-    return logomaker.transform_matrix(df, from_type="probability", to_type="information")
+    return pd.DataFrame(information_heights(ppm).T, columns=list(BASES))
 
 
 def _draw(ax: Axes, ppm: np.ndarray, start: int, title: str) -> logomaker.Logo:
@@ -181,40 +153,6 @@ def _draw_match(fig: Figure, query_width: int, target, offset: int, strand: str 
     ax_t.set_xlabel("position in the motif")
     fig.set_size_inches(max(3.0, 0.45 * (hi - lo) + 1), 3.8)
     _fit_margins(fig, 2)
-
-
-def aligned_logo_images(
-    query: np.ndarray,
-    matches: list[tuple[np.ndarray, int, str | int, str]],
-    query_name: str = "motif",
-    fmt: str = "png",
-    dpi: int = 150,
-) -> list[bytes]:
-    """Rendered :func:`aligned_logos` of one query against several matches, drawing the query once.
-
-    Parameters
-    ----------
-    query : np.ndarray, shape (4, Wq)
-    matches : list of (target, offset, strand, target_name)
-        As the arguments of :func:`aligned_logos` (targets (4, Wt)).
-    query_name : str
-    fmt : {"png", "svg"}
-    dpi : int
-
-    Returns
-    -------
-    list of bytes
-        One image per match, in order (one figure, its lower axes redrawn per match).
-    """
-    if not matches:
-        return []
-    (target, offset, strand, name), *rest = matches
-    fig = aligned_logos(query, target, offset, strand, query_name, name)
-    images = [figure_bytes(fig, (fmt,), dpi)[fmt]]
-    for target, offset, strand, name in rest:
-        _draw_match(fig, check_ppm(query).shape[1], target, offset, strand, name)
-        images.append(figure_bytes(fig, (fmt,), dpi)[fmt])
-    return images
 
 
 def figure_bytes(fig: Figure, formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> dict[str, bytes]:

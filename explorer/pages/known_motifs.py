@@ -47,7 +47,10 @@ def load_database():
 
 def scan():
     pred = run_prediction(pos, attention=attention)
-    with st.spinner("Scanning the motifs with FIMO..."):
+    with st.spinner(
+        "Scanning every database motif with FIMO in positives and negatives (the example data against JASPAR: "
+        "seconds). The first scan after installing compiles FIMO with numba first: minutes on a busy 2-core machine..."
+    ):
         db = load_database()
         return (
             known_motif_attention(

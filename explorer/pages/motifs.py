@@ -77,7 +77,10 @@ def discover():
     params.check()
     kinds = EVIDENCE_KINDS if evidence == EVIDENCE_ALL else (evidence,)
     scores = {kind: run_evidence(pos, kind, attention) for kind in kinds}
-    with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
+    with st.spinner(
+        "Finding motifs: high-evidence regions, enriched candidates, one motif per factor, then TOMTOM against "
+        "JASPAR (NumPy, nothing to compile). Seconds on the example data, longer on a busy machine..."
+    ):
         db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
         found = {}
         for kind in kinds:
@@ -142,7 +145,7 @@ if len(table):
             "(motif.cause). Demo model: a teaching model trained on planted CTCF and YY1 sites."
         )
 if files is None:  # once per run and kind, after the table is on the page: logos and report take longer than the analysis
-    with st.spinner("Drawing the logos and the report..."):
+    with st.spinner("Drawing the logos (five images per motif, a few hundredths of a second each) and the report..."):
         files, zipped = result_files(result)
     drawn[shown] = (files, zipped)  # kept in the session's stored result (the same dict)
 

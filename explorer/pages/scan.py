@@ -9,8 +9,8 @@ import streamlit as st
 from dnabert.coordinates import coordinates_from_ids
 from dnabert.errors import InputError
 from dnabert.genome_tracks import chrom_sizes, per_base_table, window_mean, write_bedgraph, write_bigwig
-from dnabert.options import SCAN_STRIDE, SCAN_STRIDE_HELP, SCAN_WINDOW, SCAN_WINDOW_HELP
-from dnabert.scan import check_scan, scan_probs, scan_starts, scan_table
+from dnabert.options import SCAN_STRIDE_HELP, SCAN_WINDOW_HELP
+from dnabert.scan import check_scan, default_window, scan_probs, scan_starts, scan_table
 from dnabert.sequences import SequenceSet
 from explorer.state import button_result, cli_command, content_hash, current_model, parse_upload, positives, show_error
 from viz.scan import scan_figure
@@ -47,14 +47,17 @@ else:
         st.info(f"{len(pasted)} sequences pasted: the first, {pasted.ids[0]!r}, is scanned.")
     one = SequenceSet(ids=pasted.ids[:1], seqs=pasted.seqs[:1])
 
+rid, seq = one.ids[0], one.seqs[0]
+fit = default_window(len(seq))  # window and stride that give this sequence several windows
+if st.session_state.get("scan_fit") != fit:  # first visit, or a sequence another default suits
+    st.session_state["scan_fit"] = fit
+    st.session_state["scan_window"], st.session_state["scan_stride"] = fit
 with st.form("scan_params"):
     c1, c2, c3 = st.columns(3)
-    window = int(c1.number_input("Window (bp)", 1, None, SCAN_WINDOW, key="scan_window", help=SCAN_WINDOW_HELP))
-    stride = int(c2.number_input("Stride (bp)", 1, None, SCAN_STRIDE, key="scan_stride", help=SCAN_STRIDE_HELP))
+    window = int(c1.number_input("Window (bp)", 1, None, key="scan_window", help=SCAN_WINDOW_HELP))
+    stride = int(c2.number_input("Stride (bp)", 1, None, key="scan_stride", help=SCAN_STRIDE_HELP))
     label = c3.selectbox("Probability of class", lm.labels, index=len(lm.labels) - 1, key="scan_class")
     run = st.form_submit_button("Scan", type="primary")
-
-rid, seq = one.ids[0], one.seqs[0]
 
 
 def scan():
