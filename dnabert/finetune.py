@@ -42,7 +42,7 @@ from dnabert.datachecks import check_split
 from dnabert.errors import InputError
 from dnabert.families.loading import DNABERT1
 from dnabert.metrics import classification_metrics, json_ready, trainer_metrics
-from dnabert.outputs import check_output_folder
+from dnabert.outputs import atomic_paths, check_output_folder
 from dnabert.schedules import n_parameters, schedule_for
 from dnabert.strands import predict_probs, rc_augment
 from dnabert.tables import LabeledData, check_lengths, class_names, label_ids, stratified_split
@@ -333,8 +333,9 @@ def finetune(
         record["notes"].append(verdict)
     record = json_ready(record)
     if main_process:
-        (out / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
-        training_curves(history).to_csv(out / "curves.tsv", sep="\t", index=False, float_format="%.6g")
+        with atomic_paths(out / "metrics.json", out / "curves.tsv") as (tmp_metrics, tmp_curves):
+            tmp_metrics.write_text(json.dumps(record, indent=2) + "\n")
+            training_curves(history).to_csv(tmp_curves, sep="\t", index=False, float_format="%.6g")
     return FinetuneResult(
         path=out,
         labels=classes,

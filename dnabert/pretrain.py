@@ -52,7 +52,7 @@ from transformers.modeling_outputs import MaskedLMOutput
 from dnabert.errors import InputError
 from dnabert.training import ModelShape, TokenDataset, model_shape, training_arguments
 from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, from_kmer_sentence, is_kmer_sentence
-from dnabert.outputs import check_output_folder
+from dnabert.outputs import atomic_path, check_output_folder
 
 NEVER_MASK = (PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID)
 
@@ -379,22 +379,23 @@ def pretrain(
     import json
 
     if main_process:
-        (out / "pretrain_metrics.json").write_text(
-            json.dumps(
-                {
-                    "k": k,
-                    "n_chunks": len(chunks),
-                    "n_eval_chunks": len(eval_chunks),
-                    "max_length": chunk,
-                    "heldout_mlm_loss_before": first_loss,
-                    "heldout_mlm_loss_after": last_loss,
-                    "steps": trainer.state.global_step,
-                    "init": str(model) if model is not None else "random",
-                },
-                indent=2,
+        with atomic_path(out / "pretrain_metrics.json") as tmp:
+            tmp.write_text(
+                json.dumps(
+                    {
+                        "k": k,
+                        "n_chunks": len(chunks),
+                        "n_eval_chunks": len(eval_chunks),
+                        "max_length": chunk,
+                        "heldout_mlm_loss_before": first_loss,
+                        "heldout_mlm_loss_after": last_loss,
+                        "steps": trainer.state.global_step,
+                        "init": str(model) if model is not None else "random",
+                    },
+                    indent=2,
+                )
+                + "\n"
             )
-            + "\n"
-        )
     return PretrainResult(
         path=out,
         first_loss=first_loss,
