@@ -79,11 +79,12 @@ def check_scan(
     from dnabert.model_info import shortest_bases, token_count, window_bases
 
     if window < shortest_bases(lm):
-        raise InputError(f"{name} {window} is shorter than k={lm.k}")
-    if lm.k is not None:
+        raise InputError(f"{name} {window} is shorter than {lm.tokenizer.shortest_text}")
+    if lm.tokenizer.separable_windows:  # the length decides the tokens
         if window > window_bases(lm):
             raise InputError(
-                f"{name} {window} gives more k-mers than the model window ({lm.window}); use at most {window_bases(lm)}"
+                f"{name} {window} gives more tokens than the model window ({lm.tokenizer.window_text}); "
+                f"use at most {window_bases(lm)}"
             )
         return
     for rid, seq, st in zip(ids, seqs, starts):

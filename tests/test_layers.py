@@ -69,3 +69,58 @@ def test_the_checker_sees_lazy_and_string_imports(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("import importlib\n\ndef f():\n    from viz.logos import motif_logo\n    importlib.import_module('explorer.cli')\n")
     assert {"viz", "explorer", "importlib"} <= imported_modules(sample)
+
+
+FAMILY_NAMES = {"DNABERT1", "DNABERT2", "NT1", "NT2", "FAMILIES"}
+FAMILY_TOKENIZERS = {"KmerTokenizer", "BpeTokenizer", "SixmerTokenizer"}
+# Family code not yet under dnabert/families: fine-tuning's family specifics (heads, dropout, saving; owned by
+# the fine-tuning work, issue 24) and checkpoint.py, the DNABERT-1 loader that hands other folders to
+# dnabert.families (owned by the model-folder checks, issue 26). They move there with the package regrouping.
+FAMILY_TESTS_PENDING = {REPO / "dnabert" / f for f in ("finetune.py", "family_finetune.py", "checkpoint.py")}
+
+
+def family_tests(path: Path) -> list[str]:
+    """Lines of ``path`` that branch on a model's family instead of asking its tokenizer / family interface.
+
+    Flagged: ``x.k is None`` / ``x.k is not None`` on a loaded model (``args.k``, a command-line
+    option, is not a model), comparisons with a family name or constant (``family == DNABERT1``,
+    ``lm.family != "NT v2"``), and ``isinstance`` with a family's tokenizer class.
+    """
+    tree = ast.parse(path.read_text(), str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            model_k = any(
+                isinstance(s, ast.Attribute) and s.attr == "k" and not (isinstance(s.value, ast.Name) and s.value.id == "args")
+                for s in sides
+            )
+            if model_k and any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
+                found.append(f"line {node.lineno}: .k tested against None")
+            names = {s.id for s in sides if isinstance(s, ast.Name)} | {s.attr for s in sides if isinstance(s, ast.Attribute)}
+            strings = {s.value for s in sides if isinstance(s, ast.Constant)}
+            if names & (FAMILY_NAMES | {"family"}) and (names & FAMILY_NAMES or strings):
+                found.append(f"line {node.lineno}: compares a family")
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance":
+            classes = {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)} if len(node.args) > 1 else set()
+            if classes & FAMILY_TOKENIZERS:
+                found.append(f"line {node.lineno}: isinstance with a family tokenizer")
+    return found
+
+
+@pytest.mark.parametrize("rank, package, path", list(layer_files()), ids=lambda x: str(x.relative_to(REPO)) if isinstance(x, Path) else "")
+def test_no_family_tests_outside_families(rank, package, path):
+    families = REPO / "dnabert" / "families"
+    if families in path.parents or path in FAMILY_TESTS_PENDING:
+        return
+    found = family_tests(path)
+    assert not found, f"{path.relative_to(REPO)} branches on the model family ({found}); ask lm.tokenizer or dnabert.families"
+
+
+def test_the_family_checker_sees_each_form(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "if lm.k is not None: pass\nif family == DNABERT2: pass\nif lm.family != 'NT v2': pass\n"
+        "if isinstance(tok, KmerTokenizer): pass\nif args.k is None: pass\n"
+    )
+    assert [f.split(":")[0] for f in family_tests(sample)] == ["line 1", "line 2", "line 3", "line 4"]

@@ -67,8 +67,12 @@ def read_raw_config(d: Path) -> dict:
 
 
 def detect_family(d: Path) -> str:
-    """The family of a checkpoint folder, one of :data:`FAMILIES` (rules in the module docstring)."""
+    """The family of a checkpoint folder: a registered one (:mod:`dnabert.families.registry`), else one of :data:`FAMILIES`."""
     raw = read_raw_config(d)
+    from dnabert.families.registry import registered_family  # families added from outside come first
+
+    if (added := registered_family(raw, d)) is not None:
+        return added
     model_type = raw.get("model_type")
     esm_auto = "esm" in json.dumps(raw.get("auto_map", {})).lower()
     if model_type == "esm" or (model_type is None and esm_auto):
@@ -165,6 +169,10 @@ def load_family(d: Path, family: str, task: str, window: int | None = None, labe
         Fine-tuning: a classification head for these classes (a head of
         another size in the folder is replaced by a fresh one).
     """
+    from dnabert.families.registry import REGISTERED
+
+    if family in REGISTERED:
+        return REGISTERED[family].load(d, task, window, labels)
     raw = read_raw_config(d)
     if labels is not None:
         raw = {k: v for k, v in raw.items() if k != "num_labels"}
