@@ -1,7 +1,7 @@
 """Matching motifs to a database with TOMTOM (memelite): JASPAR via pyjaspar (offline) or a MEME file.
 
-Defaults: JASPAR 2024, CORE collection, vertebrates, the latest version of
-each matrix (879 matrices). The database is cached as plain read-only numpy
+Defaults (:class:`motif.params.JasparSource`): JASPAR 2024, CORE collection, vertebrates, the latest
+version of each matrix (879 matrices). The database is cached as plain read-only numpy
 arrays (pyjaspar's SQLite connection is bound to the thread that made it, and
 the app runs sessions in other threads).
 
@@ -32,6 +32,9 @@ from scipy.stats import false_discovery_control
 from dnabert.errors import InputError
 from dnabert.sequences import BASES
 from motif.meme import read_meme
+from motif.params import JasparSource
+
+DEFAULT = JasparSource()  # the declared defaults (motif.params)
 
 MATCH_COLUMNS = ["motif", "rank", "target_id", "target_name", "p", "E", "q", "offset", "overlap", "orientation"]
 
@@ -74,7 +77,7 @@ def _frozen(matrix: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def jaspar_matrix(matrix_id: str, release: str = "JASPAR2024") -> tuple[str, np.ndarray]:
+def jaspar_matrix(matrix_id: str, release: str = DEFAULT.release) -> tuple[str, np.ndarray]:
     """TF name and PPM of one versioned JASPAR matrix id, read offline from pyjaspar.
 
     Returns
@@ -115,7 +118,9 @@ def _ppm(matrix) -> np.ndarray:
     return counts / counts.sum(axis=0, keepdims=True)
 
 
-def load_jaspar(release: str = "JASPAR2024", collection: str = "CORE", tax_group: str | None = "vertebrates") -> MotifDatabase:
+def load_jaspar(
+    release: str = DEFAULT.release, collection: str = DEFAULT.collection, tax_group: str | None = DEFAULT.group
+) -> MotifDatabase:
     """JASPAR matrices from pyjaspar's bundled SQLite files (no network), read once per process and selection.
 
     Parameters
@@ -134,6 +139,11 @@ def load_jaspar(release: str = "JASPAR2024", collection: str = "CORE", tax_group
         message lists the valid choices).
     """
     return _read_jaspar(release, collection, tax_group)  # one cache key however the arguments are passed
+
+
+def jaspar_database(source: JasparSource) -> MotifDatabase:
+    """The matrices of a :class:`~motif.params.JasparSource` (:func:`load_jaspar`)."""
+    return load_jaspar(source.release, source.collection, source.group)
 
 
 @lru_cache(maxsize=8)
