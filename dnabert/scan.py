@@ -1,7 +1,7 @@
 """Sliding-window scans of long sequences: the windows, their probabilities and the table of them.
 
-The defaults of the window and the stride (bp) are in :mod:`dnabert.options`
-(``SCAN_WINDOW``, ``SCAN_STRIDE``), read by the ``scan`` command and the app's Scan page.
+The window and the stride (bp) are declared in :class:`dnabert.options.ScanWindows`, read by the
+``scan`` command and the app's Scan page.
 """
 
 from __future__ import annotations

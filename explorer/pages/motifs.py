@@ -1,7 +1,6 @@
 """Motifs page: motif discovery from the model's attention, JASPAR matches, downloads."""
 
 import io
-import math
 import tempfile
 import zipfile
 from dataclasses import fields
@@ -10,12 +9,13 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1
 
-from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
-from explorer.cli.motifs import param_argv
+from explorer.cli.params import settings_argv
 from explorer.state import button_result, cli_command, coordinates, negatives, require_selected_data, run_prediction
+from explorer.widgets import attention_widget, param_widget
 from motif.bed import locate_instances
-from motif.jaspar import load_jaspar
+from motif.jaspar import jaspar_database
 from motif.output import dropped_table, merged_table, motif_table, write_results
+from motif.params import JasparSource
 from motif.pipeline import MotifParams, find_motifs
 from viz.motif_images import motif_images
 
@@ -27,43 +27,21 @@ st.caption(
     + ("dinucleotide-shuffled copies of them (no negatives loaded)." if shuffled else "loaded negatives.")
 )
 
-def _choice_label(value) -> str:
-    return {None: "by mode", True: "yes", False: "no (forward only)"}.get(value, str(value))
-
-
-def param_widget(container, f):
-    """The widget of one MotifParams field, from its metadata (the same the command line uses)."""
-    meta, key = f.metadata, f"motif_{f.name}"
-    if isinstance(f.default, bool):
-        return container.checkbox(meta["label"], f.default, help=meta["help"], key=key)
-    if "choices" in meta:
-        options = list(meta["choices"])
-        return container.selectbox(
-            meta["label"], options, index=options.index(f.default), format_func=_choice_label, help=meta["help"], key=key
-        )
-    low = None if meta.get("low") is None or meta["low_open"] else meta["low"]
-    high = None if meta.get("high") is None or meta["high_open"] else meta["high"]
-    if isinstance(f.default, int):
-        return int(container.number_input(meta["label"], low, high, f.default, 1, help=meta["help"], key=key))
-    step = 10 ** math.floor(math.log10(f.default)) / 10 if f.default > 0 else 0.1
-    return float(container.number_input(meta["label"], low, high, f.default, step, format="%g", help=meta["help"], key=key))
-
-
 with st.form("motif_params"):
     basic = [f for f in fields(MotifParams) if f.metadata["basic"]]
     cols = st.columns(4)
-    attention = cols[0].selectbox("Attention", ATTENTION_MODES, help=ATTENTION_HELP)
-    values = {f.name: param_widget(cols[(i + 1) % 4], f) for i, f in enumerate(basic)}
+    attention = attention_widget(cols[0], "motif_attention")
+    values = {f.name: param_widget(cols[(i + 1) % 4], f, "motif") for i, f in enumerate(basic)}
     database = cols[(len(basic) + 1) % 4].selectbox(
         "Match against",
-        ["JASPAR 2024", "none"],  # short enough for a quarter of the page
-        help="TOMTOM database (offline): JASPAR 2024 CORE vertebrates",
+        [JasparSource().release, "none"],  # short enough for a quarter of the page
+        help=f"TOMTOM database (offline): {JasparSource()}",
         key="motif_database",
     )
     with st.expander("More parameters"):
         more = [f for f in fields(MotifParams) if not f.metadata["basic"]]
         cols = st.columns(4)
-        values |= {f.name: param_widget(cols[i % 4], f) for i, f in enumerate(more)}
+        values |= {f.name: param_widget(cols[i % 4], f, "motif") for i, f in enumerate(more)}
     run = st.form_submit_button("Find motifs", type="primary")
 
 params = MotifParams(**values)
@@ -87,7 +65,7 @@ def discover():
     params.check()
     pred = run_prediction(pos, attention=attention)
     with st.spinner("Finding motifs (the first TOMTOM run on a new machine compiles for about a minute)..."):
-        db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
+        db = None if database == "none" else jaspar_database(JasparSource())
         found = find_motifs(pos.seqs, pred.scores, None if shuffled else neg.seqs, params, db, pos.ids)
         locate_instances(found.motifs, pos.ids, coordinates(pos))  # genome columns where headers carry coordinates
         return found, None, None  # files: drawn below the table, once per run
@@ -158,7 +136,7 @@ cli_command(
     *([] if shuffled else ["--negatives", "negatives.fa"]),
     "--attention",
     attention,
-    *param_argv(params),
+    *settings_argv(params),
     *(["--no-match"] if database == "none" else []),
     "--out",
     "motifs_out",

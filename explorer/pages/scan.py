@@ -9,10 +9,11 @@ import streamlit as st
 from dnabert.coordinates import coordinates_from_ids
 from dnabert.errors import InputError
 from dnabert.genome_tracks import chrom_sizes, per_base_table, window_mean, write_bedgraph, write_bigwig
-from dnabert.options import SCAN_STRIDE, SCAN_STRIDE_HELP, SCAN_WINDOW, SCAN_WINDOW_HELP
+from dnabert.options import ScanWindows
 from dnabert.scan import check_scan, scan_probs, scan_starts, scan_table
 from dnabert.sequences import SequenceSet
 from explorer.state import button_result, cli_command, content_hash, current_model, parse_upload, positives, show_error
+from explorer.widgets import settings_widgets
 from viz.scan import scan_figure
 
 st.title("Scan")
@@ -49,8 +50,8 @@ else:
 
 with st.form("scan_params"):
     c1, c2, c3 = st.columns(3)
-    window = int(c1.number_input("Window (bp)", 1, None, SCAN_WINDOW, key="scan_window", help=SCAN_WINDOW_HELP))
-    stride = int(c2.number_input("Stride (bp)", 1, None, SCAN_STRIDE, key="scan_stride", help=SCAN_STRIDE_HELP))
+    windows = ScanWindows(**settings_widgets([c1, c2], ScanWindows, "scan"))
+    window, stride = windows.window, windows.stride
     label = c3.selectbox("Probability of class", lm.labels, index=len(lm.labels) - 1, key="scan_class")
     run = st.form_submit_button("Scan", type="primary")
 
