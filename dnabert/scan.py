@@ -83,7 +83,7 @@ def check_scan(
     if lm.tokenizer.separable_windows:  # the length decides the tokens
         if window > window_bases(lm):
             raise InputError(
-                f"{name} {window} gives more tokens than the model window ({lm.tokenizer.window_text}); "
+                f"{name} {window} gives more {lm.tokenizer.unit} than the model window ({lm.window}); "
                 f"use at most {window_bases(lm)}"
             )
         return

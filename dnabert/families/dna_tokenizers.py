@@ -47,6 +47,7 @@ class DnaTokenizer:
     window: int
 
     name = "tokens"
+    unit = "tokens"  # what messages call the content tokens
     # True when a window's tokens depend only on its own bases (overlapping k-mers): windows of a long
     # sequence can then be cut from the text and scored apart (:meth:`window_texts`)
     separable_windows = False
@@ -165,6 +166,7 @@ class KmerTokenizer(DnaTokenizer):
         return f"overlapping {self.k}-mers"
 
     separable_windows = True
+    unit = "k-mers"
 
     @property
     def shortest_bases(self) -> int:
