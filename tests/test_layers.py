@@ -144,7 +144,8 @@ def declared_defaults() -> dict[str, tuple[object, Path, bool]]:
     found = {}
     for cls in DECLARED:
         for f in fields(cls):
-            kept = f.default is not MISSING and f.default is not None and not isinstance(f.default, bool)
+            declared_here = "help" in f.metadata  # a field declared with dnabert.params.param
+            kept = declared_here and f.default is not MISSING and f.default is not None and not isinstance(f.default, bool)
             if kept and f.name not in GENERIC:
                 found[f.name] = (f.default, Path(inspect.getfile(cls)).resolve(), "choices" in f.metadata)
     return found
