@@ -37,7 +37,7 @@ from dnabert.limits import check_app_count, check_app_lengths, check_app_upload,
 from dnabert.options import ATTENTION_MODES
 from dnabert.model_info import require_tokens
 from dnabert.sequences import SequenceSet, parse_sequences, shuffled_negatives
-from explorer.model_names import available_models, model_dirs  # noqa: F401 (pages import them from here)
+from explorer.model_names import available_models, model_dirs
 
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import fields
 
-import streamlit as st
-
 from dnabert.options import ATTENTION_HELP, ATTENTION_MODES
 
 
