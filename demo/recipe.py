@@ -207,7 +207,6 @@ def motif_check(model_dir: str | Path, test: PlantedData, motifs: tuple[str, ...
         return {"status": "unavailable", "reason": f"motif pipeline not importable ({e})"}
     from dnabert.checkpoint import load_model
     from dnabert.inference import predict
-    from dnabert.threshold import predicted_labels
 
     lm = load_model(model_dir)
     pos = [i for i in range(len(test)) if test.labels[i] == 1]

@@ -109,15 +109,12 @@ def attribution_track(
     if steps < 1 or batch_size < 1:
         raise InputError("steps and batch_size must be at least 1")
     tok = lm.tokenizer
-    if lm.k is not None and len(seq) < lm.k:
-        raise InputError(f"the sequence has length {len(seq)}, shorter than k={lm.k}: it has no {lm.k}-mer")
     tok.check_length(seq, "the sequence")
     content, spans = tok.tokenize(seq)
     n = len(content)
     if n > lm.window:
-        most = f"{lm.window + lm.k - 1} bp ({lm.window} k-mers)" if lm.k is not None else f"{lm.window} {tok.name} tokens"
         raise InputError(
-            f"attribution works on one model window: at most {most}; "
+            f"attribution works on one model window: at most {tok.window_text}; "
             f"this sequence has {len(seq)} bp ({n} tokens): pass a slice of it"
         )
     ids, mask = (torch.as_tensor(a, device=lm.device) for a in tok.batch([content]))

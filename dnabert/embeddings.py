@@ -29,13 +29,13 @@ import numpy as np
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
 from dnabert.inference import predict_modes
-from dnabert.options import POOLINGS, PROJECTIONS
+from dnabert.options import POOLINGS, PROJECTIONS, EmbeddingMap
 
 
 def embed(
     lm: LoadedModel,
     seqs: list[str],
-    pooling: str = "cls",
+    pooling: str = EmbeddingMap.pooling,
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
@@ -63,7 +63,7 @@ def embed(
     return pred.embeddings[pooling]
 
 
-def project(embeddings: np.ndarray, method: str = "pca", seed: int = 0) -> tuple[np.ndarray, str]:
+def project(embeddings: np.ndarray, method: str = EmbeddingMap.method, seed: int = 0) -> tuple[np.ndarray, str]:
     """2-D map of embeddings (n, H) -> ((n, 2) float64, axis note).
 
     PCA: scikit-learn on standardised columns; the note gives the variance

@@ -45,7 +45,7 @@ from dnabert.errors import InputError
 from dnabert.finetune_settings import FinetuneSettings
 from dnabert.families.loading import DNABERT1
 from dnabert.metrics import classification_metrics, json_ready, trainer_metrics
-from dnabert.outputs import check_output_folder
+from dnabert.outputs import atomic_paths, check_output_folder
 from dnabert.schedules import n_parameters, schedule_for
 from dnabert.strands import predict_probs, rc_augment
 from dnabert.provenance import trained_on, write_training_hashes
@@ -347,8 +347,9 @@ def finetune(
         notes.append(verdict)
     record = json_ready(record)
     if main_process:
-        (out / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
-        training_curves(history).to_csv(out / "curves.tsv", sep="\t", index=False, float_format="%.6g")
+        with atomic_paths(out / "metrics.json", out / "curves.tsv") as (tmp_metrics, tmp_curves):
+            tmp_metrics.write_text(json.dumps(record, indent=2) + "\n")
+            training_curves(history).to_csv(tmp_curves, sep="\t", index=False, float_format="%.6g")
     return FinetuneResult(
         path=out,
         labels=classes,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dnabert.sequences import SequenceSet, require_kmers
+from dnabert.sequences import SequenceSet
 
 if TYPE_CHECKING:  # no torch import for callers that only check inputs
     from dnabert.checkpoint import LoadedModel
@@ -20,13 +20,12 @@ if TYPE_CHECKING:  # no torch import for callers that only check inputs
 
 def describe(lm: LoadedModel) -> str:
     """One line: family, tokenizer and window in tokens (and k-mers' bases)."""
-    bases = f" ({window_bases(lm)} bp)" if lm.k is not None else ""
-    return f"{lm.family} · {lm.tokenizer.name} · window {lm.window} tokens{bases}"
+    return f"{lm.family} · {lm.tokenizer.describe()}"
 
 
 def shortest_bases(lm: LoadedModel) -> int:
     """Shortest sequence, in bp, that gives at least one token: k for k-mers, 1 otherwise."""
-    return lm.k if lm.k is not None else 1
+    return lm.tokenizer.shortest_bases
 
 
 def window_bases(lm: LoadedModel) -> int:
@@ -37,18 +36,12 @@ def window_bases(lm: LoadedModel) -> int:
     ``window``, the length that always fits (a piece covers at least one
     base; typical DNA fits several times more).
     """
-    if lm.k is not None:
-        return lm.window + lm.k - 1
-    return lm.window * getattr(lm.tokenizer, "K", 1)
+    return lm.tokenizer.window_bases
 
 
 def require_tokens(data: SequenceSet, lm: LoadedModel, name: str = "input") -> None:
     """Raise SequenceError naming the first sequence of ``data`` that gives ``lm`` no token."""
-    if lm.k is not None:
-        require_kmers(data, lm.k, name)
-        return
-    for i, (rid, seq) in enumerate(zip(data.ids, data.seqs), start=1):
-        lm.tokenizer.check_length(seq, f"{name}: sequence '{rid}' (record {i})")
+    lm.tokenizer.require_tokens(data, name)
 
 
 def token_count(lm: LoadedModel, seq: str) -> int:
@@ -58,6 +51,4 @@ def token_count(lm: LoadedModel, seq: str) -> int:
 
 def too_long_for_window(lm: LoadedModel, seq: str) -> bool:
     """True when ``seq`` has more tokens than one model window (it is then scored in several)."""
-    if lm.k is not None:
-        return len(seq) > window_bases(lm)
-    return token_count(lm, seq) > lm.window
+    return lm.tokenizer.too_long(seq)

@@ -52,7 +52,8 @@ from transformers.modeling_outputs import MaskedLMOutput
 from dnabert.errors import InputError
 from dnabert.training import ModelShape, TokenDataset, model_shape, training_arguments, world_size
 from dnabert.kmer import CLS_ID, MASK_ID, N_SPECIAL, PAD_ID, SEP_ID, UNK_ID, from_kmer_sentence, is_kmer_sentence
-from dnabert.outputs import check_output_folder
+from dnabert.outputs import atomic_path, check_output_folder
+from dnabert.pretrain_settings import PretrainSettings
 
 NEVER_MASK = (PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID)
 
@@ -77,7 +78,12 @@ class SpanMaskingCollator:
     """
 
     def __init__(
-        self, k: int, mlm_probability: float = 0.15, mask_prob: float = 0.8, random_prob: float = 0.1, seed: int | None = None
+        self,
+        k: int,
+        mlm_probability: float = PretrainSettings.mlm_probability,
+        mask_prob: float = 0.8,
+        random_prob: float = 0.1,
+        seed: int | None = None,
     ):
         if not 0 < mlm_probability < 1:
             raise ValueError(f"mlm_probability must be in (0, 1), got {mlm_probability}")
@@ -159,7 +165,12 @@ def acgt_segments(seq: str, min_len: int) -> list[str]:
 
 
 def pretrain_samples(
-    seqs: list[str], k: int, min_length: int = 5, max_length: int = 510, sample_ratio: float = 1.0, seed: int = 0
+    seqs: list[str],
+    k: int,
+    min_length: int = PretrainSettings.min_length,
+    max_length: int = PretrainSettings.max_length,
+    sample_ratio: float = PretrainSettings.sample_ratio,
+    seed: int = 0,
 ) -> list[str]:
     """Training sequences the way the DNABERT paper makes them: non-overlapping splitting plus random sampling.
 
@@ -207,31 +218,6 @@ class LateMaskingCallback(TrainerCallback):
 
 
 @dataclass
-class PretrainSettings:
-    """Pre-training settings (AdamW, linear warm-up then linear decay)."""
-
-    epochs: float = 1.0
-    max_steps: int = -1
-    batch_size: int = 32
-    learning_rate: float = 4e-4
-    warmup: float = 0.1
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
-    mlm_probability: float = 0.15
-    late_mlm_probability: float = 0.2
-    late_fraction: float = 0.15
-    min_length: int = 5  # training sequences: lengths in [max(k, min_length), max_length] bp
-    max_length: int = 510
-    sample_ratio: float = 1.0  # randomly sampled pieces per non-overlapping piece
-    eval_size: int = 256
-    mixed_precision: bool = True  # bf16 / fp16 on a CUDA GPU
-    seed: int = 42
-    threads: int | None = None
-    device: str | None = None
-    log_every: int = 50
-
-
-@dataclass
 class PretrainResult:
     path: Path
     first_loss: float
@@ -243,7 +229,12 @@ class PretrainResult:
 
 @torch.inference_mode()
 def mlm_loss(
-    model: torch.nn.Module, dataset: TokenDataset, k: int, mlm_probability: float = 0.15, seed: int = 0, batch_size: int = 32
+    model: torch.nn.Module,
+    dataset: TokenDataset,
+    k: int,
+    mlm_probability: float = PretrainSettings.mlm_probability,
+    seed: int = 0,
+    batch_size: int = 32,
 ) -> float:
     """Mean MLM loss over ``dataset`` with a fixed (seeded) span masking."""
     model.eval()
@@ -381,22 +372,23 @@ def pretrain(
     import json
 
     if main_process:
-        (out / "pretrain_metrics.json").write_text(
-            json.dumps(
-                {
-                    "k": k,
-                    "n_chunks": len(chunks),
-                    "n_eval_chunks": len(eval_chunks),
-                    "max_length": chunk,
-                    "heldout_mlm_loss_before": first_loss,
-                    "heldout_mlm_loss_after": last_loss,
-                    "steps": trainer.state.global_step,
-                    "init": str(model) if model is not None else "random",
-                },
-                indent=2,
+        with atomic_path(out / "pretrain_metrics.json") as tmp:
+            tmp.write_text(
+                json.dumps(
+                    {
+                        "k": k,
+                        "n_chunks": len(chunks),
+                        "n_eval_chunks": len(eval_chunks),
+                        "max_length": chunk,
+                        "heldout_mlm_loss_before": first_loss,
+                        "heldout_mlm_loss_after": last_loss,
+                        "steps": trainer.state.global_step,
+                        "init": str(model) if model is not None else "random",
+                    },
+                    indent=2,
+                )
+                + "\n"
             )
-            + "\n"
-        )
     return PretrainResult(
         path=out,
         first_loss=first_loss,

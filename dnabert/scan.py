@@ -1,7 +1,7 @@
 """Sliding-window scans of long sequences: the windows, their probabilities and the table of them.
 
-The defaults of the window and the stride (bp) are in :mod:`dnabert.options`
-(``SCAN_WINDOW``, ``SCAN_STRIDE``), read by the ``scan`` command and the app's Scan page.
+The window and the stride (bp) are declared in :class:`dnabert.options.ScanWindows`, read by the
+``scan`` command and the app's Scan page.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dnabert.errors import InputError
-from dnabert.options import SCAN_STRIDE, SCAN_WINDOW
+from dnabert.options import ScanWindows
 
 if TYPE_CHECKING:
     from dnabert.checkpoint import LoadedModel
@@ -25,7 +25,7 @@ MIN_WINDOWS = 5  # a default window and stride give every sequence at least this
 def default_window(length: int) -> tuple[int, int]:
     """Window and stride (bp) that suit a sequence of ``length`` bp (the Scan page's defaults).
 
-    :data:`~dnabert.options.SCAN_WINDOW` and ``SCAN_STRIDE`` when they give at least
+    The declared window and stride (:class:`~dnabert.options.ScanWindows`) when they give at least
     :data:`MIN_WINDOWS` windows; for shorter sequences half the sequence (at least
     12 bp, or the whole of a shorter one), with a stride of a fifth of the window:
     six windows (a 100-bp sequence: 50-bp windows every 10 bp).
@@ -34,9 +34,10 @@ def default_window(length: int) -> tuple[int, int]:
     -------
     window, stride : int
     """
-    if length >= SCAN_WINDOW + (MIN_WINDOWS - 1) * SCAN_STRIDE:
-        return SCAN_WINDOW, SCAN_STRIDE
-    window = max(min(SCAN_WINDOW, length // 2), min(length, 12), 1)
+    declared = ScanWindows()
+    if length >= declared.window + (MIN_WINDOWS - 1) * declared.stride:
+        return declared.window, declared.stride
+    window = max(min(declared.window, length // 2), min(length, 12), 1)
     return window, max(1, window // 5)
 
 
@@ -101,11 +102,12 @@ def check_scan(
     from dnabert.model_info import shortest_bases, token_count, window_bases
 
     if window < shortest_bases(lm):
-        raise InputError(f"{name} {window} is shorter than k={lm.k}")
-    if lm.k is not None:
+        raise InputError(f"{name} {window} is shorter than {lm.tokenizer.shortest_text}")
+    if lm.tokenizer.separable_windows:  # the length decides the tokens
         if window > window_bases(lm):
             raise InputError(
-                f"{name} {window} gives more k-mers than the model window ({lm.window}); use at most {window_bases(lm)}"
+                f"{name} {window} gives more {lm.tokenizer.unit} than the model window ({lm.window}); "
+                f"use at most {window_bases(lm)}"
             )
         return
     for rid, seq, st in zip(ids, seqs, starts):

@@ -48,7 +48,7 @@ import pandas as pd
 
 from dnabert.checkpoint import LoadedModel
 from dnabert.errors import InputError
-from dnabert.inference import combine_windows, l2_normalize, predict, softmax, window_starts
+from dnabert.inference import combine_windows, l2_normalize, predict, softmax
 from dnabert.limits import check_saturation_length
 from dnabert.outputs import atomic_path
 from dnabert.sequences import BASES, reverse_complement
@@ -177,12 +177,11 @@ def _window_outputs(
     ``known`` maps a window's text to its logits (C,) and raw track (or None), for one ``attention``
     mode, and is extended with the windows scored here.
     """
-    if lm.k is None:  # token windows of BPE / 6-mer families depend on the whole sequence: score it whole
+    if not lm.tokenizer.separable_windows:  # token windows depend on the whole sequence (BPE, 6-mers): score it whole
         pred = predict(lm, seqs, batch_size, attention=attention, max_tokens=TOKENS_PER_BATCH)
         return pred.probs.astype(np.float64), pred.scores
-    k, w = lm.k, lm.window
-    starts = [window_starts(len(s) - k + 1, w) for s in seqs]  # first base of each window (k-mer i starts at base i)
-    texts = [[s[st : st + w + k - 1] for st in row] for s, row in zip(seqs, starts)]
+    cut = [lm.tokenizer.window_texts(s) for s in seqs]  # first base and text of each model window
+    starts, texts = [c[0] for c in cut], [c[1] for c in cut]
     new = list(dict.fromkeys(t for row in texts for t in row if t not in known))
     if new:
         pred = predict(lm, new, batch_size, attention=attention, max_tokens=TOKENS_PER_BATCH, normalize=False)

@@ -22,7 +22,6 @@ be opened.
 from __future__ import annotations
 
 import hashlib
-import os
 import shlex
 from pathlib import Path
 
@@ -33,46 +32,15 @@ from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
 from dnabert.coordinates import Interval, coordinates_from_ids
 from dnabert.errors import InputError
 from dnabert.evidence import evidence
-from dnabert.hub import hub_cache_dir, is_model_id, resolve_model_id
+from dnabert.hub import hub_cache_dir, resolve_model_id
 from dnabert.inference import Prediction, predict_modes
 from dnabert.limits import check_app_count, check_app_lengths, check_app_upload, upload_bytes
 from dnabert.options import ATTENTION_MODES
 from dnabert.model_info import require_tokens
 from dnabert.provenance import training_note
 from dnabert.sequences import SequenceSet, parse_sequences, shuffled_negatives
+from explorer.model_names import available_models, model_dirs
 
-
-
-USER_MODELS = Path("models") / "user"  # relative to the working directory, like the default model folder
-"""Where the Models page saves fine-tuned models by default (git-ignored)."""
-
-
-def model_dirs() -> list[Path]:
-    """Configured directories whose sub-folders may be offered as models; the Models page saves into the first."""
-    raw = os.environ.get("DNABERT_MODEL_DIRS", os.pathsep.join([str(USER_MODELS), "models"]))
-    return [Path(p).resolve() for p in raw.split(os.pathsep) if p]
-
-
-def model_ids() -> list[str]:
-    """Hugging Face model ids configured in ``DNABERT_MODEL_IDS`` (comma- or os.pathsep-separated; ill-formed entries skipped)."""
-    raw = os.environ.get("DNABERT_MODEL_IDS", "").replace(os.pathsep, ",")
-    return [i.strip() for i in raw.split(",") if i.strip() and is_model_id(i.strip())]
-
-
-def available_models() -> dict[str, Path | str]:
-    """Display name -> folder or hub id: ``demo`` first, then checkpoint folders in the configured directories,
-    then the configured model ids (shown as themselves)."""
-    models: dict[str, Path | str] = {"demo": DEMO_MODEL_DIR.resolve()}
-    for root in model_dirs():
-        if not root.is_dir():
-            continue
-        for sub in sorted(root.iterdir()):
-            resolved = sub.resolve()
-            if (resolved / "config.json").is_file() and resolved != models["demo"] and resolved.parent == root:
-                models[f"{root.name}/{sub.name}"] = resolved
-    for model_id in model_ids():
-        models.setdefault(model_id, model_id)
-    return models
 
 
 def model_path(name: str) -> Path:

@@ -28,6 +28,7 @@ from dnabert.genome_tracks import bed6
 from motif.encoding import encode, string_codes
 from motif.known import site_and_flank_attention
 from motif.pwm import log_odds, relative_scores
+from motif.params import MotifParams
 from motif.regions import find_regions
 
 if TYPE_CHECKING:
@@ -35,7 +36,12 @@ if TYPE_CHECKING:
 
 
 def region_bed(
-    coords: list[Interval | None], ids: list[str], seqs: list[str], scores: list[np.ndarray], z: float = 1.0, min_len: int = 5
+    coords: list[Interval | None],
+    ids: list[str],
+    seqs: list[str],
+    scores: list[np.ndarray],
+    z: float = MotifParams.z,
+    min_len: int = MotifParams.min_len,
 ) -> pd.DataFrame:
     """High-attention regions (:func:`motif.regions.find_regions`, z-score rule) of every sequence as BED6.
 

@@ -1,7 +1,7 @@
 """Matching motifs to a database with TOMTOM (memelite): JASPAR via pyjaspar (offline) or a MEME file.
 
-Defaults: JASPAR 2024, CORE collection, vertebrates, the latest version of
-each matrix (879 matrices). The database is cached as plain read-only numpy
+Defaults (:class:`motif.params.JasparSource`): JASPAR 2024, CORE collection, vertebrates, the latest
+version of each matrix (879 matrices). The database is cached as plain read-only numpy
 arrays (pyjaspar's SQLite connection is bound to the thread that made it, and
 the app runs sessions in other threads).
 
@@ -33,6 +33,9 @@ from scipy.stats import false_discovery_control
 from dnabert.errors import InputError
 from dnabert.sequences import BASES
 from motif.meme import read_meme
+from motif.params import JasparSource
+
+DEFAULT = JasparSource()  # the declared defaults (motif.params)
 
 MATCH_COLUMNS = ["motif", "rank", "target_id", "target_name", "p", "E", "q", "offset", "overlap", "orientation"]
 
@@ -75,7 +78,7 @@ def _frozen(matrix: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def jaspar_matrix(matrix_id: str, release: str = "JASPAR2024") -> tuple[str, np.ndarray]:
+def jaspar_matrix(matrix_id: str, release: str = DEFAULT.release) -> tuple[str, np.ndarray]:
     """TF name and PPM of one versioned JASPAR matrix id, read offline from pyjaspar.
 
     Returns
@@ -116,7 +119,9 @@ def _ppm(matrix) -> np.ndarray:
     return counts / counts.sum(axis=0, keepdims=True)
 
 
-def load_jaspar(release: str = "JASPAR2024", collection: str = "CORE", tax_group: str | None = "vertebrates") -> MotifDatabase:
+def load_jaspar(
+    release: str = DEFAULT.release, collection: str = DEFAULT.collection, tax_group: str | None = DEFAULT.group
+) -> MotifDatabase:
     """JASPAR matrices from pyjaspar's bundled SQLite files (no network), read once per process and selection.
 
     Parameters
@@ -158,6 +163,11 @@ def _latest_matrices(conn, collection: str, tax_group: str | None) -> list[tuple
         key = base.upper()
         latest[key] = max(latest.get(key, version), version)
     return [(i, f"{info[i][0]}.{info[i][1]}", info[i][2]) for i in selected if info[i][1] >= latest[info[i][0].upper()]]
+
+
+def jaspar_database(source: JasparSource) -> MotifDatabase:
+    """The matrices of a :class:`~motif.params.JasparSource` (:func:`load_jaspar`)."""
+    return load_jaspar(source.release, source.collection, source.group)
 
 
 @lru_cache(maxsize=8)

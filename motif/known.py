@@ -40,6 +40,7 @@ from scipy.stats import false_discovery_control, wilcoxon
 from motif.encoding import OTHER, Encoded, encode
 from motif.enrichment import hypergeom_pvalues
 from motif.jaspar import MotifDatabase
+from motif.params import KnownParams
 
 KNOWN_COLUMNS = [
     "motif_id",
@@ -96,7 +97,7 @@ def one_hot(enc: Encoded) -> np.ndarray:
     return out
 
 
-def fimo_sites(database: MotifDatabase, enc: Encoded, threshold: float = 1e-4) -> pd.DataFrame:
+def fimo_sites(database: MotifDatabase, enc: Encoded, threshold: float = KnownParams.threshold) -> pd.DataFrame:
     """FIMO sites of every database motif in the encoded sequences.
 
     Returns
@@ -181,9 +182,7 @@ def known_motif_attention(
     database: MotifDatabase,
     pos_ids: list[str] | None = None,
     neg_ids: list[str] | None = None,
-    threshold: float = 1e-4,
-    gap: int = 10,
-    min_sites: int = 5,
+    params: KnownParams = KnownParams(),
 ) -> KnownMotifResult:
     """Enrichment and attention at the sites of every database motif (see the module docstring).
 
@@ -198,12 +197,9 @@ def known_motif_attention(
     database : MotifDatabase
     pos_ids, neg_ids : list of str, optional
         Sequence ids for the sites table (default: ``pos<i>`` / ``neg<i>``).
-    threshold : float
-        FIMO site p-value.
-    gap : int
-        Bases between a site and its flank windows.
-    min_sites : int
-        Fewest positive sites with flanks for an attention score.
+    params : KnownParams
+        FIMO site p-value (``threshold``), bases between a site and its flank windows (``gap``),
+        fewest positive sites with flanks for an attention score (``min_sites``).
 
     Returns
     -------
@@ -211,6 +207,8 @@ def known_motif_attention(
     """
     if len(scores) != len(positives) or any(len(t) != len(s) for t, s in zip(scores, positives)):
         raise ValueError("scores must give one track per positive sequence, of its length")
+    params.check()
+    threshold, gap, min_sites = params.threshold, params.gap, params.min_sites
     pos_ids = pos_ids or [f"pos{i}" for i in range(len(positives))]
     neg_ids = neg_ids or [f"neg{i}" for i in range(len(negatives))]
     n_pos, n_neg, n_motifs = len(positives), len(negatives), len(database)

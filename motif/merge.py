@@ -53,6 +53,7 @@ from Bio import Align
 from dnabert.sequences import reverse_complement
 from motif.candidates import KmerOccurrences
 from motif.encoding import Encoded, string_codes
+from motif.params import MotifParams
 from motif.pwm import count_matrix, information, log_odds, probabilities, scan, score_range, trim_bounds, windows
 from motif.regions import Regions, spans
 
@@ -84,7 +85,9 @@ class Group:
         return len(self.seq)
 
 
-def greedy_merge(words: list[str], regions: Regions, region_word: np.ndarray, min_len: int = 5) -> list[Group]:
+def greedy_merge(
+    words: list[str], regions: Regions, region_word: np.ndarray, min_len: int = MotifParams.min_len
+) -> list[Group]:
     """The original DNABERT merge of region candidates (see the module docstring).
 
     Parameters
@@ -228,11 +231,11 @@ def assemble(
     seed_words: list[str],
     background: np.ndarray,
     both_strands: bool = True,
-    max_mismatches: int = 1,
-    window_size: int = 24,
-    pseudocount: float = 1.0,
-    trim_bits: float = 0.3,
-    min_score: float = 0.8,
+    max_mismatches: int = MotifParams.max_mismatches,
+    window_size: int = MotifParams.window_size,
+    pseudocount: float = MotifParams.pseudocount,
+    trim_bits: float = MotifParams.trim_bits,
+    min_score: float = MotifParams.min_score,
     min_sites: int = 3,
 ) -> list[Group]:
     """Assemble significant k-mers into motifs (see the module docstring).

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from motif.encoding import Encoded, revcomp_codes
+from motif.params import MotifParams
 
 UNIFORM = np.full(4, 0.25)
 
@@ -85,7 +86,9 @@ def count_matrix(codes: np.ndarray) -> np.ndarray:
     return np.stack([(codes == b).sum(axis=0) for b in range(4)]).astype(np.float64)
 
 
-def probabilities(counts: np.ndarray, pseudocount: float = 1.0, background: np.ndarray = UNIFORM) -> np.ndarray:
+def probabilities(
+    counts: np.ndarray, pseudocount: float = MotifParams.pseudocount, background: np.ndarray = UNIFORM
+) -> np.ndarray:
     """PPM (4, W) from counts (4, W): (counts + pseudocount x background) / (n + pseudocount)."""
     weighted = counts + pseudocount * np.asarray(background)[:, None]
     return weighted / weighted.sum(axis=0, keepdims=True)

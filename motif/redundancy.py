@@ -92,15 +92,16 @@ import numpy as np
 from dnabert.errors import InputError
 from motif.encoding import Encoded, string_codes
 from motif.enrichment import hypergeom_pvalues
-from motif.jaspar import load_jaspar
+from motif.jaspar import jaspar_database
 from motif.merge import Group
 from motif.mixture import two_populations
+from motif.params import JasparSource
 from motif.pwm import log_odds, pvalue_threshold, site_positions
 
 if TYPE_CHECKING:
     from motif.pipeline import Motif, MotifParams
 
-REFERENCE = ("JASPAR2024", "CORE", "vertebrates")  # load_jaspar arguments of the TOMTOM reference set
+REFERENCE = JasparSource()  # the TOMTOM reference set: the default JASPAR selection
 
 
 @dataclass
@@ -213,7 +214,7 @@ def motif_similarity(ppms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np
     from motif.tomtom import tomtom
 
     queries = [np.asarray(m, dtype=np.float64) for m in ppms]
-    p, _, offset, _, strand = tomtom(queries, queries + list(load_jaspar(*REFERENCE).ppms))
+    p, _, offset, _, strand = tomtom(queries, queries + list(jaspar_database(REFERENCE).ppms))
     m = len(queries)
     return p[:, :m], offset[:, :m].astype(np.int64), strand[:, :m] > 0
 

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from motif.encoding import OTHER, Encoded
-from motif.params import RULES
+from motif.params import RULES, MotifParams
 
 
 
@@ -96,7 +96,11 @@ def spans(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 
 
 def high_positions(
-    tracks: np.ndarray, rule: str = "zscore", z: float = 1.0, mean_factor: float = 1.0, min_factor: float = 10.0
+    tracks: np.ndarray,
+    rule: str = "zscore",
+    z: float = MotifParams.z,
+    mean_factor: float = MotifParams.mean_factor,
+    min_factor: float = MotifParams.min_factor,
 ) -> np.ndarray:
     """Which positions of equal-length tracks are high (see the module docstring).
 
@@ -140,10 +144,10 @@ def find_regions(
     scores: list[np.ndarray],
     pos: Encoded,
     rule: str = "zscore",
-    min_len: int = 5,
-    z: float = 1.0,
-    mean_factor: float = 1.0,
-    min_factor: float = 10.0,
+    min_len: int = MotifParams.min_len,
+    z: float = MotifParams.z,
+    mean_factor: float = MotifParams.mean_factor,
+    min_factor: float = MotifParams.min_factor,
 ) -> Regions:
     """High-attention regions of every positive sequence.
 

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from conftest import make_tiny_model
 from streamlit.testing.v1 import AppTest
 
@@ -17,7 +16,6 @@ from dnabert.finetune import FinetuneSettings, finetune
 from dnabert.inference import predict
 from dnabert.sequences import read_sequences
 from dnabert.tables import LabeledData
-from dnabert.training import ModelShape
 from explorer.cli import main
 
 pytestmark = pytest.mark.skipif(not (DEMO_MODEL_DIR / "config.json").is_file(), reason="demo model not built")

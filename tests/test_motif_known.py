@@ -8,6 +8,7 @@ from scipy.stats import fisher_exact, wilcoxon
 from demo.synthetic import make_planted_dataset
 from motif.encoding import encode
 from motif.jaspar import load_jaspar
+from motif.params import KnownParams
 from motif.known import fimo_sites, known_motif_attention, one_hot, site_and_flank_attention
 
 PLANTED = {"CTCF", "YY1"}
@@ -46,7 +47,7 @@ def test_planted_motifs_rank_first_on_both_axes(planted):
 def test_counts_and_pvalues_match_fisher_and_wilcoxon(planted):
     pos, scores, neg, pos_ids = planted
     db = load_jaspar()
-    result = known_motif_attention(pos, scores, neg, db, pos_ids, gap=7, min_sites=5)
+    result = known_motif_attention(pos, scores, neg, db, pos_ids, params=KnownParams(gap=7, min_sites=5))
     sites = result.sites
     for motif_id in ["MA0139.2", result.table["motif_id"].iloc[40]]:
         row = result.table[result.table["motif_id"] == motif_id].iloc[0]

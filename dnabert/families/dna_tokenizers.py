@@ -26,7 +26,7 @@ from tokenizers import Tokenizer
 
 from dnabert.errors import InputError
 from dnabert.kmer import CLS_ID, N_SPECIAL, PAD_ID, SEP_ID, build_vocab, kmer_ids
-from dnabert.sequences import SequenceError
+from dnabert.sequences import SequenceError, SequenceSet, require_kmers
 from dnabert.token_tracks import kmer_spans
 
 
@@ -49,11 +49,64 @@ class DnaTokenizer:
     window: int
 
     name = "tokens"
+    unit = "tokens"  # what messages call the content tokens
+    # True when a window's tokens depend only on its own bases (overlapping k-mers): windows of a long
+    # sequence can then be cut from the text and scored apart (:meth:`window_texts`)
+    separable_windows = False
+
+    @property
+    def shortest_bases(self) -> int:
+        """Shortest sequence, in bp, that gives at least one token."""
+        return 1
+
+    @property
+    def shortest_text(self) -> str:
+        """:attr:`shortest_bases` as messages say it (e.g. ``k=6``)."""
+        return str(self.shortest_bases)
+
+    @property
+    def window_bases(self) -> int:
+        """Bases of the longest sequence one model window always holds (BPE: ``window``, a piece covers >= 1 base)."""
+        return self.window
+
+    @property
+    def window_text(self) -> str:
+        """The model window as messages say it (e.g. ``510 BPE tokens``)."""
+        return f"{self.window} {self.name} tokens"
+
+    def describe(self) -> str:
+        """Tokenizer and window for one line of the sidebar, e.g. ``BPE · window 510 tokens``."""
+        return f"{self.name} · window {self.window} tokens"
+
+    def edge_note(self) -> str:
+        """How a base gets its score from the tokens covering it (a caption under attention tracks)."""
+        return f"Each base carries the score of the {self.name} token holding it."
+
+    def too_long(self, seq: str) -> bool:
+        """True when ``seq`` has more content tokens than one model window (it is then scored in several)."""
+        return len(self.tokenize(seq)[0]) > self.window
+
+    def window_texts(self, seq: str) -> tuple[np.ndarray, list[str]]:
+        """First base and text of each model window of ``seq`` (only when :attr:`separable_windows`).
+
+        Returns
+        -------
+        starts : np.ndarray, shape (m,), int64
+            0-based first base of each window.
+        texts : list of str
+            The m window sequences, each one model window.
+        """
+        raise NotImplementedError(f"{self.name}: windows depend on the whole sequence; score it whole")
 
     def check_length(self, seq: str, what: str) -> None:
         """Raise SequenceError if ``seq`` gives no token (``what`` names it in the message)."""
         if not seq:
             raise SequenceError(f"{what} is empty: it has no token to score")
+
+    def require_tokens(self, data: SequenceSet, name: str = "input") -> None:
+        """Raise SequenceError naming the first sequence of ``data`` that gives no token."""
+        for i, (rid, seq) in enumerate(zip(data.ids, data.seqs), start=1):
+            self.check_length(seq, f"{name}: sequence '{rid}' (record {i})")
 
     def tokenize(self, seq: str) -> tuple[np.ndarray, np.ndarray]:
         """Content tokens of ``seq`` (length L).
@@ -113,6 +166,44 @@ class KmerTokenizer(DnaTokenizer):
     @property
     def name(self) -> str:
         return f"overlapping {self.k}-mers"
+
+    separable_windows = True
+    unit = "k-mers"
+
+    @property
+    def shortest_bases(self) -> int:
+        return self.k
+
+    @property
+    def shortest_text(self) -> str:
+        return f"k={self.k}"
+
+    @property
+    def window_bases(self) -> int:
+        """``window + k - 1``: the k-mers of a window overlap by k - 1 bases."""
+        return self.window + self.k - 1
+
+    @property
+    def window_text(self) -> str:
+        return f"{self.window_bases} bp ({self.window} k-mers)"
+
+    def describe(self) -> str:
+        return f"{self.name} · window {self.window} tokens ({self.window_bases} bp)"
+
+    def edge_note(self) -> str:
+        return f"The first and last {self.k - 1} bases are covered by fewer k-mers, so their scores are noisier."
+
+    def too_long(self, seq: str) -> bool:
+        return len(seq) > self.window_bases
+
+    def window_texts(self, seq: str) -> tuple[np.ndarray, list[str]]:
+        from dnabert.inference import window_starts  # k-mer i starts at base i
+
+        starts = window_starts(len(seq) - self.k + 1, self.window)
+        return starts, [seq[st : st + self.window_bases] for st in starts]
+
+    def require_tokens(self, data: SequenceSet, name: str = "input") -> None:
+        require_kmers(data, self.k, name)
 
     def tokenize(self, seq: str) -> tuple[np.ndarray, np.ndarray]:
         ids = kmer_ids(seq, self.k)
@@ -178,6 +269,11 @@ class SixmerTokenizer(DnaTokenizer):
 
     name = "non-overlapping 6-mers"
     K = 6
+
+    @property
+    def window_bases(self) -> int:
+        """``6 * window`` for sequences without N (an N costs a token of its own)."""
+        return self.window * self.K
 
     def tokenize(self, seq: str) -> tuple[np.ndarray, np.ndarray]:
         ids: list[int] = []

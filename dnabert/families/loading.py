@@ -105,8 +105,12 @@ def read_raw_config(d: Path) -> dict:
 
 
 def detect_family(d: Path) -> str:
-    """The family of a checkpoint folder, one of :data:`FAMILIES` (rules in the module docstring)."""
+    """The family of a checkpoint folder: a registered one (:mod:`dnabert.families.registry`), else one of :data:`FAMILIES`."""
     raw = read_raw_config(d)
+    from dnabert.families.registry import registered_family  # families added from outside come first
+
+    if (added := registered_family(raw, d)) is not None:
+        return added
     model_type = raw.get("model_type")
     esm_auto = "esm" in json.dumps(raw.get("auto_map", {})).lower()
     if model_type == "esm" or (model_type is None and esm_auto):
@@ -341,6 +345,10 @@ def load_family(d: Path, family: str, task: str, window: int | None = None, labe
     CheckpointError
         One line naming the file and what is wrong, for any failure.
     """
+    from dnabert.families.registry import REGISTERED
+
+    if family in REGISTERED:
+        return REGISTERED[family].load(d, task, window, labels)
     with folder_errors(d):
         raw = read_raw_config(d)
         check_family_config(raw, d / "config.json", family, task if labels is None else "mlm")

@@ -83,7 +83,9 @@ def load_for_cli(args: argparse.Namespace):
     from dnabert.checkpoint import load_model
     from dnabert.model_info import describe
 
-    lm = load_model(args.model, device=args.device)
+    from explorer.model_names import model_source
+
+    lm = load_model(model_source(args.model), device=args.device)
     print(f"model: {describe(lm)}", file=sys.stderr)
     for note in lm.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dnabert.errors import InputError
-from explorer.cli.argtypes import integer, number
 from explorer.cli.common import (
     CHUNK,
     GENOME_HELP,
@@ -33,7 +32,8 @@ from explorer.cli.common import (
     read_input,
     read_located,
 )
-from explorer.cli.motifs import add_param_args
+from explorer.cli.params import add_settings_args, settings_from_args
+from motif.params import JasparSource, KnownParams, MotifParams
 
 if TYPE_CHECKING:  # annotations only: heavy modules load when a command runs
     import numpy as np
@@ -217,24 +217,18 @@ def run_known(args: argparse.Namespace) -> int:
     from dnabert.outputs import atomic_path
     from dnabert.sequences import shuffled_negatives
     from motif.bed import locate_sites, site_bed
-    from motif.jaspar import load_jaspar, load_meme_database
+    from motif.jaspar import jaspar_database, load_meme_database
     from motif.known import known_motif_attention
     from viz.export import write_html
     from viz.known_motifs import known_motif_scatter
 
     if (args.model is None) == (args.scores is None):
         raise InputError("give exactly one of --model (compute attention) or --scores (precomputed attention file)")
-    if not 0 < args.threshold < 1:
-        raise InputError(f"--threshold must be a p-value between 0 and 1, got {args.threshold}")
-    if args.gap < 0 or args.min_sites < 2:
-        raise InputError(f"--gap must be >= 0 and --min-sites >= 2, got {args.gap} and {args.min_sites}")
     check_out_folder(args.out, KNOWN_FILES)
     if args.motif_db:
         database = load_meme_database(args.motif_db)
     else:
-        database = load_jaspar(
-            args.jaspar_release, args.jaspar_collection, None if args.jaspar_tax_group == "all" else args.jaspar_tax_group
-        )
+        database = jaspar_database(settings_from_args(JasparSource, args))
     pos, coords = read_located(args, args.positives)
     if args.negatives:
         neg = read_input(args.negatives)
@@ -244,7 +238,7 @@ def run_known(args: argparse.Namespace) -> int:
         neg_seqs, neg_ids = shuffled_negatives(pos.seqs, seed=0), [f"{i}_shuffled" for i in pos.ids]
     scores = attention_scores(args, pos)
     result = known_motif_attention(
-        pos.seqs, scores, neg_seqs, database, pos.ids, neg_ids, args.threshold, args.gap, args.min_sites
+        pos.seqs, scores, neg_seqs, database, pos.ids, neg_ids, settings_from_args(KnownParams, args)
     )
     pos_sites = result.sites[result.sites["set"] == "pos"].assign(bed_name=lambda d: d["name"] + "_" + d["motif_id"])
     bed = site_bed(coords, pos.ids, scores, pos_sites, "bed_name")
@@ -289,7 +283,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scan", help="TSV of 'dnabert scan' on the same input: per-base probability tracks")
     p.add_argument("--class", dest="class_name", help="--scan class to write (default: the last)")
     p.add_argument("--instances", help="instances.tsv of 'dnabert motifs' on the same input: motif_instances.bed")
-    add_param_args(p.add_argument_group("high-attention regions (as in 'dnabert motifs')"), ("z", "min_len"))
+    add_settings_args(p.add_argument_group("high-attention regions (as in 'dnabert motifs')"), MotifParams, ("z", "min_len"))
     p.add_argument("--out", required=True, help="output folder: attention.bedGraph/.bw, high_attention.bed, scan_<class>.*, ...")
     p.set_defaults(func=run_tracks)
 
@@ -301,12 +295,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(model=None)
     p.add_argument("--scores", help="precomputed attention of the positives (NPZ of 'dnabert attention') instead of --model")
     p.add_argument("--motif-db", help="MEME file of motifs instead of JASPAR")
-    p.add_argument("--jaspar-release", default="JASPAR2024", help="JASPAR release (default JASPAR2024)")
-    p.add_argument("--jaspar-collection", default="CORE", help="JASPAR collection (default CORE)")
-    p.add_argument("--jaspar-tax-group", default="vertebrates", help="JASPAR taxonomic group, or 'all' (default vertebrates)")
-    p.add_argument("--threshold", type=number(0, 1, low_open=True), default=1e-4, help="FIMO site p-value (default 1e-4)")
-    p.add_argument("--gap", type=integer(0), default=10, help="bases between a site and its flank windows (default 10)")
-    p.add_argument("--min-sites", type=integer(1), default=5, help="fewest sites with flanks for an attention score (default 5)")
+    add_settings_args(p, JasparSource)
+    add_settings_args(p, KnownParams)
     p.add_argument(
         "--out",
         required=True,

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from dnabert.errors import InputError
-from explorer.cli.argtypes import integer
 from explorer.cli.common import (
     GENOME_HELP,
     add_attention_arg,
@@ -155,13 +154,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_engine_args(p)
     p.set_defaults(func=run_attention)
 
-    from dnabert.options import SCAN_STRIDE, SCAN_STRIDE_HELP, SCAN_WINDOW, SCAN_WINDOW_HELP
+    from dnabert.options import ScanWindows
+    from explorer.cli.params import add_settings_args
 
     p = sub.add_parser("scan", help="sliding-window prediction along long sequences")
     add_model_args(p)
     add_located_input(p)
-    p.add_argument("--window", type=integer(1), default=SCAN_WINDOW, help=f"{SCAN_WINDOW_HELP} (default {SCAN_WINDOW})")
-    p.add_argument("--stride", type=integer(1), default=SCAN_STRIDE, help=f"{SCAN_STRIDE_HELP} (default {SCAN_STRIDE})")
+    add_settings_args(p, ScanWindows)
     p.add_argument("--out", required=True, help=f"output TSV: id, start, end (0-based, half-open), p_<class>...; {GENOME_HELP}")
     add_engine_args(p)
     p.set_defaults(func=run_scan)

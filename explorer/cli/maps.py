@@ -62,6 +62,7 @@ def run_comparison(args: argparse.Namespace, table_path: str, npz_stem: str | No
     from dnabert.checkpoint import load_model
     from dnabert.coordinates import base_rows, sequence_rows, with_genome_columns
     from dnabert.model_compare import compare_models, comparison_table
+    from explorer.model_names import model_source
     from dnabert.outputs import atomic_paths, attention_long_table, check_output_file, refuse_overlaps, write_attention_npz
 
     npz = {tag: f"{npz_stem}_{tag}.npz" for tag in "AB"} if npz_stem else {}
@@ -71,7 +72,7 @@ def run_comparison(args: argparse.Namespace, table_path: str, npz_stem: str | No
         if path:
             check_output_file(path)
     lm_a = load_for_cli(args)
-    lm_b = load_model(args.compare, device=args.device)
+    lm_b = load_model(model_source(args.compare), device=args.device)
     for note in lm_b.notes:
         print(f"note: --compare: {note}", file=sys.stderr)
     data, coords = read_located(args, args.input, lm_a, lm_b)
@@ -101,15 +102,13 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from dnabert.options import POOLINGS, PROJECTIONS
+    from dnabert.options import EmbeddingMap
+    from explorer.cli.params import add_settings_args
 
     p = sub.add_parser("embed", help="2-D map of sequence embeddings (PCA, or UMAP with umap-learn)")
     add_model_args(p)
     add_located_input(p)
-    p.add_argument(
-        "--pooling", choices=POOLINGS, default="cls", help="[CLS] hidden state (default) or mean over the content tokens"
-    )
-    p.add_argument("--method", choices=PROJECTIONS, default="pca", help="pca (default) or umap (needs umap-learn)")
+    add_settings_args(p, EmbeddingMap)
     p.add_argument("--seed", type=SEED, default=0, help="seed of the projection (default 0)")
     p.add_argument("--out", required=True, help=f"output TSV: id, x, y, p_<class>..., predicted; {GENOME_HELP}")
     p.add_argument("--npz", help="also write the embeddings (n x hidden) as NPZ: ids, embeddings, pooling")

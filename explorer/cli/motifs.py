@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import fields
 
 from dnabert.errors import InputError
 from dnabert.options import EVIDENCE_ALL, EVIDENCE_KINDS
+from motif.params import JasparSource, MotifParams
 from explorer.cli.common import (
     GENOME_HELP,
     add_evidence_args,
@@ -26,75 +26,10 @@ from explorer.cli.common import (
     read_input,
     read_located,
 )
+from explorer.cli.params import add_settings_args, settings_from_args
 
 LOGO_CHOICES = ("png", "svg", "none")
 ALIASES = {"q_cutoff": ("--pval-cutoff",)}  # older names kept working
-JASPAR_DEFAULT = ("JASPAR2024", "CORE", "vertebrates")
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _param_type(name: str, kind: type):
-    """An argparse type: parse as ``kind``, then check the field's range (one message for both)."""
-    from motif.params import check_param
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
-        problem = check_param(name, value)
-        if problem:
-            raise argparse.ArgumentTypeError(problem)
-        return value
-
-    return parse
-
-
-def add_param_args(group: argparse._ArgumentGroup, names: tuple[str, ...] | None = None) -> None:
-    """One option per :class:`~motif.params.MotifParams` field (dest = field name), or for the fields ``names``."""
-    from motif.params import MotifParams
-
-    for f in fields(MotifParams):
-        if names is not None and f.name not in names:
-            continue
-        meta = f.metadata
-        help_text = f"{meta['help']} (default {'by mode' if f.default is None else f.default})"
-        if f.name == "both_strands":
-            strands = group.add_mutually_exclusive_group()
-            strands.add_argument("--both-strands", dest=f.name, action="store_const", const=True, default=None, help=help_text)
-            strands.add_argument(
-                "--forward-strand", dest=f.name, action="store_const", const=False, help="count the forward strand only"
-            )
-        elif meta["off_flag"]:
-            group.add_argument(meta["off_flag"], dest=f.name, action="store_false", default=f.default, help=meta["help"])
-        elif "choices" in meta:
-            choices = [c for c in meta["choices"] if c is not None]
-            group.add_argument(_flag(f.name), dest=f.name, choices=choices, default=f.default, help=help_text)
-        else:
-            kind = type(f.default)
-            group.add_argument(
-                _flag(f.name), *ALIASES.get(f.name, ()), dest=f.name, type=_param_type(f.name, kind), default=f.default,
-                help=help_text, metavar=kind.__name__.upper(),
-            )  # fmt: skip
-
-
-def param_argv(params) -> list[str]:
-    """The options that reproduce ``params`` (a MotifParams): every field that differs from its default."""
-    argv: list[str] = []
-    for f in fields(params):
-        value = getattr(params, f.name)
-        if value == f.default:
-            continue
-        if f.name == "both_strands":
-            argv.append("--both-strands" if value else "--forward-strand")
-        elif f.metadata["off_flag"]:
-            argv.append(f.metadata["off_flag"])
-        else:
-            argv += [_flag(f.name), repr(value) if isinstance(value, float) else str(value)]
-    return argv
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -114,13 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"output folder (created; replaced only if it holds a previous run); instances.tsv {GENOME_HELP}; "
         "instances.bed: BED6, score = relative PWM score x 1000",
     )
-    add_param_args(p.add_argument_group("analysis (regions, candidates, enrichment, motifs)"))
+    add_settings_args(p.add_argument_group("analysis (regions, candidates, enrichment, motifs)"), MotifParams, aliases=ALIASES)
     g = p.add_argument_group("matching and export")
-    g.add_argument("--jaspar-release", default=JASPAR_DEFAULT[0], help=f"JASPAR release (default {JASPAR_DEFAULT[0]})")
-    g.add_argument("--jaspar-collection", default=JASPAR_DEFAULT[1], help=f"JASPAR collection (default {JASPAR_DEFAULT[1]})")
-    g.add_argument(
-        "--jaspar-tax-group", default=JASPAR_DEFAULT[2], help=f"JASPAR taxonomic group, or 'all' (default {JASPAR_DEFAULT[2]})"
-    )
+    add_settings_args(g, JasparSource)
     g.add_argument("--motif-db", help="MEME file to match against instead of JASPAR")
     g.add_argument(
         "--no-match", action="store_true",
@@ -158,7 +89,7 @@ def register_cause(subparsers: argparse._SubParsersAction) -> None:
         "--out", required=True,
         help="output TSV: motif_id, name, insertion_n/effect/low/high/p/q, ablation_n/effect/low/high/p/q, verdict",
     )  # fmt: skip
-    add_param_args(p.add_argument_group("cause check"), CAUSE_FIELDS)
+    add_settings_args(p.add_argument_group("cause check"), MotifParams, names=CAUSE_FIELDS)
     p.set_defaults(func=run_cause)
 
 
@@ -207,23 +138,21 @@ def run_cause(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run the ``motifs`` subcommand; returns the exit status."""
     from motif.bed import locate_instances
-    from motif.jaspar import load_jaspar, load_meme_database
+    from motif.jaspar import jaspar_database, load_meme_database
     from motif.output import check_out_dir, write_results
-    from motif.pipeline import MotifParams, find_motifs
+    from motif.pipeline import find_motifs
     from motif.scores import load_scores
 
     if (args.model is None) == (args.scores is None):
         raise InputError("give exactly one of --model (compute the evidence) or --scores (a file of precomputed scores)")
     check_out_dir(args.out)
-    params = MotifParams(**{f.name: getattr(args, f.name) for f in fields(MotifParams)})  # option dests = field names
+    params = settings_from_args(MotifParams, args)
     params.check()
     database = None
     if args.motif_db:
         database = load_meme_database(args.motif_db)
     elif not args.no_match:
-        database = load_jaspar(
-            args.jaspar_release, args.jaspar_collection, None if args.jaspar_tax_group == "all" else args.jaspar_tax_group
-        )
+        database = jaspar_database(settings_from_args(JasparSource, args))
     positives, coords = read_located(args, args.positives)
     negatives = read_input(args.negatives).seqs if args.negatives else None
     if args.scores:

@@ -26,7 +26,7 @@ def _type(f: Field):
     return parse
 
 
-def add_settings_args(p: argparse.ArgumentParser, declared: tuple[Field, ...]) -> None:
+def add_declared_args(p: argparse.ArgumentParser, declared: tuple[Field, ...]) -> None:
     """One option per declared field (dest = field name)."""
     for f in declared:
         meta = f.metadata

@@ -11,8 +11,10 @@ from pathlib import Path
 from demo import DEFAULT_MOTIFS
 from dnabert.errors import InputError
 from dnabert.finetune_settings import OFFERED
-from explorer.cli.argtypes import FRACTION, POSITIVE, PROBABILITY, SEED, device, integer, max_steps, number
-from explorer.cli.settings_args import add_settings_args, settings_from_args
+from dnabert.pretrain_settings import PRETRAIN_ONLY, PretrainSettings
+from explorer.cli.argtypes import FRACTION, POSITIVE, SEED, device, integer, max_steps, number
+from explorer.cli.params import add_settings_args
+from explorer.cli.settings_args import add_declared_args, settings_from_args
 
 
 def _log(msg: str) -> None:
@@ -163,7 +165,7 @@ def run_finetune(args: argparse.Namespace) -> int:
 
 
 def run_pretrain(args: argparse.Namespace) -> int:
-    from dnabert.pretrain import PretrainSettings, pretrain, read_pretrain_sequences
+    from dnabert.pretrain import pretrain, read_pretrain_sequences
     from dnabert.training import model_shape
 
     _check_out(args.out, args.overwrite)
@@ -231,19 +233,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         help="FASTA / FASTA.gz / one sequence per line / DNABERT k-mer sentences; one or more files",
     )
-    p.add_argument("--min-length", type=integer(1), default=5, help="shortest training sequence in bp (default 5; at least k)")
-    p.add_argument("--max-length", type=integer(1), default=510, help="longest training sequence in bp (default 510)")
-    p.add_argument(
-        "--sample-ratio", type=POSITIVE, default=1.0, help="randomly sampled pieces per non-overlapping piece (default 1.0)"
-    )
     p.add_argument("--epochs", type=POSITIVE, default=1.0)
     p.add_argument("--max-steps", type=max_steps, default=-1, help="stop after this many steps (overrides --epochs)")
     p.add_argument("--lr", type=number(0, 1, low_open=True), default=4e-4)
-    p.add_argument("--mlm-probability", type=PROBABILITY, default=0.15, help="fraction of k-mer tokens masked (default 0.15)")
-    p.add_argument("--late-mlm-probability", type=PROBABILITY, default=0.2, help="masked fraction late in training (default 0.2)")
-    p.add_argument(
-        "--late-fraction", type=FRACTION, default=0.15, help="last fraction of steps using the late rate (default 0.15)"
-    )
+    add_settings_args(p, PretrainSettings, PRETRAIN_ONLY)
     p.set_defaults(func=run_pretrain)
 
     p = sub.add_parser("finetune", help="fine-tune a classifier on a labelled TSV/CSV (columns sequence, label)")
@@ -263,7 +256,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--budget-minutes", type=number(0, low_open=True), default=10.0, help="time budget of --recipe auto (default 10)"
     )
-    add_settings_args(p, OFFERED)
+    add_declared_args(p, OFFERED)
     p.set_defaults(func=run_finetune)
 
     p = sub.add_parser("synth", help="planted-motif synthetic data (TSV splits, FASTA, ground-truth sites)")

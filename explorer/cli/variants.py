@@ -170,8 +170,7 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
     shortest, longest = shortest_bases(lm), window_bases(lm)
     width = args.width or longest
     if not shortest <= width <= longest:
-        least = f"k={shortest}" if lm.k is not None else f"{shortest}"
-        raise InputError(f"--width {width} must be between {least} and the model's input length, {longest} bp ({lm.family}).")
+        raise InputError(f"--width {width} must be between {lm.tokenizer.shortest_text} and the model's input length, {longest} bp ({lm.family}).")
     chunks = vcf_chunks(args.vcf, args.genome, width)
     if args.engine == "ray":
         from explorer.cli import ray_engine

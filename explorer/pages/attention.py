@@ -101,12 +101,7 @@ def track_view() -> None:
         title=f"{pos.ids[index]}: {mode} attention",
     ))  # fmt: skip
     st.plotly_chart(fig, width="stretch", key="attention_track_chart")
-    edges = (
-        f"The first and last {lm.k - 1} bases are covered by fewer k-mers, so their scores are noisier."
-        if lm.k is not None
-        else f"Each base carries the score of the {lm.tokenizer.name} token holding it ({lm.family})."
-    )
-    st.caption(f"{len(regions)} high-attention region(s). {edges}")
+    st.caption(f"{len(regions)} high-attention region(s). {lm.tokenizer.edge_note()}")
 
 
 track_view()

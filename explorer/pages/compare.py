@@ -15,12 +15,12 @@ from explorer.state import (
     cli_command,
     current_model,
     model_by_name,
-    model_path,
     require_data,
     run_prediction,
     session_cached,
     show_error,
 )
+from explorer.widgets import attention_widget
 from viz.landscape import attention_landscape
 from viz.maps import probability_scatter, stacked_tracks
 
@@ -38,7 +38,7 @@ if not others:
 c1, c2 = st.columns(2)
 c1.markdown(f"**Model A** (sidebar): {name_a}")
 name_b = c2.selectbox("Model B", others or names, key="compare_model")
-mode = st.radio("Aggregation", ["last", "mean", "rollout"], key="compare_mode", horizontal=True)
+mode = attention_widget(st, "compare_mode", radio=True)
 
 try:
     lm_b = model_by_name(name_b)
@@ -99,5 +99,5 @@ if len(pos) >= 2:
         col.plotly_chart(fig, width="stretch", key=f"compare_landscape_{name[0]}")
     st.caption("Both landscapes list the sequences in the same order: by model A's probability, highest first.")
 st.download_button("Download the comparison (CSV)", table.to_csv(index=False).encode(), "comparison.csv", "text/csv")
-compare = "demo" if name_b == "demo" else str(model_path(name_b))
-cli_command("compare", "--compare", compare, "--attention", mode, "--input", "sequences.fa", "--out", "compare.tsv")
+# models as picked: the command line accepts the picker's names (explorer.model_names), never a server path
+cli_command("compare", "--compare", name_b, "--attention", mode, "--input", "sequences.fa", "--out", "compare.tsv")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dnabert.embeddings import project
 from dnabert.errors import InputError
+from dnabert.options import POOLINGS, PROJECTIONS
 from dnabert.sequences import SequenceSet
 from dnabert.threshold import predicted_labels
 from explorer.state import (
@@ -33,9 +34,9 @@ if lm.pretrained_only:
 
 c1, c2, c3 = st.columns(3)
 pooling = c1.radio(
-    "Embedding", ["cls", "mean"], key="embed_pooling", horizontal=True, format_func={"cls": "[CLS]", "mean": "mean of tokens"}.get
+    "Embedding", POOLINGS, key="embed_pooling", horizontal=True, format_func={"cls": "[CLS]", "mean": "mean of tokens"}.get
 )
-method = c2.radio("Projection", ["pca", "umap"], key="embed_method", horizontal=True, format_func=str.upper)
+method = c2.radio("Projection", PROJECTIONS, key="embed_method", horizontal=True, format_func=str.upper)
 with_neg = c3.checkbox(
     "Include the negatives", value=not shuffled, key="embed_negatives", disabled=shuffled, help="Loaded negatives only"
 )

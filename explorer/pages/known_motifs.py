@@ -3,17 +3,16 @@
 
 import streamlit as st
 
+from dnabert.params import field_map
 from motif.cause import backgrounds_for, cause_check, model_predictor
-from motif.jaspar import load_jaspar, load_meme_database
+from motif.jaspar import jaspar_database, load_meme_database
 from motif.known import known_motif_attention
-from motif.params import CAUSE_FIELDS, PARAM_FIELDS, MotifParams
-from explorer.cli.motifs import param_argv
-from explorer.param_widgets import param_widget
+from motif.params import CAUSE_FIELDS, PARAM_FIELDS, TAX_GROUPS, JasparSource, KnownParams, MotifParams
+from explorer.cli.params import settings_argv
 from explorer.state import button_result, cli_command, coordinates, current_model, negatives, require_data, run_prediction
+from explorer.widgets import attention_widget, param_widget, settings_widgets
 from motif.bed import locate_sites
 from viz.known_motifs import known_motif_scatter
-
-TAX_GROUPS = ["vertebrates", "insects", "plants", "fungi", "nematodes", "urochordates", "all"]
 
 st.title("Known motifs")
 pos = require_data()
@@ -26,22 +25,20 @@ st.caption(
 
 with st.form("known_params"):
     c1, c2, c3 = st.columns(3)
-    attention = c1.selectbox("Attention", ["last", "mean", "rollout"], key="known_attention")
-    tax = c1.selectbox("JASPAR 2024 CORE group", TAX_GROUPS, key="known_tax")
+    attention = attention_widget(c1, "known_attention")
+    source = JasparSource(tax_group=param_widget(c1, field_map(JasparSource)["tax_group"], "known", TAX_GROUPS))
     upload = c2.file_uploader("...or your own MEME file", type=["meme", "txt"], key="known_meme")
-    threshold = c2.number_input("FIMO site p-value", 1e-8, 1e-2, 1e-4, format="%.0e", key="known_threshold")
-    gap = c3.number_input("Gap between site and flanks (bp)", 0, 100, 10, key="known_gap")
-    min_sites = c3.number_input("Fewest sites for an attention score", 2, 1000, 5, key="known_min_sites")
+    params = KnownParams(**settings_widgets([c2, c3, c3], KnownParams, "known"))
     run = st.form_submit_button("Scan known motifs", type="primary")
 
 meme_bytes = upload.getvalue() if upload is not None else None
 model_name = st.session_state.get("model_name")
-key = ("known", model_name, pos.ids, pos.seqs, neg.seqs, attention, tax, meme_bytes, threshold, gap, min_sites)
+key = ("known", model_name, pos.ids, pos.seqs, neg.seqs, attention, source, meme_bytes, params)
 
 
 def load_database():
     if meme_bytes is None:
-        return load_jaspar("JASPAR2024", "CORE", None if tax == "all" else tax)
+        return jaspar_database(source)
     return load_meme_database(meme_bytes)
 
 
@@ -54,7 +51,7 @@ def scan():
         db = load_database()
         return (
             known_motif_attention(
-                pos.seqs, pred.scores, neg.seqs, db, pos.ids, list(neg.ids), float(threshold), int(gap), int(min_sites)
+                pos.seqs, pred.scores, neg.seqs, db, pos.ids, list(neg.ids), params
             ),
         )
 
@@ -105,7 +102,8 @@ cli_command(
     *([] if shuffled else ["--negatives", "negatives.fa"]),
     "--attention",
     attention,
-    *(["--motif-db", "motifs.meme"] if meme_bytes else ["--jaspar-tax-group", tax]),
+    *(["--motif-db", "motifs.meme"] if meme_bytes else settings_argv(source)),
+    *settings_argv(params),
     "--out",
     "known_out",
 )
@@ -129,7 +127,7 @@ with st.form("cause_params"):
     cause_values = {name: param_widget(cols[i], PARAM_FIELDS[name], "cause") for i, name in enumerate(CAUSE_FIELDS)}
     run_cause = st.form_submit_button("Run cause check", type="primary")
 cause_params = MotifParams(**cause_values)
-cause_key = ("cause", model_name, pos.ids, pos.seqs, neg.seqs, shuffled, meme_bytes, tax, tuple(chosen), cause_params)
+cause_key = ("cause", model_name, pos.ids, pos.seqs, neg.seqs, shuffled, meme_bytes, source, tuple(chosen), cause_params)
 
 
 def check():
@@ -167,7 +165,7 @@ cli_command(
     "positives.fa",
     *([] if shuffled else ["--negatives", "negatives.fa"]),
     *(["--motifs", "motifs.meme", "--only", *chosen] if meme_bytes else ["--jaspar", *chosen]),
-    *param_argv(cause_params),
+    *settings_argv(cause_params),
     "--out",
     "cause.tsv",
 )

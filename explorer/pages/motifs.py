@@ -10,9 +10,8 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1
 
-from dnabert.options import ATTENTION_HELP, ATTENTION_MODES, EVIDENCE_ALL, EVIDENCE_HELP, EVIDENCE_KINDS
-from explorer.cli.motifs import param_argv
-from explorer.param_widgets import param_widget
+from dnabert.options import EVIDENCE_ALL, EVIDENCE_HELP, EVIDENCE_KINDS
+from explorer.cli.params import settings_argv
 from explorer.state import (
     button_result,
     cli_command,
@@ -22,11 +21,13 @@ from explorer.state import (
     require_selected_data,
     run_evidence,
 )
+from explorer.widgets import attention_widget, param_widget
 from motif.agreement import agreement_table
 from motif.bed import locate_instances
 from motif.cause import check_motifs, model_predictor
-from motif.jaspar import load_jaspar
+from motif.jaspar import jaspar_database
 from motif.output import dropped_table, merged_table, motif_table, write_results
+from motif.params import JasparSource
 from motif.pipeline import MotifParams, find_motifs
 from viz.motif_images import motif_images
 
@@ -42,18 +43,18 @@ with st.form("motif_params"):
     basic = [f for f in fields(MotifParams) if f.metadata["basic"]]
     cols = st.columns(4)
     evidence = cols[0].selectbox("Evidence", (*EVIDENCE_KINDS, EVIDENCE_ALL), help=EVIDENCE_HELP, key="motif_evidence")
-    attention = cols[1].selectbox("Attention", ATTENTION_MODES, help=ATTENTION_HELP)
-    values = {f.name: param_widget(cols[(i + 2) % 4], f) for i, f in enumerate(basic)}
+    attention = attention_widget(cols[1], "motif_attention")
+    values = {f.name: param_widget(cols[(i + 2) % 4], f, "motif") for i, f in enumerate(basic)}
     database = cols[(len(basic) + 2) % 4].selectbox(
         "Match against",
-        ["JASPAR 2024", "none"],  # short enough for a quarter of the page
-        help="TOMTOM database (offline): JASPAR 2024 CORE vertebrates",
+        [JasparSource().release, "none"],  # short enough for a quarter of the page
+        help=f"TOMTOM database (offline): {JasparSource()}",
         key="motif_database",
     )
     with st.expander("More parameters"):
         more = [f for f in fields(MotifParams) if not f.metadata["basic"]]
         cols = st.columns(4)
-        values |= {f.name: param_widget(cols[i % 4], f) for i, f in enumerate(more)}
+        values |= {f.name: param_widget(cols[i % 4], f, "motif") for i, f in enumerate(more)}
     run = st.form_submit_button("Find motifs", type="primary")
 
 params = MotifParams(**values)
@@ -81,7 +82,7 @@ def discover():
         "Finding motifs: high-evidence regions, enriched candidates, one motif per factor, then TOMTOM against "
         "JASPAR (NumPy, nothing to compile). Seconds on the example data, longer on a busy machine..."
     ):
-        db = None if database == "none" else load_jaspar("JASPAR2024", "CORE", "vertebrates")
+        db = None if database == "none" else jaspar_database(JasparSource())
         found = {}
         for kind in kinds:
             found[kind] = find_motifs(pos.seqs, scores[kind], None if shuffled else neg.seqs, params, db, pos.ids)
@@ -202,7 +203,7 @@ cli_command(
     evidence,
     "--attention",
     attention,
-    *param_argv(params),
+    *settings_argv(params),
     *(["--no-match"] if database == "none" else []),
     "--out",
     "motifs_out",

@@ -9,7 +9,8 @@ import streamlit as st
 from dnabert.coordinates import coordinates_from_ids
 from dnabert.errors import InputError
 from dnabert.genome_tracks import chrom_sizes, per_base_table, window_mean, write_bedgraph, write_bigwig
-from dnabert.options import SCAN_STRIDE_HELP, SCAN_WINDOW_HELP
+from dnabert.options import ScanWindows
+from dnabert.params import field_map
 from dnabert.scan import check_scan, default_window, scan_probs, scan_starts, scan_table
 from dnabert.sequences import SequenceSet
 from explorer.state import button_result, cli_command, content_hash, current_model, parse_upload, positives, show_error
@@ -54,8 +55,11 @@ if st.session_state.get("scan_fit") != fit:  # first visit, or a sequence anothe
     st.session_state["scan_window"], st.session_state["scan_stride"] = fit
 with st.form("scan_params"):
     c1, c2, c3 = st.columns(3)
-    window = int(c1.number_input("Window (bp)", 1, None, key="scan_window", help=SCAN_WINDOW_HELP))
-    stride = int(c2.number_input("Stride (bp)", 1, None, key="scan_stride", help=SCAN_STRIDE_HELP))
+    declared = field_map(ScanWindows)  # label and help; the default fits the loaded sequence (default_window)
+    window, stride = (
+        int(c.number_input(declared[name].metadata["label"], 1, None, key=f"scan_{name}", help=declared[name].metadata["help"]))
+        for c, name in ((c1, "window"), (c2, "stride"))
+    )
     label = c3.selectbox("Probability of class", lm.labels, index=len(lm.labels) - 1, key="scan_class")
     run = st.form_submit_button("Scan", type="primary")
 

@@ -10,7 +10,10 @@ from dnabert.coordinates import coordinates_from_ids
 from dnabert.errors import InputError
 from dnabert.genome_tracks import chrom_sizes, per_base_table, write_bed, write_bedgraph, write_bigwig
 from motif.bed import region_bed, site_bed
+from motif.params import MotifParams
+from explorer.cli.params import settings_argv
 from explorer.state import cli_command, content_hash, require_data, run_prediction, show_error
+from explorer.widgets import attention_widget, settings_widgets
 
 st.title("Genome tracks")
 pos = require_data()
@@ -32,9 +35,8 @@ else:
     )
 
 c1, c2, c3 = st.columns(3)
-mode = c1.radio("Aggregation", ["last", "mean", "rollout"], key="tracks_mode", horizontal=True)
-z = c2.number_input("High attention: mean + z x SD", 0.0, 5.0, 1.0, 0.1, key="tracks_z")
-min_len = c3.number_input("Shortest region (bp)", 1, 50, 5, key="tracks_min_len")
+mode = attention_widget(c1, "tracks_mode", radio=True)
+rule = MotifParams(**settings_widgets([c2, c3], MotifParams, "tracks", ("z", "min_len")))  # the motif analysis's regions
 
 try:
     pred = run_prediction(pos, attention=mode)
@@ -43,7 +45,7 @@ except InputError as e:
     st.stop()
 
 table = per_base_table(coords, pos.ids, pred.scores)
-regions = region_bed(coords, pos.ids, pos.seqs, pred.scores, float(z), int(min_len))
+regions = region_bed(coords, pos.ids, pos.seqs, pred.scores, rule.z, rule.min_len)
 beds = {"high_attention": regions}
 motif_result = st.session_state.get("motif_result")
 if motif_result is not None and motif_result[1].motifs:
@@ -74,8 +76,7 @@ files_key = content_hash(
     pos.ids,
     pos.seqs,
     mode,
-    z,
-    min_len,
+    rule,
     {k: b.to_csv() for k, b in beds.items() if k != "high_attention"},
 )
 if st.session_state.get("tracks_files", (None,))[0] != files_key:
@@ -94,4 +95,4 @@ if missing:
 cols = st.columns(len(files))
 for col, (name, data) in zip(cols, files.items()):
     col.download_button(name, data, name, "application/octet-stream", key=f"tracks_dl_{name}")
-cli_command("tracks", "--input", "sequences.fa", "--attention", mode, "--out", "tracks")
+cli_command("tracks", "--input", "sequences.fa", "--attention", mode, *settings_argv(rule), "--out", "tracks")
