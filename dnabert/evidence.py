@@ -37,7 +37,7 @@ from dnabert.limits import check_saturation_length
 from dnabert.options import ATTENTION_MODES, EVIDENCE_KINDS, IG_STEPS
 from dnabert.variants import saturation_edits, score_edits
 
-BPE_MARGIN = 8  # tokens a window of a non-k-mer family keeps free: a re-tokenised slice may take a few more tokens
+RETOKENISE_MARGIN = 8  # tokens a window keeps free when a re-tokenised slice may take a few more (not separable)
 
 
 def attention_evidence(
@@ -67,7 +67,7 @@ def attention_evidence(
 def _window_pieces(lm: LoadedModel, seq: str) -> list[tuple[int, int]]:
     """Bases [start, end) of the model windows a sequence is attributed in (one for a sequence that fits)."""
     _, spans = lm.tokenizer.tokenize(seq)
-    w = lm.window if lm.k is not None else lm.window - BPE_MARGIN
+    w = lm.window if lm.tokenizer.separable_windows else lm.window - RETOKENISE_MARGIN
     if len(spans) <= lm.window:
         return [(0, len(seq))]
     return [(int(spans[st, 0]), int(spans[min(st + w, len(spans)) - 1, 1])) for st in window_starts(len(spans), w)]

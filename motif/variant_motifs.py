@@ -71,7 +71,7 @@ def _touching(sites: pd.DataFrame, spans: list[tuple[int, int]]) -> pd.DataFrame
 
 
 def motif_changes(
-    seqs: list[str], edits: list[Edit], databases: list[tuple[str, MotifDatabase]], threshold: float = 1e-4
+    seqs: list[str], edits: list[Edit], databases: list[tuple[str, MotifDatabase]], threshold: float | None = None
 ) -> pd.DataFrame:
     """Motif sites created or destroyed by each edit (module docstring).
 
@@ -82,8 +82,8 @@ def motif_changes(
     edits : list of Edit
     databases : list of (str, MotifDatabase)
         Source label (e.g. ``JASPAR2024 CORE vertebrates``, ``discovered``) and motifs.
-    threshold : float
-        FIMO site p-value.
+    threshold : float, optional
+        FIMO site p-value (default: :class:`~motif.params.MotifParams`'s ``site_pvalue``).
 
     Returns
     -------
@@ -92,7 +92,9 @@ def motif_changes(
         indexes ``edits``; ordered by edit, then p.
     """
     from motif.known import fimo_sites
+    from motif.params import MotifParams
 
+    threshold = MotifParams().site_pvalue if threshold is None else threshold
     ids, names, ppms, sources = [], [], [], []
     for source, db in databases:
         ids += db.ids

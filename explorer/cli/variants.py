@@ -277,7 +277,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     x.add_argument("--explain-motifs", help="MEME file of more motifs to explain with, e.g. motifs.meme of 'dnabert motifs'")
     x.add_argument(
-        "--explain-pvalue", type=PROBABILITY, default=1e-4, help="FIMO site p-value for a motif site (default 1e-4)"
+        "--explain-pvalue", type=PROBABILITY, default=None,
+        help="FIMO site p-value for a motif site (default: the motif analysis's --site-pvalue default)",
     )
     x.add_argument(
         "--motif-changes",
