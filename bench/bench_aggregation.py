@@ -6,12 +6,12 @@ Input: the app's example data (the 200 positives shipped with the demo model,
 the file the Data page loads) and the demo model (a teaching model), as the app
 runs them (batches of 32). Per round, interleaved:
 
-* old: one :func:`dnabert.inference.predict` per switch (``last``, ``mean``,
+* old: one :func:`dnabert.analysis.inference.predict` per switch (``last``, ``mean``,
   ``rollout``), what the app did before every mode came from one pass;
 * new: the app's own code path, :func:`explorer.state.run_prediction` run
   without a Streamlit server (its session cache is then a plain in-process
   ``st.session_state``): the first call computes all three modes in one pass
-  (:func:`dnabert.inference.predict_modes`), every switch after it is a cache hit.
+  (:func:`dnabert.analysis.inference.predict_modes`), every switch after it is a cache hit.
 
 Prints wall-clock and CPU seconds (medians over rounds) and the ratios.
 """
@@ -31,8 +31,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from dnabert.checkpoint import DEMO_MODEL_DIR
-from dnabert.inference import predict
+from dnabert.loading.checkpoint import DEMO_MODEL_DIR
+from dnabert.analysis.inference import predict
 from dnabert.options import ATTENTION_MODES
 from dnabert.sequences import read_sequences
 from explorer import state

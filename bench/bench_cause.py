@@ -5,7 +5,7 @@ The issue's target: under 60 s on 2 CPU cores, with the default parameters
 per motif). The data are 1000 planted positives (CTCF / YY1, the demo's
 training distribution) and 1000 negatives; the motifs are 10 JASPAR 2024
 matrices (CTCF and YY1, which the demo model uses, and 8 it never saw).
-Baseline in the same process: a plain prediction (:func:`dnabert.inference.predict`,
+Baseline in the same process: a plain prediction (:func:`dnabert.analysis.inference.predict`,
 no attention) of the 1000 positives. Runs are interleaved; the best of
 ``--repeats`` is reported. The demo model is a teaching model.
 
@@ -19,9 +19,9 @@ import time
 
 import torch
 
-from demo.synthetic import make_planted_dataset
-from dnabert.checkpoint import load_model
-from dnabert.inference import predict
+from dnabert_demo.synthetic import make_planted_dataset
+from dnabert.loading.checkpoint import load_model
+from dnabert.analysis.inference import predict
 from motif.cause import cause_check, model_predictor
 from motif.jaspar import jaspar_matrix
 from motif.params import MotifParams

@@ -3,10 +3,10 @@
     OMP_WAIT_POLICY=PASSIVE python -m bench.bench_evidence [--model demo] [--n 16] [--length 100] [--rounds 3]
 
 On ``--n`` random sequences of ``--length`` bp, each round times, interleaved in this
-process: the plain forward pass (:func:`dnabert.inference.predict`, no attention),
-integrated gradients (:func:`dnabert.evidence.attribution_evidence`,
+process: the plain forward pass (:func:`dnabert.analysis.inference.predict`, no attention),
+integrated gradients (:func:`dnabert.analysis.evidence.attribution_evidence`,
 :data:`dnabert.options.IG_STEPS` path points: a forward and a backward pass of the
-path batch per sequence) and ISM magnitude (:func:`dnabert.evidence.ism_evidence`,
+path batch per sequence) and ISM magnitude (:func:`dnabert.analysis.evidence.ism_evidence`,
 3 mutants per base, batched as ``mutate``). Rates are per CPU second of this process
 (other load on a shared machine counts less); the table shows the median over rounds
 and the ratio of each to the forward pass (lowest..highest per round).
@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 import torch
 
-from dnabert.checkpoint import load_model
-from dnabert.evidence import attribution_evidence, ism_evidence
-from dnabert.inference import predict
+from dnabert.loading.checkpoint import load_model
+from dnabert.analysis.evidence import attribution_evidence, ism_evidence
+from dnabert.analysis.inference import predict
 from dnabert.options import IG_STEPS
 
 

@@ -23,11 +23,11 @@ import torch
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from transformers import BertConfig, BertForSequenceClassification, EsmConfig
 
-from dnabert.checkpoint import LoadedModel
+from dnabert.loading.checkpoint import LoadedModel
 from dnabert.families.dna_tokenizers import bpe_tokenizer, sixmer_tokenizer
 from dnabert.families.dnabert2 import Dnabert2ForSequenceClassification
 from dnabert.families.nucleotide_transformer import build_esm
-from dnabert.inference import predict
+from dnabert.analysis.inference import predict
 
 LAYERS, HIDDEN, HEADS, FFN = 4, 256, 8, 1024
 

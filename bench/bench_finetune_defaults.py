@@ -5,15 +5,15 @@ Usage::
     python bench/bench_finetune_defaults.py              # 1000 rows of 101 bp (CTCF-like sizes), from the demo model
     python bench/bench_finetune_defaults.py --n 300      # a quick look
 
-One labelled table (:func:`demo.synthetic.make_planted_dataset`: half the
+One labelled table (:func:`dnabert_demo.synthetic.make_planted_dataset`: half the
 rows with a planted CTCF site, negatives half background, half shuffled
 positives). The command line's defaults are the options of
 ``dnabert finetune --model demo --train T --out O`` with nothing else; the
 page's are its widgets' defaults (the declared fields,
-:mod:`dnabert.finetune_settings`). The two settings objects are checked
+:mod:`dnabert.training.settings`). The two settings objects are checked
 equal, then both runs are timed in this process, interleaved (CLI, page):
 ``dnabert finetune`` through its entry point (console captured) and the
-page's call (:func:`dnabert.seeds.finetune_seeds` with the widgets'
+page's call (:func:`dnabert.training.seeds.finetune_seeds` with the widgets'
 settings). Prints the seconds of each and their ratio, and checks that the
 console, ``metrics.json`` and the Models page (AppTest) state the same
 verdict and interval. The demo model is a teaching model; so are these numbers.
@@ -46,11 +46,11 @@ def main() -> None:
     import torch
     from streamlit.testing.v1 import AppTest
 
-    from demo.synthetic import make_planted_dataset, write_table
-    from dnabert.finetune_settings import OFFERED, FinetuneSettings
-    from dnabert.seeds import finetune_seeds
-    from dnabert.tables import read_labeled
-    from dnabert.training_summary import verdict_line
+    from dnabert_demo.synthetic import make_planted_dataset, write_table
+    from dnabert.training.settings import OFFERED, FinetuneSettings
+    from dnabert.training.seeds import finetune_seeds
+    from dnabert.training.tables import read_labeled
+    from dnabert.training.summary import verdict_line
     from explorer.cli import build_parser, main as cli_main
     from explorer.cli.settings_args import settings_from_args
 
@@ -84,7 +84,7 @@ def main() -> None:
         os.environ["DNABERT_MODEL_DIRS"] = str(work / "root")
         at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=300).run()
         at.selectbox(key="model_name").set_value("root/page").run()
-        at.switch_page("explorer/pages/models.py").run()
+        at.switch_page("pages/models.py").run()
         shown = " ".join(e.value for e in [*at.success, *at.warning])
         page_line = verdict_line(rec_page)
         assert page_line.split(": ", 1)[1] in shown, "Models page and metrics.json differ"

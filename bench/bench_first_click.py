@@ -173,7 +173,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
-    from dnabert.checkpoint import DEMO_MODEL_DIR
+    from dnabert.loading.checkpoint import DEMO_MODEL_DIR
     from viz.export import CHROMIUM, CHROMIUM_ARGS
 
     if not Path(CHROMIUM).exists() or not (DEMO_MODEL_DIR / "config.json").is_file():

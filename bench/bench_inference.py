@@ -22,10 +22,10 @@ import numpy as np
 import torch
 from transformers import BertForSequenceClassification
 
-from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
-from dnabert.inference import kmer_to_nucleotide, l2_normalize, predict
-from dnabert.kmer import encode_batch
-from dnabert.training import ModelShape
+from dnabert.loading.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
+from dnabert.analysis.inference import kmer_to_nucleotide, l2_normalize, predict
+from dnabert.families.kmer import encode_batch
+from dnabert.training.policy import ModelShape
 
 
 def random_model(layers: int, hidden: int, heads: int) -> LoadedModel:

@@ -260,7 +260,7 @@ def session(browser, url: str):
 
 def run_round(page, r: int) -> dict[str, float]:
     """One of each interaction; the option picked depends on the round, so every click changes something."""
-    from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
+    from dnabert.loading.checkpoint import DEMO_MODEL_DIR, load_model
     from dnabert.sequences import read_sequences
 
     t: dict[str, float] = {}
@@ -313,7 +313,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
-    from dnabert.checkpoint import DEMO_MODEL_DIR
+    from dnabert.loading.checkpoint import DEMO_MODEL_DIR
     from viz.export import CHROMIUM, CHROMIUM_ARGS
 
     if not Path(CHROMIUM).exists() or not (DEMO_MODEL_DIR / "config.json").is_file():

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from demo.synthetic import make_planted_dataset
+from dnabert_demo.synthetic import make_planted_dataset
 from motif.encoding import encode
 from motif.jaspar import load_jaspar
 from motif.known import fimo_sites, known_motif_attention

@@ -6,7 +6,7 @@ Two inputs, ``--n`` positives + ``--n`` negatives of 100 bp with synthetic atten
 
 * ``1 motif``: ``../shared/bench_inputs/synth5k`` (one planted GC-rich motif; all of it when ``--n`` is 5000),
   or planted CTCF sites when that folder is absent;
-* ``15 TFs``: one site of one of 15 JASPAR factors per positive (:func:`demo.synthetic.planted_with_attention`),
+* ``15 TFs``: one site of one of 15 JASPAR factors per positive (:func:`dnabert_demo.synthetic.planted_with_attention`),
   about 16 motifs found.
 
 Timed, interleaved over ``--rounds`` rounds (wall seconds, medians):
@@ -43,7 +43,7 @@ TARGET = 1.3
 
 def one_motif_input(work: Path, n: int) -> Path:
     """pos.fa, neg.fa and pos_atten.npy of the one-motif input (see the module docstring)."""
-    from demo.synthetic import planted_with_attention, write_fasta
+    from dnabert_demo.synthetic import planted_with_attention, write_fasta
 
     folder = work / "one"
     folder.mkdir()
@@ -65,7 +65,7 @@ def one_motif_input(work: Path, n: int) -> Path:
 
 def fifteen_input(work: Path, n: int) -> Path:
     """The 15-factor input (see the module docstring)."""
-    from demo.synthetic import planted_with_attention, write_fasta
+    from dnabert_demo.synthetic import planted_with_attention, write_fasta
 
     data, tracks = planted_with_attention(n, n, FACTORS, seed=5)
     folder = work / "fifteen"

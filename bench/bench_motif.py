@@ -7,7 +7,7 @@ Usage::
     python bench/bench_motif.py --rules            # the measurement behind the default region rule
 
 Data: planted NRF1 / CTCF / REST sites with synthetic sharp attention
-(:func:`demo.synthetic.planted_with_attention`), generated once and cached under /tmp. Each
+(:func:`dnabert_demo.synthetic.planted_with_attention`), generated once and cached under /tmp. Each
 size runs in a fresh child process, so its peak memory (``ru_maxrss``) is
 that of one run: the loaded data plus the pipeline. JASPAR loading and the
 TOMTOM JIT are warmed before timing.
@@ -42,7 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script in the child process
 
-from demo.synthetic import planted_with_attention
+from dnabert_demo.synthetic import planted_with_attention
 from motif.jaspar import load_jaspar
 from motif.pipeline import MotifParams, find_motifs
 
@@ -146,11 +146,11 @@ def rules() -> None:
     cases = []
     for regime in ("sharp", "diffuse"):
         cases.append((f"synthetic {regime}", *planted(1500, regime=regime, seed=1)))
-    from dnabert.checkpoint import DEMO_MODEL_DIR as demo
+    from dnabert.loading.checkpoint import DEMO_MODEL_DIR as demo
 
     if (demo / "config.json").exists():
-        from dnabert.checkpoint import load_model
-        from dnabert.inference import predict
+        from dnabert.loading.checkpoint import load_model
+        from dnabert.analysis.inference import predict
         from dnabert.options import ATTENTION_MODES
         from dnabert.sequences import read_sequences
 

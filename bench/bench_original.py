@@ -22,13 +22,13 @@ Or ``--n`` positives and ``--n`` negatives of 100 bp:
 
 * ``demo``: the demo model's kind of planted data (CTCF and YY1 sites in
   human-like background; negatives part background, part shuffled positives; the
-  settings of :class:`demo.recipe.DemoRecipe`, another seed) with the demo
+  settings of :class:`dnabert_demo.recipe.DemoRecipe`, another seed) with the demo
   model's ``last`` attention (DNABERT-viz's) of the positives;
   computed once with torch and cached under /tmp. The analysis of the original
   finds and merges hundreds of enriched region strings here (the demo model is a
   teaching model, trained on planted data).
 * ``synthetic``: planted NRF1 / CTCF / REST sites with synthetic sharp attention
-  (:func:`demo.synthetic.planted_with_attention`); its high-attention region
+  (:func:`dnabert_demo.synthetic.planted_with_attention`); its high-attention region
   strings almost never repeat, so neither tool keeps a candidate: the cheapest
   case of the original.
 
@@ -106,10 +106,10 @@ def planted_demo(n: int, seed: int) -> tuple[list[str], list[str], np.ndarray]:
     ``last`` attention of the positives, shape (n, 100); generated once and cached under /tmp."""
     cache = Path(tempfile.gettempdir()) / f"bench_original_demo_{n}_{seed}.npz"
     if not cache.is_file():
-        from demo.recipe import DemoRecipe
-        from demo.synthetic import make_planted_dataset
-        from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
-        from dnabert.inference import predict
+        from dnabert_demo.recipe import DemoRecipe
+        from dnabert_demo.synthetic import make_planted_dataset
+        from dnabert.loading.checkpoint import DEMO_MODEL_DIR, load_model
+        from dnabert.analysis.inference import predict
 
         recipe = DemoRecipe()
         data = make_planted_dataset(n_pos=n, n_neg=n, length=recipe.length, motifs=tuple(recipe.motifs),
@@ -125,7 +125,7 @@ def planted_demo(n: int, seed: int) -> tuple[list[str], list[str], np.ndarray]:
 
 def planted_synthetic(n: int, seed: int) -> tuple[list[str], list[str], np.ndarray]:
     """n positives with a planted NRF1 / CTCF / REST site and synthetic sharp attention (n, 100), n uniform negatives."""
-    from demo.synthetic import planted_with_attention
+    from dnabert_demo.synthetic import planted_with_attention
 
     data, scores = planted_with_attention(n, n, PLANTED, seed=seed)
     labels = np.asarray(data.labels)
@@ -150,7 +150,7 @@ def shared_input(name: str) -> tuple[list[str], list[str], np.ndarray]:
 
 def write_inputs(work: Path, pos: list[str], neg: list[str], attention: np.ndarray) -> None:
     """Write both tools' input files into ``work`` (see the module docstring)."""
-    from demo.synthetic import write_fasta
+    from dnabert_demo.synthetic import write_fasta
 
     seqs, labels = pos + neg, [1] * len(pos) + [0] * len(neg)
     (work / "data").mkdir(parents=True)

@@ -4,10 +4,10 @@
 
 A random sequence of ``--length`` bp is scanned at window 300 / stride 50
 (the ``scan`` defaults). The local engine is one
-:func:`dnabert.inference.predict` call over all windows in this process, with
+:func:`dnabert.analysis.inference.predict` call over all windows in this process, with
 ``--threads`` torch threads (the local command's behaviour); the Ray engine
 runs the same windows as shards of ``--shard-size`` windows
-(:func:`dnabert.distributed.scan_tasks`) on a local Ray cluster of 2 CPUs
+(:func:`dnabert.analysis.distributed.scan_tasks`) on a local Ray cluster of 2 CPUs
 started once, with 1 or 2 single-threaded model workers, into a fresh shard
 folder each time. Ray times include starting the workers and sending them
 the model; "after start-up" counts only the windows of the shards finished
@@ -31,10 +31,10 @@ import numpy as np
 import ray
 import torch
 
-from dnabert.checkpoint import load_model
-from dnabert.distributed import RayEngine, merge_scan, scan_tasks
-from dnabert.inference import predict
-from dnabert.scan import scan_starts
+from dnabert.loading.checkpoint import load_model
+from dnabert.analysis.distributed import RayEngine, merge_scan, scan_tasks
+from dnabert.analysis.inference import predict
+from dnabert.analysis.scan import scan_starts
 
 WINDOW, STRIDE = 300, 50
 

@@ -5,7 +5,7 @@ Usage::
     python bench/bench_recipes.py                         # 3000 sequences per task, auto budget 4 min, 2 threads
     python bench/bench_recipes.py --n 600 --budget 0.5    # a quick look
 
-Two tasks of 100-bp sequences (:func:`demo.synthetic.make_planted_dataset`,
+Two tasks of 100-bp sequences (:func:`dnabert_demo.synthetic.make_planted_dataset`,
 CTCF and YY1 sites, split 0.8 / 0.1 / 0.1):
 
 - ``composition``: negatives are human-like background, so k-mer counts alone
@@ -45,14 +45,14 @@ def main() -> None:
 
     import torch
 
-    from demo.synthetic import make_planted_dataset, split_indices
-    from dnabert.baseline import fit_baseline
-    from dnabert.finetune import FinetuneSettings, finetune
-    from dnabert.metrics import classification_metrics
-    from dnabert.recipes import auto_finetune
-    from dnabert.tables import LabeledData
-    from dnabert.threshold import best_threshold
-    from dnabert.training import MODEL_PRESETS
+    from dnabert_demo.synthetic import make_planted_dataset, split_indices
+    from dnabert.training.baseline import fit_baseline
+    from dnabert.training.finetune import FinetuneSettings, finetune
+    from dnabert.training.metrics import classification_metrics
+    from dnabert.training.recipes import auto_finetune
+    from dnabert.training.tables import LabeledData
+    from dnabert.training.threshold import best_threshold
+    from dnabert.training.policy import MODEL_PRESETS
 
     torch.set_num_threads(args.threads)
     common = {"threads": args.threads, "device": "cpu", "patience": 3, "log_every": 10**9}

@@ -5,7 +5,7 @@ Usage::
     python -m bench.bench_redundancy               # 10k + 10k
     python -m bench.bench_redundancy --n 3000
 
-Data (:mod:`demo.synthetic`: ``planted_consensus``, ``planted_with_attention``): the
+Data (:mod:`dnabert_demo.synthetic`: ``planted_consensus``, ``planted_with_attention``): the
 issue-19 set (one planted CCGCGNGGNGGCAG per positive, 70% of peaks on the
 site, 30-bp decoy stretches), three planted JASPAR factors (NRF1, CTCF,
 REST) with 70% of peaks on the site, and two factors sharing a core (YY1
@@ -68,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     from memelite import tomtom
 
-    from demo.synthetic import planted_consensus, planted_with_attention
+    from dnabert_demo.synthetic import planted_consensus, planted_with_attention
 
     db = load_jaspar()
     tomtom([db.ppms[0]], list(db.ppms[:60]))  # JIT warm-up

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from demo.synthetic import planted_with_attention, write_fasta
+from dnabert_demo.synthetic import planted_with_attention, write_fasta
 from motif.params import MotifParams
 from motif.pipeline import find_motifs
 

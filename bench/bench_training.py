@@ -37,10 +37,10 @@ def timed(fn, repeat: int = 1) -> float:
 def bench(quick: bool, threads: int, device: str) -> list[dict]:
     from transformers import BertForMaskedLM, BertForSequenceClassification
 
-    from demo import DEFAULT_MOTIFS
-    from demo.synthetic import make_planted_dataset, motif_ppm, scan_best, site_pwm
-    from dnabert.training import ModelShape, TokenDataset, pad_collate
-    from dnabert.pretrain import MaskedOnlyBertForMaskedLM, SpanMaskingCollator
+    from dnabert_demo import DEFAULT_MOTIFS
+    from dnabert_demo.synthetic import make_planted_dataset, motif_ppm, scan_best, site_pwm
+    from dnabert.training.policy import ModelShape, TokenDataset, pad_collate
+    from dnabert.training.pretrain import MaskedOnlyBertForMaskedLM, SpanMaskingCollator
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)

@@ -3,9 +3,9 @@
     OMP_WAIT_POLICY=PASSIVE python -m bench.bench_variants [--model demo|bert-base|PATH] [--threads 2] [--rounds 5]
 
 For random 100-, 500- and 1000-bp sequences (1000 bp is two model windows), single-base
-mutants spread along the sequence are scored by :func:`dnabert.variants.score_edits`
+mutants spread along the sequence are scored by :func:`dnabert.analysis.variants.score_edits`
 (batched: token-budget batches, fused attention, unchanged windows of long sequences
-reused), and by the baseline of one :func:`dnabert.inference.predict` call for the wild
+reused), and by the baseline of one :func:`dnabert.analysis.inference.predict` call for the wild
 type and one per mutant; both without and with the attention change (``last``
 aggregation). ``--model bert-base`` is a random BERT-base-sized DNABERT-6 (12 layers,
 768 hidden; give it fewer mutants). The four runs are interleaved over ``--rounds``
@@ -30,9 +30,9 @@ import numpy as np
 import torch
 
 from bench.bench_inference import random_model
-from dnabert.checkpoint import load_model
-from dnabert.inference import predict
-from dnabert.variants import apply_edit, saturation_edits, score_edits
+from dnabert.loading.checkpoint import load_model
+from dnabert.analysis.inference import predict
+from dnabert.analysis.variants import apply_edit, saturation_edits, score_edits
 
 
 def rate(n: int, fn) -> tuple[float, float]:

@@ -14,7 +14,7 @@ Everywhere (app, CLI, Python API):
 * ``DNABERT_MAX_WINDOW`` (default 2048 tokens, NT v2's window): the most tokens one forward pass of a model
   takes (its window, set by its config.json or asked for); attention grows with its square;
 * ``DNABERT_MAX_MODEL_GB`` (default 16): a model folder whose config.json describes a model
-  estimated above this size (:func:`dnabert.checkpoint_checks.model_bytes`) is refused before
+  estimated above this size (:func:`dnabert.loading.checkpoint_checks.model_bytes`) is refused before
   anything is allocated.
 
 The check functions read these names at call time, so a test can patch them.

@@ -269,7 +269,7 @@ def write_attention_npz(
     """Save per-nucleotide scores as NPZ: ``ids`` (n,), ``lengths`` (n,), ``scores`` (sum L,) concatenated,
     ``attention`` (the mode), ``family`` and ``tokenizer`` of the model (e.g. "DNABERT-2", "BPE").
 
-    With ``coords`` (per sequence, :class:`dnabert.coordinates.Interval` or None) of which at least one is
+    With ``coords`` (per sequence, :class:`dnabert.genome.coordinates.Interval` or None) of which at least one is
     set, also ``chrom``, ``chrom_start``, ``chrom_end``, ``chrom_strand`` (n,): each sequence's genome
     interval (0-based, half-open; ``""`` and -1 for a sequence without coordinates).
     ``target`` is a path or a binary file object. Read back with :func:`load_attention_npz`.
@@ -347,7 +347,7 @@ def prediction_table(
 
     ``probs`` has shape (n, C), rows in the order of ``ids``; ``labels`` has
     length C; ``predicted`` the class names of
-    :func:`dnabert.threshold.predicted_labels` (the one class rule).
+    :func:`dnabert.training.threshold.predicted_labels` (the one class rule).
     """
     table = pd.DataFrame({"id": ids, "length": [len(s) for s in seqs]})
     for c, label in enumerate(labels):

@@ -4,7 +4,7 @@ Input formats: FASTA / multi-FASTA (plain or gzipped, parsed with Biopython),
 plain text with one sequence per line, and the original DNABERT data format
 (:data:`TABLE_FORMAT`: a header line naming ``sequence`` and ``label``, then one
 sequence, raw or as a k-mer sentence, and its label per line; read by
-:func:`dnabert.tables.read_labeled`, labels kept). Every problem is reported with the
+:func:`dnabert.training.tables.read_labeled`, labels kept). Every problem is reported with the
 record id, the 0-based position and the offending character; nothing is
 dropped silently.
 
@@ -214,7 +214,7 @@ def parse_sequences(data: bytes | str, name: str = "input", max_bytes: int | Non
 
 def _read_table(text: str, name: str) -> SequenceSet:
     """A labelled table (:data:`TABLE_FORMAT`) as a SequenceSet with its labels."""
-    from dnabert.tables import read_labeled  # tables builds on this module
+    from dnabert.training.tables import read_labeled  # tables builds on this module
 
     table = read_labeled(text=text, name=name)
     counts = {lab: table.labels.count(lab) for lab in dict.fromkeys(table.labels)}

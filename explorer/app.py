@@ -5,10 +5,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from dnabert.baseline import folder_notes, folder_record
-from dnabert.training_summary import verdict_line
+from dnabert.training.baseline import folder_notes, folder_record
+from dnabert.training.summary import verdict_line
 from dnabert.errors import InputError
-from dnabert.model_info import describe
+from dnabert.loading.model_info import describe
 from explorer.state import available_models, current_model, model_card, relative_paths, show_error
 
 PAGES = Path(__file__).resolve().parent / "pages"

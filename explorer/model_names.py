@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dnabert.checkpoint import DEMO_MODEL_DIR
-from dnabert.hub import is_model_id
+from dnabert.loading.checkpoint import DEMO_MODEL_DIR
+from dnabert.loading.hub import is_model_id
 
 USER_MODELS = Path("models") / "user"  # relative to the working directory, like the default model folder
 """Where the Models page saves fine-tuned models by default (git-ignored)."""

@@ -15,7 +15,7 @@ default ``models/user/`` (git-ignored, where the Models page saves) and ``models
 in the working directory; the demo model is package data of ``dnabert``), then the
 Hugging Face model ids listed in ``DNABERT_MODEL_IDS`` (comma- or
 ``os.pathsep``-separated; resolved through the Hugging Face cache, see
-:mod:`dnabert.hub`): no path or id can be typed in, so no other server folder can
+:mod:`dnabert.loading.hub`): no path or id can be typed in, so no other server folder can
 be opened.
 """
 
@@ -28,16 +28,16 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from dnabert.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
-from dnabert.coordinates import Interval, coordinates_from_ids
+from dnabert.loading.checkpoint import DEMO_MODEL_DIR, LoadedModel, load_model
+from dnabert.genome.coordinates import Interval, coordinates_from_ids
 from dnabert.errors import InputError
-from dnabert.evidence import evidence
-from dnabert.hub import hub_cache_dir, resolve_model_id
-from dnabert.inference import Prediction, predict_modes
+from dnabert.analysis.evidence import evidence
+from dnabert.loading.hub import hub_cache_dir, resolve_model_id
+from dnabert.analysis.inference import Prediction, predict_modes
 from dnabert.limits import check_app_count, check_app_lengths, check_app_upload, upload_bytes
 from dnabert.options import ATTENTION_MODES
-from dnabert.model_info import require_tokens
-from dnabert.provenance import training_note
+from dnabert.loading.model_info import require_tokens
+from dnabert.training.provenance import training_note
 from dnabert.sequences import SequenceSet, parse_sequences, shuffled_negatives
 from explorer.model_names import available_models, model_dirs
 
@@ -118,7 +118,7 @@ def positives() -> SequenceSet | None:
 def coordinates(seqs: SequenceSet) -> list[Interval | None]:
     """Genome coordinates of each sequence, read from its id (``chrom:start-end[(+|-)]``, None where it is not a region).
 
-    The same reading as the command line (:func:`dnabert.coordinates.coordinates_from_ids`); a header region
+    The same reading as the command line (:func:`dnabert.genome.coordinates.coordinates_from_ids`); a header region
     whose length is not its sequence's stops the page with that error.
     """
     try:
@@ -190,7 +190,7 @@ def _predict_with_bar(seqs: list[str], modes: tuple[str, ...]) -> dict[str | Non
 
 
 def run_evidence(seqs: SequenceSet, kind: str, attention: str) -> list[np.ndarray]:
-    """Per-nucleotide evidence of one kind (:mod:`dnabert.evidence`; class: the last) for a sequence set, with a
+    """Per-nucleotide evidence of one kind (:mod:`dnabert.analysis.evidence`; class: the last) for a sequence set, with a
     progress bar; attention comes from :func:`run_prediction`, the other kinds are cached per session."""
     if kind == "attention":
         return run_prediction(seqs, attention).scores

@@ -1,12 +1,12 @@
 """Motif-layer features on the genome: BED6 for genome browsers, genome columns for result tables.
 
 * :func:`region_bed`, :func:`site_bed`: high-attention regions, motif
-  instances, known-motif sites placed with :func:`dnabert.coordinates.to_genome`
+  instances, known-motif sites placed with :func:`dnabert.genome.coordinates.to_genome`
   (sequences without coordinates: chromosome = sequence id); the BED score is
   the feature's mean per-nucleotide attention, scaled to 0..1000 over the file
-  (:func:`dnabert.genome_tracks.bed6`).
+  (:func:`dnabert.genome.tracks.bed6`).
 * :func:`locate_sites`, :func:`locate_instances`: the genome columns
-  (:func:`dnabert.coordinates.with_genome_columns`) of site tables (motif
+  (:func:`dnabert.genome.coordinates.with_genome_columns`) of site tables (motif
   instances, known-motif sites).
 * :func:`instance_bed`: the ``instances.bed`` of a motif run, read from the
   instances' genome columns; the BED score is the site's relative PWM score
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from dnabert.coordinates import Interval, to_genome, with_genome_columns
+from dnabert.genome.coordinates import Interval, to_genome, with_genome_columns
 from dnabert.errors import InputError
-from dnabert.genome_tracks import bed6
+from dnabert.genome.tracks import bed6
 from motif.encoding import encode, string_codes
 from motif.known import site_and_flank_attention
 from motif.pwm import log_odds, relative_scores
@@ -99,7 +99,7 @@ def site_bed(
 def locate_sites(
     sites: pd.DataFrame, ids: list[str], coords: list[Interval | None], keep: np.ndarray | None = None
 ) -> pd.DataFrame:
-    """``sites`` with the genome columns of :func:`dnabert.coordinates.with_genome_columns`.
+    """``sites`` with the genome columns of :func:`dnabert.genome.coordinates.with_genome_columns`.
 
     Parameters
     ----------
@@ -147,7 +147,7 @@ def instance_bed(motifs: list[Motif], background: np.ndarray) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        :data:`dnabert.genome_tracks.BED6_COLUMNS`, sorted by chrom, start.
+        :data:`dnabert.genome.tracks.BED6_COLUMNS`, sorted by chrom, start.
     """
     parts, value = [], []
     for m in motifs:

@@ -303,8 +303,8 @@ def _q_and_verdicts(table: pd.DataFrame, params: MotifParams) -> None:
 
 
 def model_predictor(lm, class_index: int = -1, batch_size: int = 32) -> PredictFn:
-    """A :data:`PredictFn` of a loaded model: :func:`dnabert.inference.predict` without attention, one class's column."""
-    from dnabert.inference import predict
+    """A :data:`PredictFn` of a loaded model: :func:`dnabert.analysis.inference.predict` without attention, one class's column."""
+    from dnabert.analysis.inference import predict
 
     def probabilities(seqs: list[str]) -> np.ndarray:
         if not seqs:

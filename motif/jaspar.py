@@ -148,7 +148,7 @@ def _latest_matrices(conn, collection: str, tax_group: str | None) -> list[tuple
     The selection of pyjaspar's ``fetch_motifs(collection=..., tax_group=[...])`` in three
     queries instead of one per matrix (pyjaspar checks each matrix's version with a table
     scan: 8945 queries, seconds to a minute on a busy machine, for the 879 vertebrate
-    matrices); tests/test_motif_jaspar.py checks that both give the same matrices in the
+    matrices); tests/motif/test_motif_jaspar.py checks that both give the same matrices in the
     same order.
     """
     tables, where, args = "MATRIX m", "m.COLLECTION = ?", [collection.upper()]

@@ -49,7 +49,7 @@ from pathlib import Path
 import pandas as pd
 
 from dnabert.errors import InputError
-from dnabert.genome_tracks import write_bed
+from dnabert.genome.tracks import write_bed
 from dnabert.options import EVIDENCE_KINDS
 from dnabert.outputs import MARKER, atomic_path, check_output_folder
 from motif.bed import instance_bed

@@ -28,7 +28,7 @@ bins per letter, both strands):
    same maximum as a chain of pairwise pdfs). The two strands are merged as
    ``1 - (1 - min p)^2``.
 
-The two paths agree to rounding (tests/test_motif_tomtom.py compares them on
+The two paths agree to rounding (tests/motif/test_motif_tomtom.py compares them on
 JASPAR and on random motifs).
 """
 

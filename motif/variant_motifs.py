@@ -1,6 +1,6 @@
 """Explain a variant: the motif sites it creates or destroys (FIMO on the reference and the alternate allele).
 
-For each edit (:class:`dnabert.variants.Edit`: ``seq[start:end]`` replaced by
+For each edit (:class:`dnabert.analysis.variants.Edit`: ``seq[start:end]`` replaced by
 ``alt``) and each motif of the databases given (JASPAR, the motifs discovered
 in a run, a user's MEME file), FIMO (``memelite.fimo``, both strands, site
 p < ``threshold``) scans a window of the reference allele, ``seq[lo:hi]`` with
@@ -30,8 +30,8 @@ import pandas as pd
 from motif.encoding import OTHER, encode
 from motif.jaspar import MotifDatabase
 
-if TYPE_CHECKING:  # the edit type only: dnabert.variants imports the model stack
-    from dnabert.variants import Edit
+if TYPE_CHECKING:  # the edit type only: dnabert.analysis.variants imports the model stack
+    from dnabert.analysis.variants import Edit
 
 FIMO_EPS = 1e-4  # memelite.fimo's default pseudocount, in its score
 CHANGE_COLUMNS = ["edit", "motif_id", "name", "source", "change", "start", "end", "strand", "p", "ref_score", "alt_score"]

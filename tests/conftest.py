@@ -10,8 +10,8 @@ import pytest
 import torch
 from transformers import BertConfig, BertForSequenceClassification
 
-from dnabert.checkpoint import save_model
-from dnabert.training import ModelShape
+from dnabert.loading.checkpoint import save_model
+from dnabert.training.policy import ModelShape
 
 torch.set_num_threads(1)
 

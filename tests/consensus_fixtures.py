@@ -1,4 +1,4 @@
-"""Planted-consensus data of the original DNABERT motif example (issue 19), from :mod:`demo.synthetic`."""
+"""Planted-consensus data of the original DNABERT motif example (issue 19), from :mod:`dnabert_demo.synthetic`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from demo.synthetic import ISSUE_CONSENSUS
-from demo.synthetic import planted_consensus as make
+from dnabert_demo.synthetic import ISSUE_CONSENSUS
+from dnabert_demo.synthetic import planted_consensus as make
 
 
 @dataclass
@@ -22,5 +22,5 @@ class PlantedConsensus:
 
 
 def planted_consensus(n: int, consensus: str = ISSUE_CONSENSUS, **kwargs) -> PlantedConsensus:
-    """:func:`demo.synthetic.planted_consensus` as one record."""
+    """:func:`dnabert_demo.synthetic.planted_consensus` as one record."""
     return PlantedConsensus(*make(n, consensus, **kwargs), consensus)

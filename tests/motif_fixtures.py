@@ -1,7 +1,7 @@
-"""Planted-motif data with synthetic attention for the motif tests (built by :mod:`demo.synthetic`).
+"""Planted-motif data with synthetic attention for the motif tests (built by :mod:`dnabert_demo.synthetic`).
 
 Motifs are named here by TF and mapped to JASPAR 2024 matrices by :data:`PLANTED`
-(tests may add entries). See :func:`demo.synthetic.planted_with_attention` for
+(tests may add entries). See :func:`dnabert_demo.synthetic.planted_with_attention` for
 the data: uniform background, one sampled site per positive on a random strand,
 uniform negatives, and DNABERT-viz-like attention with ``sharp`` or ``diffuse``
 peaks on the sites (a fraction ``1 - hit_rate`` elsewhere) and decoy peaks.
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demo.synthetic import planted_with_attention
+from dnabert_demo.synthetic import planted_with_attention
 from motif.jaspar import load_jaspar
 
 PLANTED = {"NRF1": "MA0506.3", "CTCF": "MA0139.2", "REST": "MA0138.3"}
@@ -50,7 +50,7 @@ def make_planted(
     hit_rate: float = 0.9,
     seed: int = 0,
 ) -> Planted:
-    """:func:`demo.synthetic.planted_with_attention` with TF names, split into positives and negatives."""
+    """:func:`dnabert_demo.synthetic.planted_with_attention` with TF names, split into positives and negatives."""
     data, scores = planted_with_attention(n_pos, n_neg, tuple(PLANTED[m] for m in motifs), length, regime, hit_rate, seed)
     pos_ids = [i for i, y in zip(data.ids, data.labels) if y == 1]
     sites = data.sites.set_index("id").loc[pos_ids].reset_index(drop=True)

@@ -30,18 +30,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_tiny_model
+from support import make_tiny_model
 from streamlit.testing.v1 import AppTest
 
-from dnabert.checkpoint import load_model
+from dnabert.loading.checkpoint import load_model
 from dnabert.errors import InputError
-from dnabert.tables import read_labeled
-from dnabert.inference import predict
-from dnabert.kmer import build_vocab
+from dnabert.training.tables import read_labeled
+from dnabert.analysis.inference import predict
+from dnabert.families.kmer import build_vocab
 from dnabert.outputs import load_attention_npz
 from dnabert.sequences import parse_sequences
-from dnabert.variants import read_variant_list
-from dnabert.vcf import vcf_chunks
+from dnabert.analysis.variants import read_variant_list
+from dnabert.genome.vcf import vcf_chunks
 from explorer.cli import main
 from motif.jaspar import load_jaspar
 from motif.meme import format_meme, read_meme
@@ -260,7 +260,7 @@ def via_app(ctx: Ctx, src: Path) -> Outcome:
         assert "positives" not in at.session_state
         return Outcome(error)
     notes = " ".join(i.value for i in at.info)
-    at.switch_page("explorer/pages/predict.py").run()
+    at.switch_page("pages/predict.py").run()
     error = app_errors(at)
     if error:
         return Outcome(error)
@@ -620,7 +620,7 @@ def variants_via_app(ctx: Ctx, path: Path) -> Outcome:
     at.radio(key="pos_source").set_value("Paste").run()
     at.text_area(key="positives_text").input(FASTA.decode())
     at.button[0].click().run()
-    at.switch_page("explorer/pages/variants.py").run()
+    at.switch_page("pages/variants.py").run()
     at.file_uploader(key="variants_file").upload(path.name, path.read_bytes()).run()
     at.button(key="variants_list_run").click().run()
     error = app_errors(at)

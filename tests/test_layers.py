@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-LAYERS = ["dnabert", "motif", "viz", "demo", "explorer"]
+LAYERS = ["dnabert", "motif", "viz", "dnabert_demo", "explorer"]
 ENTRY_POINTS = {REPO / "dnabert" / "__main__.py"}  # ``python -m dnabert`` hands over to explorer.cli, above everything
 LOW_LEVEL_FORBIDDEN = {"streamlit": "explorer"}  # a third-party package only this layer may import
 
@@ -139,7 +139,7 @@ def declared_defaults() -> dict[str, tuple[object, Path, bool]]:
 
     from dnabert.params import DECLARED
 
-    for module in ("dnabert.options", "motif.params", "dnabert.training", "dnabert.pretrain", "dnabert.recipes"):
+    for module in ("dnabert.options", "motif.params", "dnabert.training", "dnabert.training.pretrain", "dnabert.training.recipes"):
         importlib.import_module(module)
     found = {}
     for cls in DECLARED:

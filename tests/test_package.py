@@ -27,11 +27,11 @@ import torch
 from packaging.requirements import Requirement
 from transformers import BertForSequenceClassification
 
-from dnabert.checkpoint import DEMO_MODEL_DIR
+from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-PACKAGES = ("dnabert", "motif", "viz", "demo", "explorer")
+PACKAGES = ("dnabert", "motif", "viz", "dnabert_demo", "explorer")
 
 
 def requirement_lines(path: Path) -> set[str]:
@@ -72,7 +72,7 @@ def test_wheel_holds_every_module_and_data_file_of_the_packages(wheel):
     for needed in (
         "dnabert/demo_model/model.safetensors",
         "dnabert/demo_model/example_sites.tsv",
-        "demo/model_card.md",
+        "dnabert_demo/model_card.md",
         "explorer/app.py",
         "explorer/pages/motifs.py",
         "explorer/.streamlit/config.toml",
@@ -195,7 +195,7 @@ def test_installed_app_runs_on_the_demo_model_found_in_the_package(installed):
     code = """
 from pathlib import Path
 import explorer
-from dnabert.checkpoint import DEMO_MODEL_DIR
+from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file(str(Path(explorer.__file__).parent / "app.py"), default_timeout=240).run()
 assert not at.exception, [e.value for e in at.exception]

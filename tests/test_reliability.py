@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 import torch
 from Bio import motifs as bio_motifs
-from conftest import make_tiny_model, random_seqs, tiny_config
+from support import make_tiny_model, random_seqs, tiny_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from motif_fixtures import make_planted
@@ -44,14 +44,14 @@ from transformers import BertForSequenceClassification
 
 import dnabert.limits
 import explorer.state
-from demo.synthetic import make_planted_dataset
-from dnabert.checkpoint import DEMO_MODEL_DIR, load_model
+from dnabert_demo.synthetic import make_planted_dataset
+from dnabert.loading.checkpoint import DEMO_MODEL_DIR, load_model
 from dnabert.errors import InputError
-from dnabert.finetune import FinetuneSettings, finetune
-from dnabert.tables import LabeledData
-from dnabert.training import ModelShape
+from dnabert.training.finetune import FinetuneSettings, finetune
+from dnabert.training.tables import LabeledData
+from dnabert.training.policy import ModelShape
 from dnabert.outputs import atomic_path
-from dnabert.pretrain import PretrainSettings, pretrain
+from dnabert.training.pretrain import PretrainSettings, pretrain
 from dnabert.sequences import shuffled_negatives
 from explorer.cli import main
 from motif.encoding import encode
@@ -210,10 +210,10 @@ def test_two_sessions_never_see_each_others_data_and_share_one_read_only_model(m
     bob = paste(AppTest.from_file("../app.py", default_timeout=120).run(), fasta(["b1", "b2"], SEQS[::-1][:2]))
     tables = {}
     for name, at in (("alice", alice), ("bob", bob), ("alice again", alice)):
-        for page in ("explorer/pages/predict.py", "explorer/pages/attention.py"):
+        for page in ("pages/predict.py", "pages/attention.py"):
             at.switch_page(page).run()
             assert not at.exception and not at.error, (name, page)
-        at.switch_page("explorer/pages/predict.py").run()
+        at.switch_page("pages/predict.py").run()
         tables[name] = at.dataframe[0].value.set_index("id")
     assert list(tables["alice"].index) == ["a1", "a2", "a3"] == list(tables["alice again"].index)
     assert list(tables["bob"].index) == ["b1", "b2"]
@@ -246,7 +246,7 @@ def test_memory_stays_flat_over_50_runs_of_the_attention_page(tmp_path, monkeypa
     monkeypatch.setenv("DNABERT_MODEL_DIRS", str(model.parent))
     at = AppTest.from_file("../app.py", default_timeout=120)
     at.session_state["model_name"] = "models/tiny"
-    paste(at.run(), fasta(["s1", "s2", "s3"], SEQS)).switch_page("explorer/pages/attention.py").run()
+    paste(at.run(), fasta(["s1", "s2", "s3"], SEQS)).switch_page("pages/attention.py").run()
     for _ in range(50):  # warm-up: caches fill and the allocator settles (tens of MB over the first runs, then flat)
         at.run()
     for thread in threading.enumerate():  # the app's one-time TOMTOM warm-up loads numba code: not a per-run cost

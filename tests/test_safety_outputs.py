@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import make_tiny_model
+from support import make_tiny_model
 
 from explorer.cli import main
 from dnabert.errors import InputError

@@ -15,8 +15,8 @@ from explorer.cli import main
 from dnabert.errors import InputError
 from dnabert.outputs import load_attention_npz, write_attention_npz
 from dnabert.sequences import normalize_sequence, parse_sequences, read_sequences
-from dnabert.variants import read_variant_list, resolve_class
-from dnabert.vcf import open_genome, parse_record, reference_window
+from dnabert.analysis.variants import read_variant_list, resolve_class
+from dnabert.genome.vcf import open_genome, parse_record, reference_window
 from motif.scores import load_scores
 
 SEQS = {"a": "ACGTACGTACGTAGCTAGCT", "b": "TTGACGATCGATCGGGATCG"}

@@ -3,7 +3,7 @@
 Left, sharing the position axis (0-based): the attention track, the signed
 attribution track as bars (red: evidence for the class, blue: against), and
 the bases. Right: attention against |attribution| per position, with their
-Spearman and Pearson correlations (:func:`dnabert.attribution.attention_correlation`).
+Spearman and Pearson correlations (:func:`dnabert.analysis.attribution.attention_correlation`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dnabert.attribution import attention_correlation
+from dnabert.analysis.attribution import attention_correlation
 from viz.tracks import LETTERS_MAX, base_strip, check_track
 
 

@@ -46,7 +46,7 @@ def head_view_html(tokens: list[str], attn: np.ndarray, layer: int, max_tokens: 
     Parameters
     ----------
     tokens : list of str, length T
-        [CLS], k-mers, [SEP] (:func:`dnabert.inference.attention_matrices`).
+        [CLS], k-mers, [SEP] (:func:`dnabert.analysis.inference.attention_matrices`).
     attn : np.ndarray, shape (layers, heads, T, T)
     layer : int
         The layer to show (0-based); the page holds only this layer.

@@ -1,4 +1,4 @@
-"""Deletion curves (:mod:`dnabert.faithfulness`): the mean class probability as the top-ranked bases are deleted."""
+"""Deletion curves (:mod:`dnabert.analysis.faithfulness`): the mean class probability as the top-ranked bases are deleted."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def deletion_curves_figure(mean: pd.DataFrame, label: str, fill: str) -> go.Figu
     ----------
     mean : pandas.DataFrame
         Columns ranking, fraction (share of bases deleted, 0..1), p (mean class probability),
-        as :meth:`dnabert.faithfulness.DeletionCurves.mean_curves` returns.
+        as :meth:`dnabert.analysis.faithfulness.DeletionCurves.mean_curves` returns.
     label : str
         The class followed.
     fill : str

@@ -2,7 +2,7 @@
 
 Input everywhere: ``tokens`` (T strings: [CLS], the k-mers, [SEP]) and
 ``attn`` of shape (layers, heads, T, T), ``attn[l, h, i, j]`` = attention of
-token i to token j (as :func:`dnabert.inference.attention_matrices` returns).
+token i to token j (as :func:`dnabert.analysis.inference.attention_matrices` returns).
 Token index i is the x coordinate; k-mer token i (1 <= i <= T - 2) covers
 nucleotides [i - 1, i - 1 + k).
 

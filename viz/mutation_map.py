@@ -14,7 +14,7 @@ probability and blue that it lowers it (the log-odds ratio is positive when
 it lowers it, so its scale is flipped); each scale is symmetric about 0.
 Reference bases have no score (NaN) and are marked with a dot.
 
-Input: the arrays of :class:`dnabert.variants.MutationMap` (columns in ACGT
+Input: the arrays of :class:`dnabert.analysis.variants.MutationMap` (columns in ACGT
 order), or the variants table via :func:`arrays_from_table`.
 """
 
@@ -50,7 +50,7 @@ def arrays_from_table(table: pd.DataFrame, seq: str) -> tuple[np.ndarray, np.nda
     ----------
     table : pd.DataFrame
         Rows of one sequence with columns position (0-based), ref, alt,
-        p_wt, p_mut, diff, logOR (:func:`dnabert.variants.variant_table`);
+        p_wt, p_mut, diff, logOR (:func:`dnabert.analysis.variants.variant_table`);
         rows that are not single-base substitutions are left out of the map.
     seq : str
         The wild-type sequence, length L.

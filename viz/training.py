@@ -14,7 +14,7 @@ def training_curves_figure(curves: pd.DataFrame, baseline_dev_auroc: float | Non
     ----------
     curves : pandas.DataFrame
         Columns step, split (``"train"`` / ``"dev"``), loss, auroc
-        (:func:`dnabert.curves.training_curves`).
+        (:func:`dnabert.training.curves.training_curves`).
     baseline_dev_auroc : float, optional
         Dev AUROC of the k-mer baseline, drawn as a horizontal line.
     """
@@ -37,7 +37,7 @@ def training_curves_figure(curves: pd.DataFrame, baseline_dev_auroc: float | Non
 
 
 def baseline_bars_figure(table: pd.DataFrame, metric: str = "auroc") -> go.Figure:
-    """Grouped bars of ``metric`` per split, model vs baseline, from :func:`dnabert.baseline.comparison_table`."""
+    """Grouped bars of ``metric`` per split, model vs baseline, from :func:`dnabert.training.baseline.comparison_table`."""
     fig = go.Figure()
     for who in dict.fromkeys(table.index.get_level_values(1)):
         part = table.xs(who, level=1)
@@ -54,8 +54,8 @@ def training_report_html(record: dict, curves: pd.DataFrame) -> str:
     """
     from html import escape
 
-    from dnabert.baseline import comparison_table
-    from dnabert.training_summary import summary_lines
+    from dnabert.training.baseline import comparison_table
+    from dnabert.training.summary import summary_lines
 
     table = comparison_table(record)
     base_dev = ((record.get("baseline") or {}).get("dev") or {}).get("auroc")

@@ -25,9 +25,9 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from dnabert.errors import InputError
-from dnabert.kmer import CLS_ID, N_SPECIAL, PAD_ID, SEP_ID, build_vocab, kmer_ids
+from dnabert.families.kmer import CLS_ID, N_SPECIAL, PAD_ID, SEP_ID, build_vocab, kmer_ids
 from dnabert.sequences import SequenceError, SequenceSet, require_kmers
-from dnabert.token_tracks import kmer_spans
+from dnabert.analysis.token_tracks import kmer_spans
 
 
 @dataclass
@@ -159,7 +159,7 @@ class DnaTokenizer:
 
 @dataclass
 class KmerTokenizer(DnaTokenizer):
-    """DNABERT-1: overlapping k-mers, vocabulary of :mod:`dnabert.kmer`."""
+    """DNABERT-1: overlapping k-mers, vocabulary of :mod:`dnabert.families.kmer`."""
 
     k: int = 6
 
@@ -197,7 +197,7 @@ class KmerTokenizer(DnaTokenizer):
         return len(seq) > self.window_bases
 
     def window_texts(self, seq: str) -> tuple[np.ndarray, list[str]]:
-        from dnabert.inference import window_starts  # k-mer i starts at base i
+        from dnabert.analysis.inference import window_starts  # k-mer i starts at base i
 
         starts = window_starts(len(seq) - self.k + 1, self.window)
         return starts, [seq[st : st + self.window_bases] for st in starts]

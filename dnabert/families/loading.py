@@ -14,7 +14,7 @@ NT v2                  the same with ``add_bias_fnn: false``
 =====================  ==========================================================
 
 Before anything is built, config.json passes
-:func:`dnabert.checkpoint_checks.check_config` with the family's own keys
+:func:`dnabert.loading.checkpoint_checks.check_config` with the family's own keys
 (:func:`family_ranges`), the model window is at most ``DNABERT_MAX_WINDOW``
 tokens, and the tokenizer file is read and checked against the embedding size.
 
@@ -46,7 +46,7 @@ from torch import nn
 from transformers import BertConfig, EsmConfig
 
 from dnabert import limits
-from dnabert.checkpoint_checks import DEFAULTS, check_config
+from dnabert.loading.checkpoint_checks import DEFAULTS, check_config
 from dnabert.errors import InputError, one_line
 from dnabert.families import dnabert2, nucleotide_transformer
 from dnabert.families.dna_tokenizers import DnaTokenizer, bpe_tokenizer, sixmer_tokenizer

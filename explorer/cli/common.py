@@ -67,7 +67,7 @@ def add_attention_arg(p: argparse.ArgumentParser) -> None:
 
 
 def add_class_arg(p: argparse.ArgumentParser, what: str = "score") -> None:
-    """``--class``: the class a command follows (:func:`dnabert.variants.resolve_class`)."""
+    """``--class``: the class a command follows (:func:`dnabert.analysis.variants.resolve_class`)."""
     p.add_argument("--class", dest="class_name", help=f"class to {what}, by name or index (default: the last class)")
 
 
@@ -80,8 +80,8 @@ def add_evidence_args(p: argparse.ArgumentParser, choices: tuple[str, ...]) -> N
 
 def load_for_cli(args: argparse.Namespace):
     """Load ``--model`` on ``--device``, printing its family, tokenizer and window and its notes to stderr."""
-    from dnabert.checkpoint import load_model
-    from dnabert.model_info import describe
+    from dnabert.loading.checkpoint import load_model
+    from dnabert.loading.model_info import describe
 
     from explorer.model_names import model_source
 
@@ -94,7 +94,7 @@ def load_for_cli(args: argparse.Namespace):
 
 def read_input(path: str, *models):
     """Read ``--input`` and print its normalisation notes to stderr; refuse sequences that give any of ``models`` no token."""
-    from dnabert.model_info import require_tokens
+    from dnabert.loading.model_info import require_tokens
     from dnabert.sequences import read_sequences
 
     data = read_sequences(path)
@@ -115,7 +115,7 @@ def add_located_input(p: argparse.ArgumentParser, flag: str = "--input") -> None
 
 
 def read_located(args: argparse.Namespace, path: str | None, *models, genome_alone: bool = False):
-    """Sequences and their coordinates (:mod:`dnabert.coordinates`) from ``path`` or ``--regions`` + ``--genome``.
+    """Sequences and their coordinates (:mod:`dnabert.genome.coordinates`) from ``path`` or ``--regions`` + ``--genome``.
 
     Notes go to stderr; sequences that give any of ``models`` no token are refused. ``--genome`` without
     ``--regions`` is refused unless the command reads it otherwise (``genome_alone``: chromosome sizes).
@@ -125,7 +125,7 @@ def read_located(args: argparse.Namespace, path: str | None, *models, genome_alo
     SequenceSet, list of Interval or None
         One interval per sequence (None where a header names no region).
     """
-    from dnabert.coordinates import coordinates_from_ids, sequences_from_genome
+    from dnabert.genome.coordinates import coordinates_from_ids, sequences_from_genome
     from dnabert.errors import InputError
 
     if args.regions:
@@ -135,7 +135,7 @@ def read_located(args: argparse.Namespace, path: str | None, *models, genome_alo
         for note in data.notes:
             print(f"note: {args.regions}: {note}", file=sys.stderr)
         if models:  # model_info imports torch: only when there is a model
-            from dnabert.model_info import require_tokens
+            from dnabert.loading.model_info import require_tokens
 
             for lm in models:
                 require_tokens(data, lm, args.regions)
@@ -166,9 +166,9 @@ def model_help(argv: list[str]) -> str | None:
         model = argv[argv.index("--model") + 1]
     if model is None:
         return None
-    from dnabert.checkpoint import load_model
+    from dnabert.loading.checkpoint import load_model
     from dnabert.errors import InputError
-    from dnabert.model_info import describe
+    from dnabert.loading.model_info import describe
 
     try:
         return f"--model {model}: {describe(load_model(model))}"

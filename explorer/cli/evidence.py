@@ -1,7 +1,7 @@
 """``python -m dnabert faithfulness``: deletion curves of attention, attribution and ISM against random, written to a folder.
 
 The Attention page's *Faithfulness* section shows the same result for the first sequences loaded (the evidence of
-:mod:`dnabert.evidence`, then :func:`dnabert.faithfulness.deletion_curves`).
+:mod:`dnabert.analysis.evidence`, then :func:`dnabert.analysis.faithfulness.deletion_curves`).
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dnabert.errors import InputError
-    from dnabert.faithfulness import evidence_deletion_curves
+    from dnabert.analysis.faithfulness import evidence_deletion_curves
     from dnabert.outputs import MARKER, atomic_path, check_output_folder
-    from dnabert.variants import resolve_class
+    from dnabert.analysis.variants import resolve_class
 
     out = Path(args.out)
     foreign = sorted(p.name for p in out.iterdir() if p.name not in {CURVES_FILE, AREAS_FILE, MARKER}) if out.is_dir() else []

@@ -57,7 +57,7 @@ def genome_sizes(args: argparse.Namespace) -> dict[str, int]:
     """Chromosome sizes from ``--genome`` (empty without one)."""
     if not args.genome:
         return {}
-    from dnabert.vcf import open_genome
+    from dnabert.genome.vcf import open_genome
 
     fasta = open_genome(args.genome)
     return {record.name: len(record) for record in fasta}  # records, read from the .fai index
@@ -76,7 +76,7 @@ def check_out_folder(path: str, own: tuple[str, ...]) -> None:
 
 def attention_scores(args: argparse.Namespace, data: SequenceSet, lm=None) -> list[np.ndarray] | None:
     """Per-nucleotide attention from ``--scores`` or the model ``lm`` (loaded from ``--model`` when not given; None without either)."""
-    from dnabert.model_info import require_tokens
+    from dnabert.loading.model_info import require_tokens
 
     if args.scores:
         from motif.scores import load_scores
@@ -84,7 +84,7 @@ def attention_scores(args: argparse.Namespace, data: SequenceSet, lm=None) -> li
         return load_scores(args.scores, data.seqs, data.ids)
     if args.model is None:
         return None
-    from dnabert.inference import predict
+    from dnabert.analysis.inference import predict
 
     lm = lm or load_for_cli(args)
     require_tokens(data, lm, "input")
@@ -110,7 +110,7 @@ def scan_tracks(table: pd.DataFrame, path: str, data: SequenceSet, class_name: s
     """Per-base mean probability of the ``scan`` windows covering each base, per sequence (NaN where none does)."""
     import numpy as np
 
-    from dnabert.genome_tracks import window_mean
+    from dnabert.genome.tracks import window_mean
 
     classes = [c[2:] for c in table.columns if c.startswith("p_")]
     if not {"id", "start", "end"} <= set(table.columns) or not classes:
@@ -137,14 +137,14 @@ def scan_tracks(table: pd.DataFrame, path: str, data: SequenceSet, class_name: s
 
 
 def write_track_pair(folder: Path, stem: str, table: pd.DataFrame, sizes: dict[str, int], description: str) -> None:
-    from dnabert.genome_tracks import write_bedgraph, write_bigwig
+    from dnabert.genome.tracks import write_bedgraph, write_bigwig
 
     write_bedgraph(folder / f"{stem}.bedGraph", table, stem, description)
     write_bigwig(folder / f"{stem}.bw", table, sizes)
 
 
 def run_regions(args: argparse.Namespace) -> int:
-    from dnabert.coordinates import sequences_from_genome
+    from dnabert.genome.coordinates import sequences_from_genome
     from dnabert.outputs import atomic_path, check_output_file
 
     check_output_file(args.out)
@@ -160,7 +160,7 @@ def run_regions(args: argparse.Namespace) -> int:
 def run_tracks(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from dnabert.genome_tracks import chrom_sizes, per_base_table, write_bed
+    from dnabert.genome.tracks import chrom_sizes, per_base_table, write_bed
     from dnabert.outputs import atomic_path
     from motif.bed import region_bed, site_bed
 
@@ -183,7 +183,7 @@ def run_tracks(args: argparse.Namespace) -> int:
     if scores is not None:
         tables["attention"] = (per_base_table(coords, data.ids, scores), f"per-nucleotide {args.attention} attention")
     if args.attribution:
-        from dnabert.attribution import attribution_track
+        from dnabert.analysis.attribution import attribution_track
 
         tracks = [attribution_track(lm, s, args.attribution).track for s in data.seqs]
         tables["attribution"] = (per_base_table(coords, data.ids, tracks), f"{args.attribution} attribution (signed)")
@@ -213,7 +213,7 @@ def run_tracks(args: argparse.Namespace) -> int:
 
 
 def run_known(args: argparse.Namespace) -> int:
-    from dnabert.genome_tracks import write_bed
+    from dnabert.genome.tracks import write_bed
     from dnabert.outputs import atomic_path
     from dnabert.sequences import shuffled_negatives
     from motif.bed import locate_sites, site_bed

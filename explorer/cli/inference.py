@@ -21,11 +21,11 @@ from explorer.cli.common import (
 def run_predict(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from dnabert.coordinates import sequence_rows, with_genome_columns
+    from dnabert.genome.coordinates import sequence_rows, with_genome_columns
     from dnabert.outputs import atomic_path, check_output_file, prediction_table
-    from dnabert.strands import predict_probs
-    from dnabert.provenance import training_note
-    from dnabert.threshold import predicted_labels
+    from dnabert.analysis.strands import predict_probs
+    from dnabert.training.provenance import training_note
+    from dnabert.training.threshold import predicted_labels
 
     check_output_file(args.out)
     lm = load_for_cli(args)
@@ -52,8 +52,8 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_attention(args: argparse.Namespace) -> int:
-    from dnabert.coordinates import base_rows, with_genome_columns
-    from dnabert.inference import predict
+    from dnabert.genome.coordinates import base_rows, with_genome_columns
+    from dnabert.analysis.inference import predict
     from dnabert.outputs import atomic_paths, attention_long_table, check_output_file, write_attention_npz
 
     if args.compare:
@@ -92,9 +92,9 @@ def run_attention(args: argparse.Namespace) -> int:
 def run_scan(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from dnabert.coordinates import with_genome_columns
+    from dnabert.genome.coordinates import with_genome_columns
     from dnabert.outputs import atomic_path, check_output_file
-    from dnabert.scan import check_scan, scan_probs, scan_starts, scan_table
+    from dnabert.analysis.scan import check_scan, scan_probs, scan_starts, scan_table
 
     check_output_file(args.out)
     lm = load_for_cli(args)

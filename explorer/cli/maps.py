@@ -22,11 +22,11 @@ def run_embed(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from dnabert.coordinates import sequence_rows, with_genome_columns
-    from dnabert.embeddings import embed, project
-    from dnabert.inference import predict
+    from dnabert.genome.coordinates import sequence_rows, with_genome_columns
+    from dnabert.analysis.embeddings import embed, project
+    from dnabert.analysis.inference import predict
     from dnabert.outputs import atomic_path, check_output_file
-    from dnabert.threshold import predicted_labels
+    from dnabert.training.threshold import predicted_labels
 
     for path in (args.out, args.npz):
         if path:
@@ -53,15 +53,15 @@ def run_embed(args: argparse.Namespace) -> int:
 def run_comparison(args: argparse.Namespace, table_path: str, npz_stem: str | None, long_tsv: str | None = None) -> int:
     """``--model`` against ``--compare`` on the same sequences (``compare`` and ``attention --compare``).
 
-    Writes the per-sequence table (:func:`dnabert.model_compare.comparison_table`, plus genome columns) to
+    Writes the per-sequence table (:func:`dnabert.analysis.model_compare.comparison_table`, plus genome columns) to
     ``table_path``; with ``npz_stem``, each model's tracks to ``<stem>_A.npz`` / ``<stem>_B.npz`` (the NPZ of
     ``attention``); with ``long_tsv``, one row per base: id, position, base, score_A, score_B (plus genome columns).
     """
     import numpy as np
 
-    from dnabert.checkpoint import load_model
-    from dnabert.coordinates import base_rows, sequence_rows, with_genome_columns
-    from dnabert.model_compare import compare_models, comparison_table
+    from dnabert.loading.checkpoint import load_model
+    from dnabert.genome.coordinates import base_rows, sequence_rows, with_genome_columns
+    from dnabert.analysis.model_compare import compare_models, comparison_table
     from explorer.model_names import model_source
     from dnabert.outputs import atomic_paths, attention_long_table, check_output_file, refuse_overlaps, write_attention_npz
 

@@ -1,6 +1,6 @@
 """``python -m dnabert motifs``: motif discovery from per-nucleotide evidence, written to a folder.
 
-Scores come from a model (``--model``: the ``--evidence`` of :mod:`dnabert.evidence`,
+Scores come from a model (``--model``: the ``--evidence`` of :mod:`dnabert.analysis.evidence`,
 attention by default; ``all`` runs every kind and writes which motifs they
 agree on, :mod:`motif.agreement`) or from a file (``--scores``: the NPZ of
 ``dnabert attention`` or the original DNABERT ``atten.npy``). Without ``--negatives`` the negatives are
@@ -96,7 +96,7 @@ def register_cause(subparsers: argparse._SubParsersAction) -> None:
 def run_cause(args: argparse.Namespace) -> int:
     """Run the ``cause`` subcommand; returns the exit status."""
     from dnabert.outputs import atomic_paths, check_output_file
-    from dnabert.variants import resolve_class
+    from dnabert.analysis.variants import resolve_class
     from motif.cause import backgrounds_for, cause_check, model_predictor
     from motif.jaspar import jaspar_matrix, load_meme_database
     from motif.params import CAUSE_FIELDS, MotifParams
@@ -160,10 +160,10 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--scores gives the scores: --evidence and --class apply only with --model")
         runs = {"scores": load_scores(args.scores, positives.seqs, positives.ids)}
     else:
-        from dnabert.evidence import evidence
-        from dnabert.model_info import require_tokens
-        from dnabert.provenance import training_note
-        from dnabert.variants import resolve_class
+        from dnabert.analysis.evidence import evidence
+        from dnabert.loading.model_info import require_tokens
+        from dnabert.training.provenance import training_note
+        from dnabert.analysis.variants import resolve_class
 
         lm = load_for_cli(args)
         require_tokens(positives, lm, args.positives or args.regions)

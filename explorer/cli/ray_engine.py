@@ -1,7 +1,7 @@
 """``--engine ray``: the work of ``predict``, ``attention``, ``scan`` and ``mutate`` on a Ray cluster.
 
 Imported only when a command runs with ``--engine ray`` (this pulls in Ray,
-through :mod:`dnabert.distributed`). Each function returns what the local
+through :mod:`dnabert.analysis.distributed`). Each function returns what the local
 engine computes at the same point, so the commands write their outputs with
 the same code. Shards are kept in ``<out>.shards/`` next to ``--out``.
 """
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dnabert import distributed as dist
-from dnabert.checkpoint import LoadedModel
+from dnabert.analysis import distributed as dist
+from dnabert.loading.checkpoint import LoadedModel
 from dnabert.errors import InputError
 from dnabert.outputs import refuse_overlaps
-from dnabert.variants import Edit, EditScores, MutationMap, mutation_maps_from_arrays
+from dnabert.analysis.variants import Edit, EditScores, MutationMap, mutation_maps_from_arrays
 from explorer.cli.common import input_paths
 
 
@@ -56,7 +56,7 @@ def scan(args: argparse.Namespace, lm: LoadedModel, seqs: list[str], starts: lis
 def mutation_maps(
     args: argparse.Namespace, lm: LoadedModel, class_index: int, ids: list[str], seqs: list[str]
 ) -> list[MutationMap]:
-    """Saturation mutagenesis of every sequence, as :func:`dnabert.variants.mutation_map`."""
+    """Saturation mutagenesis of every sequence, as :func:`dnabert.analysis.variants.mutation_map`."""
     engine = _engine(args)
     tasks = dist.mutation_map_tasks(
         ids, seqs, class_index, _attention(args), args.both_strands, args.batch_size, args.shard_size
@@ -71,14 +71,14 @@ def score_parts(
     parts: list[tuple[list[str], list[Edit]]],
     width: int | None = None,
 ) -> list[EditScores]:
-    """:func:`dnabert.variants.score_edits` of each (sequences, edits) part, one shard each."""
+    """:func:`dnabert.analysis.variants.score_edits` of each (sequences, edits) part, one shard each."""
     engine = _engine(args)
     tasks = dist.edit_tasks(parts, class_index, _attention(args), args.both_strands, width, args.batch_size)
     return [dist.merge_edit_scores([r]) for r in engine.run(lm, tasks)]
 
 
 def score_edits(args: argparse.Namespace, lm: LoadedModel, class_index: int, seqs: list[str], edits: list[Edit]) -> EditScores:
-    """:func:`dnabert.variants.score_edits` of a variant list, cut into shards of ``--shard-size`` edits."""
+    """:func:`dnabert.analysis.variants.score_edits` of a variant list, cut into shards of ``--shard-size`` edits."""
     engine = _engine(args)
     parts = dist.split_edits(seqs, edits, args.shard_size)
     tasks = dist.edit_tasks(parts, class_index, _attention(args), args.both_strands, None, args.batch_size)

@@ -8,10 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from demo import DEFAULT_MOTIFS
+from dnabert_demo import DEFAULT_MOTIFS
 from dnabert.errors import InputError
-from dnabert.finetune_settings import OFFERED
-from dnabert.pretrain_settings import PRETRAIN_ONLY, PretrainSettings
+from dnabert.training.settings import OFFERED
+from dnabert.training.pretrain_settings import PRETRAIN_ONLY, PretrainSettings
 from explorer.cli.argtypes import FRACTION, POSITIVE, SEED, device, integer, max_steps, number
 from explorer.cli.params import add_settings_args
 from explorer.cli.settings_args import add_declared_args, settings_from_args
@@ -36,7 +36,7 @@ def _check_out(out: str, overwrite: bool) -> None:
 
 
 def run_demo_model(args: argparse.Namespace) -> int:
-    from demo.recipe import DemoRecipe, build_demo_model, refresh_card
+    from dnabert_demo.recipe import DemoRecipe, build_demo_model, refresh_card
 
     if args.refresh:
         if not (Path(args.out) / "metrics.json").is_file():
@@ -60,7 +60,7 @@ def run_demo_model(args: argparse.Namespace) -> int:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from demo.synthetic import make_planted_dataset, motif_ppm, pwm_ceiling, split_indices, write_planted
+    from dnabert_demo.synthetic import make_planted_dataset, motif_ppm, pwm_ceiling, split_indices, write_planted
 
     _check_out(args.out, args.overwrite)
     motifs = tuple(args.motifs)
@@ -110,9 +110,9 @@ def _report(record: dict, folder: Path) -> None:
         return
     import pandas as pd
 
-    from dnabert.baseline import comparison_table, lost_to_baseline_note
+    from dnabert.training.baseline import comparison_table, lost_to_baseline_note
     from dnabert.outputs import atomic_path
-    from dnabert.training_summary import summary_lines
+    from dnabert.training.summary import summary_lines
     from viz.training import training_report_html
 
     warning = lost_to_baseline_note(record)
@@ -134,11 +134,11 @@ def _report(record: dict, folder: Path) -> None:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    from dnabert.finetune import FinetuneSettings
-    from dnabert.recipes import auto_finetune
-    from dnabert.seeds import finetune_seeds
-    from dnabert.tables import read_labeled
-    from dnabert.training import model_shape
+    from dnabert.training.finetune import FinetuneSettings
+    from dnabert.training.recipes import auto_finetune
+    from dnabert.training.seeds import finetune_seeds
+    from dnabert.training.tables import read_labeled
+    from dnabert.training.policy import model_shape
 
     _check_out(args.out, args.overwrite)
     _threads(args.threads)
@@ -165,8 +165,8 @@ def run_finetune(args: argparse.Namespace) -> int:
 
 
 def run_pretrain(args: argparse.Namespace) -> int:
-    from dnabert.pretrain import pretrain, read_pretrain_sequences
-    from dnabert.training import model_shape
+    from dnabert.training.pretrain import pretrain, read_pretrain_sequences
+    from dnabert.training.policy import model_shape
 
     _check_out(args.out, args.overwrite)
     if args.model is None and args.k is None:

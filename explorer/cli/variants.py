@@ -11,7 +11,7 @@ Three inputs:
 
 The first two also take ``--regions peaks.bed --genome ref.fa`` instead of
 ``--input``; sequences with coordinates add the genome columns of each edit
-(:func:`dnabert.coordinates.with_genome_columns`; ref and alt as read on
+(:func:`dnabert.genome.coordinates.with_genome_columns`; ref and alt as read on
 ``chrom_strand``).
 """
 
@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # the model stack (torch) is imported only when a command run
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from dnabert.checkpoint import LoadedModel
-    from dnabert.coordinates import Interval
+    from dnabert.loading.checkpoint import LoadedModel
+    from dnabert.genome.coordinates import Interval
     from dnabert.sequences import SequenceSet
 
 
@@ -65,7 +65,7 @@ def _located(table: pd.DataFrame, data: SequenceSet, coords: list[Interval | Non
     """``table`` (one row per edit: id, position, ref) with the genome columns of each edit's [position, position + len(ref))."""
     import numpy as np
 
-    from dnabert.coordinates import with_genome_columns
+    from dnabert.genome.coordinates import with_genome_columns
 
     index = {rid: i for i, rid in enumerate(data.ids)}
     ref_len = np.where(table["ref"] == "-", 0, table["ref"].str.len())  # "-": the empty ref of an insertion
@@ -106,7 +106,7 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
     from tqdm.auto import tqdm
 
     from dnabert.limits import check_saturation_length
-    from dnabert.variants import mutation_map, mutation_map_table, saturation_edits, sort_by_effect
+    from dnabert.analysis.variants import mutation_map, mutation_map_table, saturation_edits, sort_by_effect
 
     data, coords = read_located(args, args.input, lm)
     for rid, seq in zip(data.ids, data.seqs):  # refuse before scoring any
@@ -131,7 +131,7 @@ def _saturation(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> 
 def _variant_list(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.DataFrame:
     from tqdm.auto import tqdm
 
-    from dnabert.variants import edit_table, read_variant_list, score_edits
+    from dnabert.analysis.variants import edit_table, read_variant_list, score_edits
 
     data, coords = read_located(args, args.input, lm)
     edits = read_variant_list(args.variants, data.ids, data.seqs)
@@ -162,10 +162,10 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from dnabert.variants import score_edits, sort_by_effect, variant_table
-    from dnabert.vcf import vcf_chunks
+    from dnabert.analysis.variants import score_edits, sort_by_effect, variant_table
+    from dnabert.genome.vcf import vcf_chunks
 
-    from dnabert.model_info import shortest_bases, window_bases
+    from dnabert.loading.model_info import shortest_bases, window_bases
 
     shortest, longest = shortest_bases(lm), window_bases(lm)
     width = args.width or longest
@@ -201,7 +201,7 @@ def _vcf(args: argparse.Namespace, lm: LoadedModel, class_index: int) -> pd.Data
 
 def run_mutate(args: argparse.Namespace) -> int:
     from dnabert.outputs import atomic_paths, check_output_file
-    from dnabert.variants import resolve_class, save_mutation_maps
+    from dnabert.analysis.variants import resolve_class, save_mutation_maps
 
     if args.vcf:
         if args.input or args.variants or args.regions or not args.genome:

@@ -1,7 +1,0 @@
-"""The demo build: planted-motif data (:mod:`demo.synthetic`), the demo model's recipe and card
-(:mod:`demo.recipe`), the figure gallery (:mod:`demo.gallery`)."""
-
-from motif.params import JasparSource
-
-JASPAR_RELEASE = JasparSource().release  # the matrices the demo data is planted from
-DEFAULT_MOTIFS = ("MA0139.2", "MA0095.2")  # CTCF, YY1: the demo model's planted factors

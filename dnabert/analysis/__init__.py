@@ -1,0 +1,1 @@
+"""Running a loaded model: predictions, attention tracks, scans, variants, attribution, embeddings."""

@@ -1,0 +1,1 @@
+"""The genome: coordinates of sequences, reference FASTA checks, VCF input and genome-browser tracks."""

@@ -1,0 +1,1 @@
+"""Training: fine-tuning, pre-training, the Trainer policy, tables, baselines, thresholds and metrics."""
