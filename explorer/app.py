@@ -1,7 +1,6 @@
 """DNABERT Explorer: the Streamlit app. Started by ``dnabert app`` (installed or not) or ``streamlit run app.py`` in a checkout."""
 
 import os
-from pathlib import Path
 
 import streamlit as st
 
@@ -9,9 +8,8 @@ from dnabert.training.baseline import folder_notes, folder_record
 from dnabert.training.summary import verdict_line
 from dnabert.errors import InputError
 from dnabert.loading.model_info import describe
+from explorer.layout import PAGES
 from explorer.state import available_models, current_model, model_card, relative_paths, show_error
-
-PAGES = Path(__file__).resolve().parent / "pages"
 
 
 def main() -> None:

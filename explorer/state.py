@@ -42,6 +42,23 @@ from dnabert.sequences import SequenceSet, parse_sequences, shuffled_negatives
 from explorer.model_names import available_models, model_dirs
 
 
+def _leave_legacy_pages_mode() -> None:
+    """Run the app through its own navigation on the server's first run too.
+
+    Streamlit treats a ``pages/`` folder beside the entry script (the card's layout: ``app.py`` and ``pages/``
+    at the root) as a legacy multipage app until ``st.navigation`` is first called; on a fresh server the
+    first request would then run a page without the app's sidebar. This module is imported by the app and by
+    every page, so the first run switches that mode off and starts again through ``explorer.app``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_pages_mode()
+
 
 def model_path(name: str) -> Path:
     """Folder of a model offered in the picker; anything else is refused, and so is a folder with a link leading out.

@@ -11,11 +11,13 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 from viz.export import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (re-exported for the browser tests)
 
 REPO = Path(__file__).resolve().parent.parent
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+TIMEOUT = 240_000  # ms; the first TOMTOM run on a fresh machine compiles for about a minute
 
 
 def screenshot_dir() -> Path:
@@ -95,3 +97,32 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def idle(page) -> None:
+    """Wait until the script has finished its run (the running indicator has come and gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector(IDLE, timeout=TIMEOUT)
+
+
+def open_page(page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    idle(page)
+
+
+def choose(page, radio_label: str, option: str) -> None:
+    """Click one option of the radio group labelled ``radio_label`` in the main area."""
+    group = page.get_by_test_id("stMain").get_by_test_id("stRadio").filter(has_text=radio_label).first
+    group.get_by_text(option, exact=True).click()
+    idle(page)
+
+
+def track_requests(page) -> list[str]:
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    return urls
+
+
+def assert_local(urls: list[str]) -> None:
+    hosts = {urlparse(u).hostname for u in urls if not u.startswith(("data:", "blob:", "about:"))}
+    assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from support import make_tiny_model
+from support import APP_SCRIPT, make_tiny_model
 from streamlit.testing.v1 import AppTest
 
 from dnabert.loading.checkpoint import load_model
@@ -160,7 +160,7 @@ def app_session(model: Path) -> AppTest:
     The choice is put in the session state before the first run: AppTest (Streamlit 1.67) re-runs only
     the page script after the first run, so the sidebar picker cannot be clicked; the state persists.
     """
-    at = AppTest.from_file("../app.py", default_timeout=120)
+    at = AppTest.from_file(APP_SCRIPT, default_timeout=120)
     at.session_state["model_name"] = f"{model.parent.name}/{model.name}"
     return at.run()
 
@@ -260,7 +260,7 @@ def via_app(ctx: Ctx, src: Path) -> Outcome:
         assert "positives" not in at.session_state
         return Outcome(error)
     notes = " ".join(i.value for i in at.info)
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     error = app_errors(at)
     if error:
         return Outcome(error)
@@ -419,7 +419,7 @@ def model_via_app(ctx: Ctx, model: Path) -> Outcome | None:
     """The app's picker over the folder holding the damaged model; None when the picker does not offer it."""
     models = ctx.inputs / "models"
     ctx.monkeypatch.setenv("DNABERT_MODEL_DIRS", str(models))
-    offered = AppTest.from_file("../app.py", default_timeout=120).run().selectbox(key="model_name").options
+    offered = AppTest.from_file(APP_SCRIPT, default_timeout=120).run().selectbox(key="model_name").options
     return Outcome(app_errors(app_session(model))) if f"{models.name}/{model.name}" in offered else None
 
 
@@ -620,7 +620,7 @@ def variants_via_app(ctx: Ctx, path: Path) -> Outcome:
     at.radio(key="pos_source").set_value("Paste").run()
     at.text_area(key="positives_text").input(FASTA.decode())
     at.button[0].click().run()
-    at.switch_page("pages/variants.py").run()
+    at.switch_page("../pages/variants.py").run()
     at.file_uploader(key="variants_file").upload(path.name, path.read_bytes()).run()
     at.button(key="variants_list_run").click().run()
     error = app_errors(at)

@@ -1,4 +1,4 @@
-"""Imports point down: dnabert < motif < viz < demo < explorer (the app and the command line).
+"""Imports point down: dnabert < motif < viz < dnabert_demo < explorer (the app, its pages and the command line).
 
 Every import statement of every module is read (also those inside functions,
 and ``importlib.import_module("...")`` strings), so a lazy import cannot hide
@@ -35,9 +35,12 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
+APP_FILES = {"explorer": [REPO / "app.py", *sorted((REPO / "pages").glob("*.py"))]}  # the app at the root: top layer
+
+
 def layer_files():
     for rank, package in enumerate(LAYERS):
-        for path in sorted((REPO / package).rglob("*.py")):
+        for path in [*sorted((REPO / package).rglob("*.py")), *APP_FILES.get(package, [])]:
             if path not in ENTRY_POINTS:
                 yield rank, package, path
 
@@ -53,7 +56,7 @@ def test_imports_point_down(rank, package, path):
 
 
 def test_benchmarks_import_neither_tests_nor_private_names():
-    test_modules = {p.stem for p in (REPO / "tests").glob("*.py")}
+    test_modules = {p.stem for p in (REPO / "tests").rglob("*.py")}
     for path in sorted((REPO / "bench").glob("*.py")):
         tree = ast.parse(path.read_text())
         assert not imported_modules(path) & test_modules, f"{path.name} imports from tests/"

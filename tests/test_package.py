@@ -32,6 +32,8 @@ from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 PACKAGES = ("dnabert", "motif", "viz", "dnabert_demo", "explorer")
+# folders of the checkout that the wheel maps into a package (the card's layout: pages/ and .streamlit/ at the root)
+MAPPED = {"pages": "explorer/pages", ".streamlit": "explorer/.streamlit"}
 
 
 def requirement_lines(path: Path) -> set[str]:
@@ -65,9 +67,9 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_holds_every_module_and_data_file_of_the_packages(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for package in PACKAGES:
-        files = [p for p in (REPO / package).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-        missing = [str(p.relative_to(REPO)) for p in files if str(p.relative_to(REPO)) not in names]
+    for folder, installed_as in {**{p: p for p in PACKAGES}, **MAPPED}.items():
+        files = [p.relative_to(REPO / folder) for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        missing = [f"{folder}/{f}" for f in files if f"{installed_as}/{f}" not in names]
         assert not missing, f"not in the wheel: {missing}"
     for needed in (
         "dnabert/demo_model/model.safetensors",

@@ -33,13 +33,12 @@ import numpy as np
 import pytest
 import torch
 from Bio import motifs as bio_motifs
-from support import make_tiny_model, random_seqs, tiny_config
+from support import APP_SCRIPT, make_tiny_model, random_seqs, tiny_config, write_original_layout
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from motif_fixtures import make_planted
 from safetensors.torch import load_file
 from streamlit.testing.v1 import AppTest
-from test_checkpoint import write_original_layout
 from transformers import BertForSequenceClassification
 
 import dnabert.limits
@@ -89,7 +88,7 @@ def paste(at: AppTest, text: str, kind: str = "positives") -> AppTest:
 def test_sources_never_unpickle_or_trust_remote_code():
     sources = [
         REPO / "app.py",
-        *(p for d in ("dnabert", "motif", "viz", "explorer", "demo", "bench") for p in (REPO / d).rglob("*.py")),
+        *(p for d in ("dnabert", "motif", "viz", "explorer", "pages", "dnabert_demo", "bench") for p in (REPO / d).rglob("*.py")),
     ]
     for path in sources:
         code = path.read_text()
@@ -135,7 +134,7 @@ def test_app_ignores_a_model_path_put_in_the_session(tmp_path, monkeypatch):
     monkeypatch.setattr(explorer.state, "load_model", lambda path: loaded.append(path) or load_model(path))
     explorer.state._load.clear()
     for name in (str(secret), "../" + secret.name):
-        at = AppTest.from_file("../app.py", default_timeout=120)
+        at = AppTest.from_file(APP_SCRIPT, default_timeout=120)
         at.session_state["model_name"] = name
         at.run()
         assert not at.exception
@@ -206,14 +205,14 @@ def test_two_sessions_never_see_each_others_data_and_share_one_read_only_model(m
     loaded = []
     monkeypatch.setattr(explorer.state, "load_model", lambda path: loaded.append(path) or load_model(path))
     explorer.state._load.clear()
-    alice = paste(AppTest.from_file("../app.py", default_timeout=120).run(), fasta(["a1", "a2", "a3"], SEQS))
-    bob = paste(AppTest.from_file("../app.py", default_timeout=120).run(), fasta(["b1", "b2"], SEQS[::-1][:2]))
+    alice = paste(AppTest.from_file(APP_SCRIPT, default_timeout=120).run(), fasta(["a1", "a2", "a3"], SEQS))
+    bob = paste(AppTest.from_file(APP_SCRIPT, default_timeout=120).run(), fasta(["b1", "b2"], SEQS[::-1][:2]))
     tables = {}
     for name, at in (("alice", alice), ("bob", bob), ("alice again", alice)):
-        for page in ("pages/predict.py", "pages/attention.py"):
+        for page in ("../pages/predict.py", "../pages/attention.py"):
             at.switch_page(page).run()
             assert not at.exception and not at.error, (name, page)
-        at.switch_page("pages/predict.py").run()
+        at.switch_page("../pages/predict.py").run()
         tables[name] = at.dataframe[0].value.set_index("id")
     assert list(tables["alice"].index) == ["a1", "a2", "a3"] == list(tables["alice again"].index)
     assert list(tables["bob"].index) == ["b1", "b2"]
@@ -244,9 +243,9 @@ def test_memory_stays_flat_over_50_runs_of_the_attention_page(tmp_path, monkeypa
     session, each rerun left its ~1 MB page in urllib's URL cache: +66 MB over these 50 runs."""
     model = make_tiny_model(tmp_path / "models" / "tiny")
     monkeypatch.setenv("DNABERT_MODEL_DIRS", str(model.parent))
-    at = AppTest.from_file("../app.py", default_timeout=120)
+    at = AppTest.from_file(APP_SCRIPT, default_timeout=120)
     at.session_state["model_name"] = "models/tiny"
-    paste(at.run(), fasta(["s1", "s2", "s3"], SEQS)).switch_page("pages/attention.py").run()
+    paste(at.run(), fasta(["s1", "s2", "s3"], SEQS)).switch_page("../pages/attention.py").run()
     for _ in range(50):  # warm-up: caches fill and the allocator settles (tens of MB over the first runs, then flat)
         at.run()
     for thread in threading.enumerate():  # the app's one-time TOMTOM warm-up loads numba code: not a per-run cost
@@ -300,7 +299,7 @@ def test_upload_limits_are_enforced_with_clear_messages(monkeypatch, limit, kind
     """Uploaded sequences and pasted negatives (pasted text cannot be gzipped)."""
     name, value, data, message = LIMITS[limit]
     monkeypatch.setattr(dnabert.limits, name, value)
-    at = AppTest.from_file("../app.py", default_timeout=120).run()
+    at = AppTest.from_file(APP_SCRIPT, default_timeout=120).run()
     if kind == "positives":
         at.file_uploader(key="positives_file").upload("seqs.fa", data if isinstance(data, bytes) else data.encode())
         at.button[0].click().run()

@@ -9,6 +9,7 @@ import plotly.io as pio
 import pytest
 from motif_fixtures import make_planted, tomtom_warm  # noqa: F401 (tomtom_warm: a session fixture)
 from streamlit.testing.v1 import AppTest
+from support import APP_SCRIPT, kmer_sentence
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 from dnabert.errors import InputError
@@ -19,18 +20,14 @@ needs_demo = pytest.mark.skipif(not (DEMO_MODEL_DIR / "config.json").is_file(), 
 RAW = ["ACGTTGCAAGGCTTACGATCGATCGG", "TTGACCGGTACGTACGATCGATCGAC", "GGGCCCGGGTACGTAGCTAGCTAGCT"]
 
 
-def kmer_sentence(seq: str, k: int = 6) -> str:
-    return " ".join(seq[i : i + k] for i in range(len(seq) - k + 1))
-
-
 def dnabert_table(labels=("1", "0", "1")) -> str:
     """The original DNABERT dev.tsv layout: header, then a k-mer sentence (or raw DNA) and a label per line."""
-    rows = [kmer_sentence(RAW[0]), RAW[1], kmer_sentence(RAW[2])]
+    rows = [kmer_sentence(RAW[0], 6), RAW[1], kmer_sentence(RAW[2], 6)]
     return "sequence\tlabel\n" + "".join(f"{r}\t{lab}\n" for r, lab in zip(rows, labels))
 
 
 def app() -> AppTest:
-    return AppTest.from_file("../app.py", default_timeout=120)
+    return AppTest.from_file(APP_SCRIPT, default_timeout=120)
 
 
 def figure(at: AppTest, key: str):
@@ -110,7 +107,7 @@ def test_fine_tuned_model_is_in_the_sidebar_at_once_and_cancel_is_gone(tmp_path,
     data = make_planted_dataset(20, 20, seed=2)
     tsv = "sequence\tlabel\n" + "".join(f"{s}\t{y}\n" for s, y in zip(data.seqs, data.labels))
     at = app().run()
-    at.switch_page("pages/models.py").run()
+    at.switch_page("../pages/models.py").run()
     at.file_uploader(key="models_train").upload("train.tsv", tsv.encode()).run()
     at.number_input(key="models_epochs").set_value(1)
     at.text_input(key="models_name").input("mine")
@@ -129,7 +126,7 @@ def test_context_plot_defaults_show_links_on_the_example_data():
     at = app().run()
     at.radio(key="pos_source").set_value("Example data").run()
     at.button[0].click().run()
-    at.switch_page("pages/attention.py").run()
+    at.switch_page("../pages/attention.py").run()
     assert not at.exception and not at.error
     query = at.selectbox(key="heads_query").value
     assert query not in (0,)  # not [CLS]: the token the last layer attends to most
@@ -177,7 +174,7 @@ def test_motif_table_names_the_top_matches():
 
 @needs_demo
 def test_motifs_page_shows_the_match_names_first():
-    at = load_example_and_open(app().run(), "pages/motifs.py")
+    at = load_example_and_open(app().run(), "../pages/motifs.py")
     at.selectbox(key="motif_database").set_value("none")
     at.button[0].click().run()
     assert not at.exception and not at.error
@@ -236,10 +233,10 @@ def test_length_histogram_bins_hold_whole_lengths():
 
 @needs_demo
 def test_command_boxes_wrap_and_database_name_fits():
-    at = load_example_and_open(app().run(), "pages/motifs.py")
+    at = load_example_and_open(app().run(), "../pages/motifs.py")
     assert all(c.proto.wrap_lines for c in at.code)
     assert max(len(o) for o in at.selectbox(key="motif_database").options) <= 12
-    at.switch_page("pages/models.py").run()
+    at.switch_page("../pages/models.py").run()
     assert at.code and all(c.proto.wrap_lines for c in at.code)
 
 

@@ -8,7 +8,7 @@ DNABERT-1 (whose path is ``BertForSequenceClassification`` throughout):
   fresh one), dropout on the head;
 - :func:`check_token_lengths`: every row must give 1..window tokens;
 - :func:`token_rows`: ``prefix + tokens + suffix`` per sequence, as the
-  model reads it (padding: :func:`dnabert.training.pad_collate` with the
+  model reads it (padding: :func:`dnabert.training.policy.pad_collate` with the
   tokenizer's pad id);
 - :func:`classification_loss`: cross-entropy of the logits (the native
   DNABERT-2 module returns logits only), given to the Trainer;

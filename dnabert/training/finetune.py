@@ -5,7 +5,7 @@ DNABERT-1 checkpoint folder (a pre-trained MLM folder gets a fresh head) or from
 config (``model=None``); a DNABERT-2 or Nucleotide Transformer folder (or hub id) gets
 its family's classifier (:mod:`dnabert.families.finetune`: loss, token rows, saved folder
 in the release's layout); Hugging Face Trainer (the policy of
-:func:`dnabert.training.training_arguments`), dropout on the head, evaluation
+:func:`dnabert.training.policy.training_arguments`), dropout on the head, evaluation
 on the dev set every epoch and the best epoch (by ``metric_for_best``) kept.
 Trainer checkpoints go to a temporary folder; the final model is written with
 :func:`dnabert.loading.checkpoint.save_model`, under a temporary name renamed when

@@ -31,7 +31,7 @@ CUDA GPU. Training sequences are made as in the DNABERT paper
 plus random sampling, lengths between 5 and 510 bp. The MLM loss on a fixed
 held-back set of these pieces, with a fixed masking, is measured before and
 after training. The default model is BERT-base (12 layers, hidden 768); the
-``small`` and ``tiny`` presets of :data:`dnabert.training.MODEL_PRESETS` train
+``small`` and ``tiny`` presets of :data:`dnabert.training.policy.MODEL_PRESETS` train
 on a CPU.
 """
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import NoReturn
 
 from explorer.cli.argtypes import integer
-
-APP = Path(__file__).resolve().parent.parent / "app.py"  # explorer/app.py; its .streamlit/config.toml comes along
+from explorer.layout import MAIN_SCRIPT as APP  # its .streamlit/config.toml lies beside it
 
 
 def streamlit_command(port: int, extra: list[str]) -> list[str]:

@@ -33,7 +33,7 @@ def test_switching_aggregation_reads_the_cache():
     at.radio(key="pos_source").set_value("Paste").run()
     at.text_area(key="positives_text").input(">a\n" + random_seqs(1, 80, 80, seed=12)[0] + "\n")
     at.button[0].click().run()
-    at.switch_page("pages/attention.py").run()
+    at.switch_page("../pages/attention.py").run()
     cached = dict(at.session_state["_results"])
     assert len(cached) == 1 and set(next(iter(cached.values()))) == set(ATTENTION_MODES)
     for mode in ("mean", "rollout", "last"):

@@ -3,30 +3,12 @@ import pickle
 
 import pytest
 import torch
-from support import make_tiny_model, tiny_config
+from support import make_tiny_model, tiny_config, write_original_layout
 from transformers import BertForMaskedLM, BertForSequenceClassification
 
 from dnabert.loading.checkpoint import CheckpointError, load_model, save_model
 from dnabert.errors import InputError
 from dnabert.families.kmer import build_vocab, encode_batch
-
-
-def write_original_layout(path, model, k=6, architecture="BertForMaskedLM"):
-    """A folder as the original DNABERT releases ship it: .bin weights with gamma/beta
-    LayerNorm names, a config without model_type, do_lower_case: true."""
-    path.mkdir(parents=True)
-    state = {
-        key.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"): v
-        for key, v in model.state_dict().items()
-    }
-    torch.save(state, path / "pytorch_model.bin")
-    config = model.config.to_dict()
-    config.pop("model_type", None)
-    config["architectures"] = [architecture]
-    (path / "config.json").write_text(json.dumps(config))
-    (path / "vocab.txt").write_text("\n".join(build_vocab(k)) + "\n")
-    (path / "tokenizer_config.json").write_text('{"do_lower_case": true, "max_len": 512}')
-    (path / "special_tokens_map.json").write_text("{}")
 
 
 def test_original_mlm_checkpoint_loads_with_same_logits(tmp_path):

@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from support import APP_SCRIPT
+from support import APP_SCRIPT, paste
 from streamlit.testing.v1 import AppTest
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
@@ -28,13 +28,6 @@ def app() -> AppTest:
     return AppTest.from_file(APP_SCRIPT, default_timeout=120)
 
 
-def paste(at: AppTest, text: str) -> AppTest:
-    at.radio(key="pos_source").set_value("Paste").run()
-    at.text_area(key="positives_text").input(text)
-    at.button[0].click().run()
-    return at
-
-
 def test_home_starts_on_demo_model():
     at = app().run()
     assert not at.exception and not at.error
@@ -46,11 +39,11 @@ def test_paste_then_summary_and_every_page():
     at = paste(app().run(), PASTE)
     assert not at.exception and not at.error
     assert at.metric[0].value == "3"
-    for page in ["pages/predict.py", "pages/attention.py", "pages/landscape.py"]:
+    for page in ["../pages/predict.py", "../pages/attention.py", "../pages/landscape.py"]:
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
         assert not at.error, (page, [e.value for e in at.error])
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     df = at.dataframe[0].value
     assert list(df["id"]) == ["s0", "s1", "s2"]
 
@@ -79,7 +72,7 @@ def test_upload_gzip():
 
 def test_pages_without_data_point_to_data_page():
     at = app().run()
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     assert not at.exception
     assert "No sequences loaded" in at.info[0].value
 
@@ -92,7 +85,7 @@ def load_example(at: AppTest) -> AppTest:
 
 def test_motifs_page_finds_the_planted_motifs():
     at = load_example(app().run())
-    at.switch_page("pages/motifs.py").run()
+    at.switch_page("../pages/motifs.py").run()
     at.selectbox(key="motif_database").set_value("none")  # no TOMTOM here: the browser test covers JASPAR matching
     at.button[0].click().run()
     assert not at.exception and not at.error
@@ -104,7 +97,7 @@ def test_motifs_page_finds_the_planted_motifs():
 def test_motifs_page_command_reproduces_the_run(tmp_path, monkeypatch):
     """The command the Motifs page shows gives the same motifs.tsv as the page, parameters included."""
     at = load_example(app().run())
-    at.switch_page("pages/motifs.py").run()
+    at.switch_page("../pages/motifs.py").run()
     at.number_input(key="motif_z").set_value(1.5)
     at.number_input(key="motif_q_cutoff").set_value(0.01)
     at.number_input(key="motif_min_n_motif").set_value(4)
@@ -127,7 +120,7 @@ def test_motifs_page_command_reproduces_the_run(tmp_path, monkeypatch):
 
 def test_variants_page_mutation_map_and_list():
     at = load_example(app().run())
-    at.switch_page("pages/variants.py").run()
+    at.switch_page("../pages/variants.py").run()
     at.button(key="variants_map_run").click().run()
     assert not at.exception and not at.error
     seq_len = len(at.session_state["positives"].seqs[0])
@@ -149,7 +142,7 @@ def test_models_page_fine_tunes_into_a_configured_folder(tmp_path, monkeypatch):
     data = make_planted_dataset(30, 30, seed=1)
     tsv = "sequence\tlabel\n" + "".join(f"{s}\t{'pos' if y else 'neg'}\n" for s, y in zip(data.seqs, data.labels))
     at = app().run()
-    at.switch_page("pages/models.py").run()
+    at.switch_page("../pages/models.py").run()
     at.file_uploader(key="models_train").upload("train.tsv", tsv.encode()).run()
     at.number_input(key="models_epochs").set_value(1)
     at.text_input(key="models_name").input("../escape")

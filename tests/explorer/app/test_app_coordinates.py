@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from support import APP_SCRIPT
+from support import APP_SCRIPT, paste
 from motif_fixtures import make_planted
 from streamlit.testing.v1 import AppTest
-from test_app import paste
 
 from dnabert_demo.synthetic import write_fasta
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
@@ -99,7 +98,7 @@ def check_instance_bed(bed: pd.DataFrame, result, placed: dict[str, tuple]) -> N
 def test_predict_and_attention_pages_show_header_coordinates():
     at = paste(app().run(), "".join(f">{h}\n{s}\n" for h, s in zip(HEADERS, SEQS)))
     assert not at.exception and not at.error
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert list(table.columns[-4:]) == GENOME_COLUMNS and table["id"].tolist() == HEADERS
@@ -108,7 +107,7 @@ def test_predict_and_attention_pages_show_header_coordinates():
             assert pd.isna(row.chrom) and pd.isna(row.chrom_start) and pd.isna(row.chrom_end) and pd.isna(row.chrom_strand)
         else:
             assert (row.chrom, row.chrom_start, row.chrom_end, row.chrom_strand) == header_interval(header)
-    at.switch_page("pages/attention.py").run()  # its downloads carry the same columns
+    at.switch_page("../pages/attention.py").run()  # its downloads carry the same columns
     assert not at.exception and not at.error
 
 
@@ -138,7 +137,7 @@ def example_on_genome() -> tuple[AppTest, str, list[str]]:
 
 def test_motifs_page_places_instances_on_the_genome():
     at, chrom, headers = example_on_genome()
-    at.switch_page("pages/motifs.py").run()
+    at.switch_page("../pages/motifs.py").run()
     at.selectbox(key="motif_database").set_value("none")
     at.button[0].click().run()
     assert not at.exception and not at.error
@@ -167,7 +166,7 @@ def test_known_motifs_page_lists_sites_on_the_genome():
     at, chrom, headers = example_on_genome()
     ids = ["MA0139.2", "MA0095.2"]
     meme = format_meme(ids, [jaspar_matrix(i, "JASPAR2024")[1] for i in ids], [20, 20], [1.0, 1.0], np.full(4, 0.25))
-    at.switch_page("pages/known_motifs.py").run()
+    at.switch_page("../pages/known_motifs.py").run()
     at.file_uploader(key="known_meme").upload("planted.meme", meme.encode())
     at.button[0].click().run()
     assert not at.exception and not at.error

@@ -46,12 +46,12 @@ def test_every_page_runs_and_shows_what_the_model_sees(name, family, model_dir, 
     assert any(describe(lm) in c.value for c in at.sidebar.caption)
     pos = read_sequences(DEMO_MODEL_DIR / "example_positives.fa")
 
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     ok(at, "predict")
     table = at.dataframe[0].value.set_index("id").loc[pos.ids]
     np.testing.assert_allclose(table[["p_neg", "p_pos"]].to_numpy(), predict(lm, pos.seqs, attention=None).probs, rtol=1e-4)
 
-    at.switch_page("pages/attention.py").run()
+    at.switch_page("../pages/attention.py").run()
     ok(at, "attention")
     first = pos.seqs[0]
     options = at.selectbox(key="heads_query").options
@@ -67,20 +67,20 @@ def test_every_page_runs_and_shows_what_the_model_sees(name, family, model_dir, 
     ok(at, "attribution")
 
     for page in ["landscape", "tracks", "embedding"]:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"../pages/{page}.py").run()
         ok(at, page)
 
-    at.switch_page("pages/motifs.py").run()
+    at.switch_page("../pages/motifs.py").run()
     at.selectbox(key="motif_database").set_value("none")
     at.button[0].click().run()
     ok(at, "motifs")
 
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("../pages/compare.py").run()
     ok(at, "compare")
     other = at.selectbox(key="compare_model").value
     assert other != f"{model_dir.name}/{name}"
 
-    at.switch_page("pages/variants.py").run()
+    at.switch_page("../pages/variants.py").run()
     at.button(key="variants_map_run").click().run()
     ok(at, "variants map")
     assert at.session_state["variants_map"].diff.shape == (len(first), 4)
@@ -92,7 +92,7 @@ def test_every_page_runs_and_shows_what_the_model_sees(name, family, model_dir, 
 
 def test_known_motifs_and_models_pages_on_dnabert2(model_dir, monkeypatch, tmp_path):
     at = start(monkeypatch, model_dir, "d2")
-    at.switch_page("pages/known_motifs.py").run()
+    at.switch_page("../pages/known_motifs.py").run()
     at.button[0].click().run()
     ok(at, "known motifs")
     assert len(at.dataframe[0].value) > 0
@@ -101,7 +101,7 @@ def test_known_motifs_and_models_pages_on_dnabert2(model_dir, monkeypatch, tmp_p
 
     data = make_planted_dataset(12, 12, length=60, seed=1)
     tsv = "sequence\tlabel\n" + "".join(f"{s}\t{'pos' if y else 'neg'}\n" for s, y in zip(data.seqs, data.labels))
-    at.switch_page("pages/models.py").run()
+    at.switch_page("../pages/models.py").run()
     at.file_uploader(key="models_train").upload("train.tsv", tsv.encode()).run()
     at.number_input(key="models_epochs").set_value(1)
     at.text_input(key="models_name").input("d2_tuned")
@@ -125,7 +125,7 @@ def test_the_picker_offers_configured_hub_ids(model_dir, monkeypatch, tmp_path):
     assert any("DNABERT-2 · BPE" in c.value for c in at.sidebar.caption)
     at.radio(key="pos_source").set_value("Example data").run()
     at.button[0].click().run()
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     ok(at, "predict by id")
     assert "--model zhihan1996/DNABERT-2-117M" in at.code[-1].value
     at.selectbox(key="model_name").set_value("nobody/not-cached").run()

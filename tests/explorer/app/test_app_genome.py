@@ -30,7 +30,7 @@ def test_tracks_page_writes_bigwig_on_genome_coordinates(tmp_path):
     at.radio(key="pos_source").set_value("Paste").run()
     at.text_area(key="positives_text").input(LOCATED)
     at.button[0].click().run()
-    at.switch_page("pages/tracks.py").run()
+    at.switch_page("../pages/tracks.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "1 of 2 sequences carry genome coordinates" in at.caption[0].value
     regions = at.dataframe[0].value
@@ -50,7 +50,7 @@ def test_known_motifs_page_ranks_planted_motifs_and_lists_sites():
     at = app().run()
     at.radio(key="pos_source").set_value("Example data").run()
     at.button[0].click().run()
-    at.switch_page("pages/known_motifs.py").run()
+    at.switch_page("../pages/known_motifs.py").run()
     assert "Scan known motifs" in at.info[-1].value
     at.button[0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -59,6 +59,6 @@ def test_known_motifs_page_ranks_planted_motifs_and_lists_sites():
     assert {"CTCF", "YY1"} <= set(table.nsmallest(3, "rank_attention")["name"].str.upper())
     sites = at.dataframe[1].value
     assert len(sites) > 50 and sites["attention"].notna().any()
-    at.switch_page("pages/tracks.py").run()
+    at.switch_page("../pages/tracks.py").run()
     assert not at.exception and not at.error
     assert "known_sites.bed" in at.session_state["tracks_files"][1]

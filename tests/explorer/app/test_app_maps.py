@@ -37,7 +37,7 @@ def values(v) -> np.ndarray:
 
 def test_embedding_page_map_equals_the_library():
     at = example(AppTest.from_file(APP_SCRIPT, default_timeout=180).run())
-    at.switch_page("pages/embedding.py").run()
+    at.switch_page("../pages/embedding.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     fig = chart(at)
     assert fig.data[0].name == "P(positive)" and fig.data[0].marker.showscale  # positives only: coloured by probability
@@ -55,7 +55,7 @@ def test_compare_page_against_a_second_model(tmp_path, monkeypatch):
     make_tiny_model(tmp_path / "tiny", k=4, seed=2)
     monkeypatch.setenv("DNABERT_MODEL_DIRS", str(tmp_path))
     at = example(AppTest.from_file(APP_SCRIPT, default_timeout=180).run())
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("../pages/compare.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="compare_model").value == f"{tmp_path.name}/tiny"
     table = at.dataframe[0].value

@@ -38,7 +38,7 @@ def test_sidebar_and_models_page_say_the_model_lost(lost_model_root, monkeypatch
     name = next(o for o in at.selectbox(key="model_name").options if o.endswith("/lost"))
     at.selectbox(key="model_name").set_value(name).run()
     assert any("than the k-mer baseline on the test split" in w.value for w in at.sidebar.warning)
-    at.switch_page("pages/models.py").run()
+    at.switch_page("../pages/models.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("than the k-mer baseline on the test split" in w.value for w in at.main.warning)
     charts = at.get("plotly_chart")
@@ -52,6 +52,6 @@ def test_sidebar_and_models_page_say_the_model_lost(lost_model_root, monkeypatch
 
 def test_demo_model_page_has_no_false_warning():
     at = AppTest.from_file(APP_SCRIPT, default_timeout=120).run()
-    at.switch_page("pages/models.py").run()
+    at.switch_page("../pages/models.py").run()
     assert not at.exception and not at.error
     assert not any("did not beat" in w.value for w in at.warning)

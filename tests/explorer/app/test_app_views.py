@@ -39,9 +39,9 @@ def predictions(at: AppTest) -> list[Prediction]:
 
 def test_embedding_map_reads_the_prediction_pass_and_equals_a_direct_forward():
     at = example()
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     (pred,) = predictions(at)
-    at.switch_page("pages/embedding.py").run()
+    at.switch_page("../pages/embedding.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert predictions(at) == [pred]  # no second pass: the map read the Predict page's
     lm = load_model("demo")
@@ -95,7 +95,7 @@ def test_a_selection_on_the_map_narrows_landscape_motifs_and_predict():
     rows = [3, 10, 11, 42, 97, 150, 151, 199]
     select(at, rows)
     banner = f"Showing {len(rows)} of 200 sequences selected on the Embedding map."
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.info[0].value == banner
     table = at.dataframe[0].value
@@ -103,7 +103,7 @@ def test_a_selection_on_the_map_narrows_landscape_motifs_and_predict():
     direct = predict(load_model("demo"), [pos.seqs[i] for i in rows], attention=None).probs
     np.testing.assert_allclose(table["p_positive"], direct[:, 1], rtol=1e-4, atol=1e-6)
 
-    at.switch_page("pages/landscape.py").run()
+    at.switch_page("../pages/landscape.py").run()
     assert not at.exception and not at.error
     assert at.info[0].value == banner
     fig = pio.from_json(at.get("plotly_chart")[0].proto.spec)
@@ -111,7 +111,7 @@ def test_a_selection_on_the_map_narrows_landscape_motifs_and_predict():
     shown_ids = sorted(label.split(" ")[1].rstrip(",") for label in heatmap.y)  # "#rank id, p = ..., class"
     assert shown_ids == sorted(pos.ids[i] for i in rows)
 
-    at.switch_page("pages/motifs.py").run()
+    at.switch_page("../pages/motifs.py").run()
     assert at.info[0].value == banner
     assert at.caption[0].value.startswith(f"{len(rows)} sequences (positives) against {len(rows)} dinucleotide-shuffled")
 
@@ -125,7 +125,7 @@ def test_a_selection_is_dropped_when_the_data_or_the_model_changes(tmp_path, mon
     monkeypatch.setenv("DNABERT_MODEL_DIRS", str(tmp_path))
     at = example()
     select(at, [1, 2, 3])
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     assert len(at.dataframe[0].value) == 3
     at.selectbox(key="model_name").set_value(f"{tmp_path.name}/tiny").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -134,11 +134,11 @@ def test_a_selection_is_dropped_when_the_data_or_the_model_changes(tmp_path, mon
     select(at, [1, 2, 3])
     at.run()
     assert len(at.dataframe[0].value) == 3
-    at.switch_page("pages/home.py").run()
+    at.switch_page("../pages/home.py").run()
     at.radio(key="pos_source").set_value("Paste").run()
     at.text_area(key="positives_text").input(">a\n" + "ACGT" * 20 + "\n>b\n" + "TTGCA" * 16 + "\n")
     at.button[0].click().run()
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     assert not at.info and len(at.dataframe[0].value) == 2 and MAP_SELECTION not in at.session_state
 
 
@@ -155,7 +155,7 @@ def test_scan_page_matches_dnabert_scan_and_writes_tracks(tmp_path):
     rng = np.random.default_rng(5)
     seq = "".join(rng.choice(list("ACGT"), 730))
     at = AppTest.from_file(APP_SCRIPT, default_timeout=180).run()
-    at.switch_page("pages/scan.py").run()
+    at.switch_page("../pages/scan.py").run()
     assert not at.exception and not at.error
     at.text_area(key="scan_text").input(f">chr2:5000-5730\n{seq}\n").run()
     assert "press **Scan**" in at.info[0].value
@@ -192,7 +192,7 @@ def test_scan_page_matches_dnabert_scan_and_writes_tracks(tmp_path):
 
 def test_scan_page_on_a_loaded_sequence_and_a_window_too_long():
     at = example()
-    at.switch_page("pages/scan.py").run()
+    at.switch_page("../pages/scan.py").run()
     assert (at.number_input(key="scan_window").value, at.number_input(key="scan_stride").value) == default_window(100)
     at.button[0].click().run()  # defaults for a 100 bp sequence: 50 bp windows every 10 bp
     assert not at.exception and not at.error, [e.value for e in at.error]

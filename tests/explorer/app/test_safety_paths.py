@@ -72,7 +72,7 @@ def test_a_hostile_upload_name_on_the_variants_page_writes_nothing(tmp_path, mon
     (tmp_path / "server" / "tmp").mkdir()
     before = set(tmp_path.rglob("*"))
     at = with_sequences(session("models/tiny"), f">s1\n{SEQ}\n")
-    at.switch_page("pages/variants.py").run()
+    at.switch_page("../pages/variants.py").run()
     at.file_uploader(key="variants_file").upload(hostile.format(root=tmp_path), b"s1\t3\t4\tG\n").run()
     at.button(key="variants_list_run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -98,12 +98,12 @@ def test_a_model_card_inside_the_folder_is_shown(models):
 
 def test_no_absolute_server_path_is_shown(tmp_path, models):
     at = with_sequences(session("models/tiny"), f">s1\n{SEQ}\n")
-    for page in ("pages/models.py", "pages/predict.py", "pages/variants.py"):
+    for page in ("../pages/models.py", "../pages/predict.py", "../pages/variants.py"):
         at.switch_page(page).run()
         assert not at.exception
         text = shown_text(at)
         assert str(tmp_path) not in text and str(REPO) not in text, page
-    at.switch_page("pages/models.py").run()
+    at.switch_page("../pages/models.py").run()
     assert "models/finetuned" in shown_text(at)
 
 
@@ -130,7 +130,7 @@ def table(n: int, length: int = 40) -> bytes:
 def test_the_models_page_applies_the_limits(tmp_path, monkeypatch, models, limit, value, data, message):
     monkeypatch.setattr(dnabert.limits, limit, value)
     at = session("models/tiny")
-    at.switch_page("pages/models.py").run()
+    at.switch_page("../pages/models.py").run()
     at.file_uploader(key="models_train").upload("train.tsv", data).run()
     at.button(key="models_start").click().run()
     assert not at.exception
@@ -141,7 +141,7 @@ def test_the_models_page_applies_the_limits(tmp_path, monkeypatch, models, limit
 def test_the_variant_list_applies_the_limits(monkeypatch, models):
     monkeypatch.setattr(dnabert.limits, "MAX_SEQUENCES", 2)
     at = with_sequences(session("models/tiny"), f">s1\n{SEQ}\n")
-    at.switch_page("pages/variants.py").run()
+    at.switch_page("../pages/variants.py").run()
     at.file_uploader(key="variants_file").upload("v.tsv", b"s1\t3\t4\tG\ns1\t5\t6\tA\ns1\t8\t9\tC\n").run()
     at.button(key="variants_list_run").click().run()
     assert not at.exception
@@ -152,7 +152,7 @@ def test_the_variant_list_applies_the_limits(monkeypatch, models):
 def test_saturation_mutagenesis_is_capped_in_the_app(monkeypatch, models):
     monkeypatch.setattr(dnabert.limits, "MAX_SATURATION_LENGTH", 30)
     at = with_sequences(session("models/tiny"), f">s1\n{SEQ}\n")
-    at.switch_page("pages/variants.py").run()
+    at.switch_page("../pages/variants.py").run()
     at.button(key="variants_map_run").click().run()
     assert not at.exception
     assert any(f"sequence 's1' is {len(SEQ)} bp" in e.value and "limited to 30 bp" in e.value for e in at.error)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from Bio import motifs as bio_motifs
-from browser_support import CHROMIUM, IDLE, shot, streamlit_server
+from browser_support import TIMEOUT, CHROMIUM, assert_local, choose, idle, open_page, shot, streamlit_server, track_requests
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 
@@ -25,42 +24,10 @@ pytestmark = [
     pytest.mark.skipif(not (DEMO_MODEL_DIR / "config.json").is_file(), reason="demo model not built"),
 ]
 playwright = pytest.importorskip("playwright.sync_api")
-TIMEOUT = 240_000  # ms; the first TOMTOM run on a fresh machine compiles for about a minute
-
-
 @pytest.fixture(scope="module")
 def server():
     with streamlit_server() as url:
         yield url
-
-
-def idle(page) -> None:
-    """Wait until the script has finished its run (the running indicator has come and gone)."""
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE, timeout=TIMEOUT)
-
-
-def open_page(page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    idle(page)
-
-
-def choose(page, radio_label: str, option: str) -> None:
-    """Click one option of the radio group labelled ``radio_label`` in the main area."""
-    group = page.get_by_test_id("stMain").get_by_test_id("stRadio").filter(has_text=radio_label).first
-    group.get_by_text(option, exact=True).click()
-    idle(page)
-
-
-def track_requests(page) -> list[str]:
-    urls: list[str] = []
-    page.on("request", lambda r: urls.append(r.url))
-    return urls
-
-
-def assert_local(urls: list[str]) -> None:
-    hosts = {urlparse(u).hostname for u in urls if not u.startswith(("data:", "blob:", "about:"))}
-    assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
 
 
 def test_full_flow(server, browser, tmp_path):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE, streamlit_server
+from browser_support import CHROMIUM, CHROMIUM_ARGS, TIMEOUT, idle, streamlit_server
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR, load_model
 from dnabert.sequences import read_sequences
@@ -19,14 +18,6 @@ pytestmark = [
     pytest.mark.skipif(not (DEMO_MODEL_DIR / "config.json").is_file(), reason="demo model not built"),
 ]
 playwright = pytest.importorskip("playwright.sync_api")
-TIMEOUT = 240_000
-
-
-def idle(page) -> None:
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE, timeout=TIMEOUT)
-
-
 def test_a_dnabert2_model_picked_in_the_sidebar(tmp_path):
     root = tmp_path / "zoo"
     make_dnabert2(root / "dnabert2_tiny", alibi_starting_size=40)

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 import pyBigWig
 import pytest
-from browser_support import CHROMIUM, shot, streamlit_server
-from test_browser import TIMEOUT, assert_local, choose, idle, open_page, track_requests
+from browser_support import TIMEOUT, CHROMIUM, assert_local, choose, idle, open_page, shot, streamlit_server, track_requests
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 
