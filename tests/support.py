@@ -80,3 +80,15 @@ def redraw_weights(model: torch.nn.Module, seed: int = 0) -> None:
         for name, param in model.named_parameters():
             noise = torch.randn(param.shape, generator=g, dtype=param.dtype) * (0.05 if "pooler" in name else 0.3)
             param.copy_(1 + noise / 3 if "norm" in name.lower() and name.endswith("weight") else noise)
+
+
+def app() -> AppTest:
+    """The app under AppTest, not yet run (the timeout leaves room for a loaded machine)."""
+    return AppTest.from_file(APP_SCRIPT, default_timeout=300)
+
+
+def load_example(at: AppTest) -> AppTest:
+    """Load the demo's example data on the Data page."""
+    at.radio(key="pos_source").set_value("Example data").run()
+    at.button[0].click().run()
+    return at

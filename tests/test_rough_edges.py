@@ -9,7 +9,7 @@ import plotly.io as pio
 import pytest
 from motif_fixtures import make_planted, tomtom_warm  # noqa: F401 (tomtom_warm: a session fixture)
 from streamlit.testing.v1 import AppTest
-from support import APP_SCRIPT, kmer_sentence
+from support import app, kmer_sentence
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 from dnabert.errors import InputError
@@ -25,9 +25,6 @@ def dnabert_table(labels=("1", "0", "1")) -> str:
     rows = [kmer_sentence(RAW[0], 6), RAW[1], kmer_sentence(RAW[2], 6)]
     return "sequence\tlabel\n" + "".join(f"{r}\t{lab}\n" for r, lab in zip(rows, labels))
 
-
-def app() -> AppTest:
-    return AppTest.from_file(APP_SCRIPT, default_timeout=120)
 
 
 def figure(at: AppTest, key: str):

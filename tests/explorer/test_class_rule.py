@@ -58,11 +58,11 @@ def app(root, monkeypatch) -> AppTest:
 def test_every_page_uses_the_stored_threshold(threshold_model, monkeypatch):
     root, folder, seqs, expected = threshold_model
     at = app(root, monkeypatch)
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert list(at.dataframe[0].value["predicted"]) == list(expected)
     assert any("0.300" in c.value for c in at.caption)  # the rule is named
-    at.switch_page("pages/landscape.py").run()
+    at.switch_page("../pages/landscape.py").run()
     assert not at.exception and not at.error
     import plotly.io as pio
 
@@ -70,7 +70,7 @@ def test_every_page_uses_the_stored_threshold(threshold_model, monkeypatch):
     ids = read_sequences(DEMO_MODEL_DIR / "example_positives.fa").ids
     shown = {label.split()[1].rstrip(","): label.rsplit(", ", 1)[1] for label in heat.y}  # "#r id, p = x, class"
     assert shown == dict(zip(ids, expected))
-    at.switch_page("pages/embedding.py").run()
+    at.switch_page("../pages/embedding.py").run()
     at.selectbox(key="embed_colour").set_value("predicted class").run()
     assert not at.exception and not at.error
     fig = pio.from_json(at.get("plotly_chart")[0].proto.spec)
@@ -80,7 +80,7 @@ def test_every_page_uses_the_stored_threshold(threshold_model, monkeypatch):
     (root / "copy").mkdir()
     for f in folder.iterdir():
         (root / "copy" / f.name).write_bytes(f.read_bytes())
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("../pages/compare.py").run()
     at.selectbox(key="compare_model").set_value(f"{root.name}/copy").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     table = at.dataframe[0].value

@@ -118,12 +118,12 @@ def test_attention_page_deletion_curves_and_their_command(tmp_path, monkeypatch)
     import shlex
     import shutil
 
-    from test_app import app, load_example
+    from support import app, load_example
 
     from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 
     at = load_example(app().run())
-    at.switch_page("pages/attention.py").run()
+    at.switch_page("../pages/attention.py").run()
     at.number_input(key="faith_n").set_value(6).run()
     at.button(key="faith_run").click().run()
     assert not at.exception and not at.error

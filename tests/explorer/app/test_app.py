@@ -8,8 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from support import APP_SCRIPT, paste
-from streamlit.testing.v1 import AppTest
+from support import app, load_example, paste
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 from explorer.cli import main
@@ -23,9 +22,6 @@ SEQS = [
 ]
 PASTE = "".join(f">s{i}\n{s}\n" for i, s in enumerate(SEQS))
 
-
-def app() -> AppTest:
-    return AppTest.from_file(APP_SCRIPT, default_timeout=120)
 
 
 def test_home_starts_on_demo_model():
@@ -76,11 +72,6 @@ def test_pages_without_data_point_to_data_page():
     assert not at.exception
     assert "No sequences loaded" in at.info[0].value
 
-
-def load_example(at: AppTest) -> AppTest:
-    at.radio(key="pos_source").set_value("Example data").run()
-    at.button[0].click().run()
-    return at
 
 
 def test_motifs_page_finds_the_planted_motifs():

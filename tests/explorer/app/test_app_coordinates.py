@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from support import APP_SCRIPT, paste
+from support import app, paste
 from motif_fixtures import make_planted
 from streamlit.testing.v1 import AppTest
 
@@ -38,9 +38,6 @@ SEQS = [
 ]
 HEADERS = ["chr1:1000-1061(+)", "chr2:5000-5060(-)", "chrX:7-67", "plain"]  # the last has no coordinates
 
-
-def app() -> AppTest:
-    return AppTest.from_file(APP_SCRIPT, default_timeout=300)
 
 
 def header_interval(header: str):

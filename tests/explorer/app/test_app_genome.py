@@ -7,8 +7,7 @@ import pandas as pd
 import pyBigWig
 import pytest
 
-from support import APP_SCRIPT
-from streamlit.testing.v1 import AppTest
+from support import app
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 
@@ -20,9 +19,6 @@ LOCATED = (
     + "\n>plain\nTTGACCGGTACGTACGATCGATCGACTAGCTAGCAGCATCGACGACTGCATGCATGCAGT\n"
 )
 
-
-def app() -> AppTest:
-    return AppTest.from_file(APP_SCRIPT, default_timeout=180)
 
 
 def test_tracks_page_writes_bigwig_on_genome_coordinates(tmp_path):

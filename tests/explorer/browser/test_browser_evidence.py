@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from browser_support import CHROMIUM, shot, streamlit_server
-from test_browser import TIMEOUT, assert_local, choose, idle, open_page, track_requests
+from browser_support import TIMEOUT, assert_local, choose, idle, open_page, track_requests
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 from dnabert.analysis.faithfulness import AREA_COLUMNS

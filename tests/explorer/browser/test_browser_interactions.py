@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import CHROMIUM, streamlit_server
-from test_browser import TIMEOUT, choose, idle, open_page
+from browser_support import TIMEOUT, choose, idle, open_page
 
 from dnabert.loading.checkpoint import DEMO_MODEL_DIR
 
