@@ -82,9 +82,9 @@ def main() -> None:
         line = verdict_line(rec_cli)
         assert line in console.getvalue() or line.split(": ", 1)[1] in console.getvalue(), "console and metrics.json differ"
         os.environ["DNABERT_MODEL_DIRS"] = str(work / "root")
-        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=300).run()
+        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "explorer" / "app.py"), default_timeout=300).run()
         at.selectbox(key="model_name").set_value("root/page").run()
-        at.switch_page("pages/models.py").run()
+        at.switch_page("../pages/models.py").run()
         shown = " ".join(e.value for e in [*at.success, *at.warning])
         page_line = verdict_line(rec_page)
         assert page_line.split(": ", 1)[1] in shown, "Models page and metrics.json differ"

@@ -108,7 +108,7 @@ def same_numbers(page: pd.DataFrame, cli: pd.DataFrame, columns) -> None:
 def test_predict_with_a_picked_model(zoo, downloads):
     at = app()
     at.selectbox(key="model_name").set_value("zoo/tiny").run()
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("../pages/predict.py").run()
     assert not at.exception and not at.error
     argv = shown_command(at, "predict")
     assert argv[argv.index("--model") + 1] == "zoo/tiny"  # as picked
@@ -122,7 +122,7 @@ def test_predict_with_a_picked_model(zoo, downloads):
 
 def test_attention(zoo, downloads, tmp_path):
     at = app()
-    at.switch_page("pages/attention.py").run()
+    at.switch_page("../pages/attention.py").run()
     at.radio(key="attention_mode").set_value("rollout").run()
     assert not at.exception and not at.error
     argv = shown_command(at, "attention")
@@ -140,7 +140,7 @@ def test_attention(zoo, downloads, tmp_path):
 
 def test_known_motifs(zoo, downloads):
     at = app()
-    at.switch_page("pages/known_motifs.py").run()
+    at.switch_page("../pages/known_motifs.py").run()
     at.selectbox(key="known_tax_group").set_value("insects")
     at.number_input(key="known_threshold").set_value(1e-3)
     at.number_input(key="known_gap").set_value(4)
@@ -166,7 +166,7 @@ def bed_rows(data: bytes) -> pd.DataFrame:
 
 def test_genome_tracks(zoo, downloads):
     at = app()
-    at.switch_page("pages/tracks.py").run()
+    at.switch_page("../pages/tracks.py").run()
     at.radio(key="tracks_mode").set_value("mean").run()
     at.number_input(key="tracks_z").set_value(0.5).run()
     at.number_input(key="tracks_min_len").set_value(3).run()
@@ -184,7 +184,7 @@ def test_genome_tracks(zoo, downloads):
 
 def test_embedding_map(zoo, downloads):
     at = app()
-    at.switch_page("pages/embedding.py").run()
+    at.switch_page("../pages/embedding.py").run()
     at.radio(key="embed_pooling").set_value("mean").run()
     assert not at.exception and not at.error
     argv = shown_command(at, "embed")
@@ -196,7 +196,7 @@ def test_embedding_map(zoo, downloads):
 
 def test_compare_models(zoo, downloads):
     at = app()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("../pages/compare.py").run()
     at.radio(key="compare_mode").set_value("mean").run()
     assert not at.exception and not at.error
     assert at.selectbox(key="compare_model").value == "zoo/tiny"
@@ -213,7 +213,7 @@ def test_compare_models(zoo, downloads):
 
 def test_scan(zoo, downloads):
     at = app()
-    at.switch_page("pages/scan.py").run()
+    at.switch_page("../pages/scan.py").run()
     at.number_input(key="scan_window").set_value(40)
     at.number_input(key="scan_stride").set_value(7)
     at.button[0].click().run()
@@ -229,7 +229,7 @@ def test_scan(zoo, downloads):
 
 def test_variants_map_and_list(zoo, downloads):
     at = app()
-    at.switch_page("pages/variants.py").run()
+    at.switch_page("../pages/variants.py").run()
     at.checkbox(key="variants_both").check().run()
     at.selectbox(key="variants_seq").set_value(1).run()
     at.button(key="variants_map_run").click().run()
