@@ -47,12 +47,12 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     from dnabert_demo.synthetic import make_planted_dataset, write_table
-    from dnabert.training.settings import OFFERED, FinetuneSettings
+    from dnabert.training.settings import FinetuneSettings
     from dnabert.training.seeds import finetune_seeds
     from dnabert.training.tables import read_labeled
     from dnabert.training.summary import verdict_line
     from explorer.cli import build_parser, main as cli_main
-    from explorer.cli.settings_args import settings_from_args
+    from explorer.cli.params import settings_from_args
 
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as work:
@@ -61,7 +61,7 @@ def main() -> None:
         write_table(work / "table.tsv", data)
         argv = ["finetune", "--model", "demo", "--train", str(work / "table.tsv"), "--out", str(work / "cli")]
         parsed = build_parser().parse_args(argv)
-        cli_settings = settings_from_args(FinetuneSettings, parsed, OFFERED)
+        cli_settings = settings_from_args(FinetuneSettings, parsed)
         page_settings = FinetuneSettings()  # every page widget starts at its field's default
         assert cli_settings == page_settings, (cli_settings, page_settings)
         print(f"settings: the CLI's and the page's defaults are equal ({parsed.recipe} recipe): {page_settings}")

@@ -359,22 +359,3 @@ def gc_fraction(seqs: list[str]) -> np.ndarray:
 def model_by_name(name: str) -> LoadedModel:
     """A model offered in the picker, by its display name (cached, shared, read-only): for pages that use two models."""
     return _load(str(model_path(name)))
-
-
-def setting_widget(container, f, prefix: str):
-    """The widget of one declared settings field (:mod:`dnabert.param_meta`), from its metadata (the same the
-    command line uses): a checkbox, or a number input; a field whose default is None may be left empty (None)."""
-    meta, key = f.metadata, f"{prefix}_{f.name}"
-    help_text = meta["help"] + (f" (empty: {meta['none_means']})" if meta["none_means"] else "")
-    if isinstance(f.default, bool):
-        return container.checkbox(meta["label"], f.default, help=help_text, key=key)
-    low = None if meta["low"] is None or meta["low_open"] else meta["low"]
-    high = None if meta["high"] is None or meta["high_open"] else meta["high"]
-    if isinstance(f.default, int):
-        value = container.number_input(meta["label"], low, high, f.default, 1, help=help_text, key=key)
-        return None if value is None else int(value)
-    low, high = (None if v is None else float(v) for v in (low, high))  # streamlit wants one numeric type
-    step = {"learning_rate": 1e-4}.get(f.name, 0.05 if (meta["high"] or 2) <= 1 else 1.0)
-    fmt = "%.1e" if f.name == "learning_rate" else "%g"
-    value = container.number_input(meta["label"], low, high, f.default, step, format=fmt, help=help_text, key=key)
-    return None if value is None else float(value)

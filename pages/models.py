@@ -11,7 +11,6 @@ import streamlit as st
 from transformers import TrainerCallback
 
 from dnabert.training.baseline import comparison_table, lost_to_baseline_note
-from dnabert.training.settings import OFFERED
 from dnabert.training.provenance import trained_on
 from dnabert.training.seeds import finetune_seeds
 from dnabert.training.summary import summary_lines, verdict_line
@@ -20,8 +19,9 @@ from dnabert.errors import InputError
 from dnabert.training.finetune import FinetuneSettings
 from dnabert.training.tables import read_labeled
 from dnabert.limits import MAX_SEQUENCES, MAX_UPLOAD_MB, check_app_count, check_app_lengths, check_app_upload
-from explorer.cli.settings_args import settings_argv
-from explorer.state import available_models, model_dirs, model_path, setting_widget, show_error
+from explorer.cli.params import settings_argv
+from explorer.state import available_models, model_dirs, model_path, show_error
+from explorer.widgets import settings_widgets
 from viz.training import baseline_bars_figure, training_curves_figure
 
 
@@ -80,10 +80,9 @@ upload = st.file_uploader(f"Training table (at most {MAX_UPLOAD_MB:g} MB)", key=
 start_trained_on = trained_on(model_path(base)) if base == "demo" or (model_path(base) / "metrics.json").is_file() else None
 if start_trained_on:
     st.info(f"{base} was trained on {start_trained_on}. A model fine-tuned from it inherits that training.")
-offered = [f for f in OFFERED if f.metadata["page"]]
 cols = st.columns(4)
-values = {f.name: setting_widget(cols[i % 4], f, "models") for i, f in enumerate(offered)}
-name = cols[len(offered) % 4].text_input("Name of the new model", "finetuned", key="models_name", help="Letters, digits, - and _ only")
+values = settings_widgets(cols, FinetuneSettings, "models")  # the fields the page offers (the rest: command line only)
+name = cols[len(values) % 4].text_input("Name of the new model", "finetuned", key="models_name", help="Letters, digits, - and _ only")
 settings = FinetuneSettings(**values)
 target_root = model_dirs()[0]
 shown_root = target_root.relative_to(Path.cwd()) if target_root.is_relative_to(Path.cwd()) else target_root.name  # no server paths
@@ -95,7 +94,7 @@ st.caption(
 st.caption("The same run from the command line (the same defaults), for large tables or a GPU:")
 st.code(
     shlex.join(["python", "-m", "dnabert", "finetune", "--model", base, "--train", upload.name if upload else "train.tsv",
-                *settings_argv(settings, OFFERED), "--out", f"{shown_root}/{name}"]),
+                *settings_argv(settings), "--out", f"{shown_root}/{name}"]),
     language="bash",
     wrap_lines=True,
 )  # fmt: skip

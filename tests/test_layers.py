@@ -129,7 +129,8 @@ def test_the_family_checker_sees_each_form(tmp_path):
     assert [f.split(":")[0] for f in family_tests(sample)] == ["line 1", "line 2", "line 3", "line 4"]
 
 
-GENERIC = {"seed"}  # field names too common to tie to one declaration (a seed of 0 is everyone's convention)
+GENERIC = {"seed", "batch_size"}  # field names too common to tie to one declaration (a seed of 0 is everyone's
+# convention; an inference batch of 32 is not the fine-tuning batch)
 # (file, option) pairs that share a field's name but not its meaning: ``synth --min-score`` is a planted site's score
 UNRELATED = {("explorer/cli/training.py", "--min-score")}
 

@@ -63,7 +63,7 @@ def finetune_seeds(
         for i in range(settings.seeds):
             seed = settings.seed + i
             res = finetune(train, Path(work) / f"seed{seed}", dev=dev, test=test,
-                           settings=replace(settings, seed=seed, seeds=1), **kwargs)  # fmt: skip
+                           settings=replace(settings, seed=seed), **kwargs)  # fmt: skip
             runs.append(res)
             log(f"seed {seed}: dev {metric} {res.dev_metrics.get(metric, float('nan')):.4f}, test {metric} "
                 f"{res.test_metrics.get(metric, float('nan')):.4f} ({res.train_seconds:.0f} s)")  # fmt: skip

@@ -1,5 +1,5 @@
 """The fine-tuning settings, declared once (light: no torch): the ``finetune`` command's options and the Models
-page's widgets are built from these fields (:mod:`dnabert.param_meta`), so the page and the command line share
+page's widgets are built from these fields (:mod:`dnabert.params`), so the page and the command line share
 one set of defaults.
 
 The default run is one run (``--recipe default``) with learning rate, epochs
@@ -10,24 +10,25 @@ and warm-up by model size (:mod:`dnabert.training.schedules`), early stopping af
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from dnabert.errors import InputError
-from dnabert.param_meta import check_value, param
+from dnabert.params import check_settings, param, settings
 
 PATIENCE = 3  # early stopping: dev evaluations without improvement (the one value of the page, the CLI and the library)
 
 
+@settings
 @dataclass
 class FinetuneSettings:
     """Optimisation settings (AdamW, linear warm-up then linear decay) and the dev / test hold-out."""
 
     epochs: float | None = param(None, "epochs (default: by model size, e.g. 3 for BERT-base, 10 for 2 x 128)", "Epochs",
-                                 low=0, low_open=True, none_means="by model size")  # fmt: skip
+                                 low=0, low_open=True, none_means="by model size", step=1.0)  # fmt: skip
     batch_size: int = param(32, "training batch size", "Batch size", low=1, high=65536)
     learning_rate: float | None = param(
         None, "learning rate (default: by model size, 5e-5 for BERT-base, 3e-4 for 4 x 256, 1e-3 for 2 x 128)",
-        "Learning rate", flag="--lr", low=0, high=1, low_open=True, none_means="by model size",
+        "Learning rate", flag="--lr", low=0, high=1, low_open=True, none_means="by model size", step=1e-4, fmt="%.1e",
     )  # fmt: skip
     warmup: float | None = param(None, "warm-up as a fraction of the steps (default: by model size)", "Warm-up fraction",
                                  low=0, high=1, none_means="by model size", page=False)  # fmt: skip
@@ -49,22 +50,18 @@ class FinetuneSettings:
     patience: int | None = param(PATIENCE, "early stopping: dev evaluations (one per epoch) without a better AUROC before "
                                            "stopping (0 = off)", "Early-stopping patience", low=0)  # fmt: skip
     dev_fraction: float = param(0.1, "without --dev: stratified share of the table held out as dev (picks the epoch and "
-                                     "the decision threshold; 0 = no dev)", "Dev share", low=0, high=1, high_open=True)  # fmt: skip
+                                     "the decision threshold; 0 = no dev)", "Dev share", low=0, high=1, high_open=True,
+                                step=0.05)  # fmt: skip
     test_fraction: float = param(0.1, "without --test: stratified share of the table held out as test (the comparison "
                                       "with the k-mer baseline is made there; 0 = none)", "Test share", low=0, high=1,
-                                 high_open=True)  # fmt: skip
+                                 high_open=True, step=0.05)  # fmt: skip
     mixed_precision: bool = True  # bf16 / fp16 on a CUDA GPU; ignored on CPU
     rc_augment: bool = param(False, "also train on the reverse complement of every training sequence",
                              "Reverse-complement augmentation", page=False)  # fmt: skip
 
     def check(self) -> None:
-        """Raise InputError naming the first invalid setting."""
-        for f in OFFERED:
-            problem = check_value(f, getattr(self, f.name))
-            if problem:
-                raise InputError(f"invalid fine-tuning setting: {problem}")
+        """Raise InputError naming the first invalid setting (by its command-line option)."""
+        check_settings(self, "fine-tuning setting", by_flag=True)
         if self.dev_fraction + self.test_fraction >= 1:
             raise InputError("invalid fine-tuning setting: --dev-fraction and --test-fraction leave no training rows")
 
-
-OFFERED = tuple(f for f in fields(FinetuneSettings) if f.metadata)  # the settings the CLI and the page offer

@@ -10,11 +10,10 @@ from pathlib import Path
 
 from dnabert_demo import DEFAULT_MOTIFS
 from dnabert.errors import InputError
-from dnabert.training.settings import OFFERED
+from dnabert.training.settings import FinetuneSettings
 from dnabert.training.pretrain_settings import PRETRAIN_ONLY, PretrainSettings
 from explorer.cli.argtypes import FRACTION, POSITIVE, SEED, device, integer, max_steps, number
-from explorer.cli.params import add_settings_args
-from explorer.cli.settings_args import add_declared_args, settings_from_args
+from explorer.cli.params import add_settings_args, settings_from_args
 
 
 def _log(msg: str) -> None:
@@ -134,7 +133,6 @@ def _report(record: dict, folder: Path) -> None:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    from dnabert.training.finetune import FinetuneSettings
     from dnabert.training.recipes import auto_finetune
     from dnabert.training.seeds import finetune_seeds
     from dnabert.training.tables import read_labeled
@@ -142,7 +140,7 @@ def run_finetune(args: argparse.Namespace) -> int:
 
     _check_out(args.out, args.overwrite)
     _threads(args.threads)
-    settings = settings_from_args(FinetuneSettings, args, OFFERED, threads=args.threads, device=args.device)
+    settings = settings_from_args(FinetuneSettings, args, threads=args.threads, device=args.device)
     settings.check()
     if args.recipe != "auto" and args.model is None and args.k is None:
         raise InputError("give --model (a pre-trained checkpoint folder) or --k to train a new model from scratch")
@@ -256,7 +254,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--budget-minutes", type=number(0, low_open=True), default=10.0, help="time budget of --recipe auto (default 10)"
     )
-    add_declared_args(p, OFFERED)
+    add_settings_args(p, FinetuneSettings)
     p.set_defaults(func=run_finetune)
 
     p = sub.add_parser("synth", help="planted-motif synthetic data (TSV splits, FASTA, ground-truth sites)")

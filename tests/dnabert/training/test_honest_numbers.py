@@ -77,17 +77,17 @@ def test_too_few_dev_rows_of_a_class_keep_half_with_a_note():
 def test_the_page_command_reproduces_its_settings_and_the_defaults_agree():
     import shlex
 
-    from dnabert.training.settings import OFFERED, PATIENCE, FinetuneSettings
+    from dnabert.training.settings import PATIENCE, FinetuneSettings
     from explorer.cli import build_parser
-    from explorer.cli.settings_args import settings_argv, settings_from_args
+    from explorer.cli.params import settings_argv, settings_from_args
 
     base = ["finetune", "--model", "demo", "--train", "t.tsv", "--out", "o"]
     parsed = build_parser().parse_args(base)
-    assert settings_from_args(FinetuneSettings, parsed, OFFERED) == FinetuneSettings() and parsed.recipe == "default"
+    assert settings_from_args(FinetuneSettings, parsed) == FinetuneSettings() and parsed.recipe == "default"
     assert FinetuneSettings().patience == PATIENCE == parsed.patience  # one early-stopping value everywhere
     chosen = FinetuneSettings(epochs=4.0, learning_rate=3e-4, batch_size=16, seeds=3, patience=0, test_fraction=0.2)
-    command = shlex.split(shlex.join([*base, *settings_argv(chosen, OFFERED)]))
-    assert settings_from_args(FinetuneSettings, build_parser().parse_args(command), OFFERED) == chosen
+    command = shlex.split(shlex.join([*base, *settings_argv(chosen)]))
+    assert settings_from_args(FinetuneSettings, build_parser().parse_args(command)) == chosen
     from dnabert.errors import InputError
 
     with pytest.raises(InputError, match=r"--seeds must be in \[1, 20\], got 0"):  # the declared range, in the parser
