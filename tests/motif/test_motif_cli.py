@@ -111,7 +111,7 @@ def test_scores_from_a_model(main, inputs, tmp_path, tiny_model_dir):
         (["--scores", "{d}/missing.npz"], "no such scores file"),
         (["--scores", "{d}/att.npz", "--jaspar-release", "JASPAR1999"], "unknown JASPAR release"),
         (["--scores", "{d}/att.npz", "--jaspar-collection", "NOPE"], "no matrix in collection 'NOPE'"),
-        (["--scores", "{d}/att.npz", "--pval-cutoff", "0"], "q_cutoff must be in (0.0, 1.0]"),
+        (["--scores", "{d}/att.npz", "--pval-cutoff", "0"], "--q-cutoff must be in (0.0, 1.0], got 0.0"),
         (["--scores", "{d}/att.npz", "--motif-db", "{d}/pos.fa"], "no MOTIF found"),
         (["--scores", "{d}/att.npz", "--evidence", "ism"], "--evidence and --class apply only with --model"),
     ],
