@@ -64,4 +64,3 @@ class FinetuneSettings:
         check_settings(self, "fine-tuning setting", by_flag=True)
         if self.dev_fraction + self.test_fraction >= 1:
             raise InputError("invalid fine-tuning setting: --dev-fraction and --test-fraction leave no training rows")
-
