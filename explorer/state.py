@@ -167,9 +167,10 @@ def require_data() -> SequenceSet:
     if pos is None:
         st.info("No sequences loaded yet: open **Data** to upload sequences or load the example data.")
         st.stop()
-    seen = session_cached(
+    seen = session_cached(  # its own store: a note never evicts a prediction
         ("in training", st.session_state.get("model_name", "demo"), pos.seqs),
         lambda: training_note(current_model().path, pos.seqs),
+        store="_notes",
     )
     if seen:
         st.warning(seen)

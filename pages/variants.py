@@ -24,13 +24,14 @@ st.caption(
 
 
 def _motif_changes(edits, discovered):
-    """(long table of the motif sites the edits create or destroy, per-edit summary columns), as ``mutate --motif-changes``."""
+    """(long table of the motif sites the edits create or destroy, per-edit summary columns), as ``mutate --motif-changes``;
+    ``discovered``: the Motifs page's last run, {kind of evidence: its motifs} (one database each)."""
     jaspar = load_jaspar()
     databases = [(jaspar.name, jaspar)]
-    if discovered:
-        ppms = tuple(m.ppm for m in discovered)
-        databases.append(("discovered", MotifDatabase("discovered", tuple(m.id for m in discovered),
-                                                      tuple(m.consensus for m in discovered), ppms)))  # fmt: skip
+    for kind, motifs in discovered.items():
+        source = "discovered" if len(discovered) == 1 else f"discovered ({kind})"
+        ppms = tuple(m.ppm for m in motifs)
+        databases.append((source, MotifDatabase(source, tuple(m.id for m in motifs), tuple(m.consensus for m in motifs), ppms)))
     changes = motif_changes(pos.seqs, edits, databases)
     refs = [pos.seqs[e.seq][e.start : e.end] for e in edits]
     variants = [pos.ids[e.seq] for e in edits], [e.start for e in edits], refs, [e.alt for e in edits]
@@ -93,13 +94,13 @@ with tab_list:
         "substitutions, insertions (`start == end`) and deletions (empty `alt`)."
     )
     upload = st.file_uploader("Variant list (TSV)", key="variants_file")
-    found = st.session_state.get("motif_result")  # the Motifs page's last run: (key, result, files, zip)
-    discovered = found[1].motifs if found else []
+    found = st.session_state.get("motif_result")  # the Motifs page's last run: (key, {kind: result}, agreement, drawn)
+    discovered = {kind: result.motifs for kind, result in found[1].items() if result.motifs} if found else {}
     explain = st.checkbox(
         "Explain: motif sites each variant creates or destroys",
         True,
         help="FIMO (site p < 1e-4) on the reference and the alternate allele, against JASPAR 2024 CORE vertebrates"
-        + (f" and the {len(discovered)} motifs of the Motifs page's last run" if discovered else "")
+        + (f" and the {sum(map(len, discovered.values()))} motifs of the Motifs page's last run" if discovered else "")
         + " (motif.variant_motifs)",
         key="variants_explain",
     )
