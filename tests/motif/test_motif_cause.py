@@ -2,11 +2,11 @@
 
 import zlib
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import REPO
 from scipy.stats import ttest_1samp, wilcoxon
 
 from dnabert.sequences import reverse_complement
@@ -22,7 +22,7 @@ from motif.cause import (
 )
 from motif.params import MotifParams
 
-DEMO = Path(__file__).resolve().parents[1] / "dnabert" / "demo_model"
+DEMO = REPO / "dnabert" / "demo_model"
 
 
 def one_hot(consensus: str, eps: float = 0.0) -> np.ndarray:
@@ -148,7 +148,7 @@ def test_cause_cli_errors(tmp_path, capsys):
     assert main([*base, "--jaspar", "MA0139"]) == 2
     assert "versioned" in capsys.readouterr().err
     assert main([*base, "--jaspar", "MA0139.2", "--cause-sequences", "2"]) == 2
-    assert "cause_sequences" in capsys.readouterr().err
+    assert "--cause-sequences" in capsys.readouterr().err
     assert main(base) == 2  # no motifs named
     assert not (tmp_path / "c.tsv").exists()
 

@@ -1,10 +1,10 @@
 """Explain a variant (motif.variant_motifs): the motif sites it creates or destroys, checked against memelite's FIMO directly."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import REPO
 from memelite import fimo
 
 from dnabert.analysis.variants import Edit
@@ -13,7 +13,7 @@ from motif.jaspar import MotifDatabase, jaspar_matrix
 from motif.meme import format_meme
 from motif.variant_motifs import LOCATED_COLUMNS, change_summary, located_changes, motif_changes
 
-DEMO = Path(__file__).resolve().parents[1] / "dnabert" / "demo_model"
+DEMO = REPO / "dnabert" / "demo_model"
 
 
 def consensus(ppm):

@@ -382,7 +382,7 @@ def test_fuzz_every_file_and_key_of_every_family_folder(good, tmp_path):
     root = Path(__file__).resolve().parents[3]
     code = (
         "import sys, resource; resource.setrlimit(resource.RLIMIT_AS, (8 * 2**30, 8 * 2**30)); "
-        f"sys.path[:0] = [{str(root)!r}, {str(root / 'tests')!r}]; "
+        f"sys.path[:0] = [{str(root)!r}, {str(root / 'tests')!r}, {str(Path(__file__).resolve().parent)!r}]; "
         "from test_families_safety import _fuzz_main; _fuzz_main(sys.argv[1:-2], sys.argv[-2], sys.argv[-1])"
     )
     run = subprocess.run(
