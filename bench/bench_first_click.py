@@ -66,16 +66,19 @@ def busy(n: int):
 
 
 @contextmanager
-def app_server(env: dict[str, str], log: Path):
-    """The app as ``dnabert app`` starts it, on a free port in its own process group; yield (URL, seconds to answer)."""
+def app_server(env: dict[str, str], log: Path, tree: Path = ROOT, timeout: float = 300):
+    """The app of the source tree ``tree`` (this checkout, or a baseline's) as ``dnabert app`` starts it, on a free port
+    in its own process group; yield (URL, seconds until it answers)."""
     port = free_port()
     cmd = streamlit_command(port, ["--server.headless", "true", "--browser.gatherUsageStats", "false"])
+    cmd[cmd.index("run") + 1] = str(tree / "explorer" / "app.py")  # that tree's app
     t0 = time.perf_counter()
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=tree, env={**env, "PYTHONPATH": str(tree)}, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 300
+        deadline = time.time() + timeout
         while True:
             try:
                 urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)

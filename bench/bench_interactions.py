@@ -39,7 +39,6 @@ import sys
 import tarfile
 import tempfile
 import time
-import urllib.request
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -72,39 +71,6 @@ REASONS = {  # what each interaction must redraw (the rest of its page stays as 
     "map selection": "redraws the selection's banner (the map stays)",
     "clear selection": "redraws the selection's banner (the map stays)",
 }
-
-
-@contextmanager
-def app_server(cwd: Path, env: dict[str, str], log: Path):
-    """The app of folder ``cwd`` as ``dnabert app`` starts it, on a free port in its own process group; yield the URL."""
-    from bench.bench_first_click import free_port
-    from explorer.cli.app import streamlit_command
-
-    port = free_port()
-    cmd = streamlit_command(port, ["--server.headless", "true", "--browser.gatherUsageStats", "false"])
-    cmd[cmd.index("run") + 1] = str(cwd / "explorer" / "app.py")  # this folder's app (a baseline tree has its own)
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=cwd, env={**env, "PYTHONPATH": str(cwd)}, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"the app did not start; see {log}:\n{log.read_text()[-3000:]}") from None
-                time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @contextmanager
@@ -313,6 +279,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
+    from bench.bench_first_click import app_server
+
     from dnabert.loading.checkpoint import DEMO_MODEL_DIR
     from viz.export import CHROMIUM, CHROMIUM_ARGS
 
@@ -324,7 +292,7 @@ def main() -> None:
         trees = {"this tree": ROOT}
         if args.baseline:
             trees = {f"baseline {args.baseline}": export(args.baseline, tmp / "baseline"), **trees}
-        urls = {name: stack.enter_context(app_server(tree, env, tmp / f"app{i}.log")) for i, (name, tree) in enumerate(trees.items())}
+        urls = {name: stack.enter_context(app_server(env, tmp / f"app{i}.log", tree, 180))[0] for i, (name, tree) in enumerate(trees.items())}
         p = stack.enter_context(sync_playwright())
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         stack.callback(browser.close)
