@@ -90,6 +90,16 @@ def reverse_complement_ppm(ppm: np.ndarray) -> np.ndarray:
     return np.asarray(ppm)[::-1, ::-1].copy()
 
 
+def oriented_target(target: np.ndarray, strand: str | int, name: str) -> tuple[np.ndarray, bool]:
+    """A TOMTOM target (4, W) as it aligns to the query: reverse-complemented on the minus strand
+    (``'-'`` or memelite's 1); returns (matrix, whether it was reverse-complemented)."""
+    t = check_ppm(target, name)
+    if strand not in ("+", "-", 0, 1):
+        raise InputError(f"strand must be '+' / '-' (or memelite's 0 / 1), got {strand!r}")
+    minus = strand in ("-", 1)
+    return (reverse_complement_ppm(t) if minus else t), minus
+
+
 @dataclass
 class _Canvas:
     """Shapes in pixels (y down) at ``dpi``: filled polygons, lines and text."""
@@ -289,12 +299,7 @@ def aligned_logo_image(
         Two logos sharing x: the query at x = 0..Wq-1, the oriented target at x = -offset .. -offset + Wt - 1.
     """
     q = check_ppm(query, query_name)
-    t = check_ppm(target, target_name)
-    if strand not in ("+", "-", 0, 1):
-        raise InputError(f"strand must be '+' / '-' (or memelite's 0 / 1), got {strand!r}")
-    minus = strand in ("-", 1)
-    if minus:
-        t = reverse_complement_ppm(t)
+    t, minus = oriented_target(target, strand, target_name)
     offset = int(offset)
     lo, hi = min(0, -offset), max(q.shape[1], t.shape[1] - offset)
     canvas = _Canvas(max(3.0, 0.45 * (hi - lo) + 1) * dpi, 3.8 * dpi, dpi)

@@ -32,9 +32,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from dnabert.errors import InputError
 from dnabert.sequences import BASES
-from viz.logo_images import COLORS, MARGINS, check_ppm, information_heights, reverse_complement_ppm  # noqa: F401 (re-exported)
+from viz.logo_images import COLORS, MARGINS, check_ppm, information_heights, oriented_target, reverse_complement_ppm  # noqa: F401 (re-exported)
 
 
 def _fit_margins(fig: Figure, rows: int) -> None:
@@ -138,12 +137,7 @@ def aligned_logos(
 def _draw_match(fig: Figure, query_width: int, target, offset: int, strand: str | int, target_name: str) -> None:
     """Draw the oriented target in the lower axes of an :func:`aligned_logos` figure, replacing what it held,
     and resize the figure to the aligned span."""
-    t = check_ppm(target, target_name)
-    if strand not in ("+", "-", 0, 1):
-        raise InputError(f"strand must be '+' / '-' (or memelite's 0 / 1), got {strand!r}")
-    minus = strand in ("-", 1)
-    if minus:
-        t = reverse_complement_ppm(t)
+    t, minus = oriented_target(target, strand, target_name)
     offset = int(offset)
     lo, hi = min(0, -offset), max(query_width, t.shape[1] - offset)
     ax_t = fig.axes[1]
